@@ -1,1 +1,23 @@
-//! Encore offer engine.
+//! Encore's offer engine: pure pick-and-price logic on its own types (campaigns, triggers,
+//! funnel, experiments, guardrails, money). No I/O, no Shopify wire types, no floats for money.
+
+pub mod config;
+pub mod decide;
+pub mod experiment;
+pub mod facts;
+pub mod json;
+pub mod money;
+pub mod pricing;
+pub mod reason;
+pub mod time;
+pub mod triggers;
+
+pub use decide::{
+    plan, Change, Context, Copy, Decision, ExplicitDiscount, Offer, OfferProduct, Plan,
+};
+pub use facts::{
+    CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, MemoryFacts, OfferStat,
+    Purchase, PurchaseLine, Suggestion,
+};
+pub use money::Currency;
+pub use reason::{Reason, ReasonCode};

@@ -1,0 +1,250 @@
+//! Campaign triggers: does this purchase, buyer and destination call for the campaign?
+//! Within one list any value matches; every list given must match. Tags, product types and
+//! vendors compare without regard to ASCII case; ids and country codes compare exactly.
+
+use crate::config::{CampaignHeader, CustomerOrders, Triggers};
+use crate::facts::{Customer, FactNeeds, Purchase};
+use crate::money::Currency;
+use crate::reason::ReasonCode;
+
+/// Which purchase facts these triggers test.
+pub fn needs(t: &Triggers) -> FactNeeds {
+    FactNeeds {
+        tags: !t.tags.is_empty() || !t.exclude_tags.is_empty(),
+        product_types: !t.product_types.is_empty(),
+        vendors: !t.vendors.is_empty(),
+        collections: !t.collections.is_empty(),
+    }
+}
+
+fn any_eq(wanted: &[String], have: &str) -> bool {
+    wanted.iter().any(|w| w == have)
+}
+
+fn any_eq_ci(wanted: &[String], have: &str) -> bool {
+    wanted.iter().any(|w| w.eq_ignore_ascii_case(have))
+}
+
+fn list(values: &[String]) -> String {
+    values.join(", ")
+}
+
+/// Checks a campaign's triggers; on a miss, the reason code and words a merchant can act on.
+pub fn check(
+    header: &CampaignHeader,
+    purchase: &Purchase,
+    customer: Option<&Customer>,
+    currency: Currency,
+) -> Result<(), (ReasonCode, String)> {
+    let t = &header.triggers;
+    let lines = &purchase.lines;
+    if !t.products.is_empty() && !lines.iter().any(|l| any_eq(&t.products, &l.product_id)) {
+        return Err((
+            ReasonCode::TriggerProductsNotMatched,
+            format!(
+                "the purchase has none of the products {}",
+                list(&t.products)
+            ),
+        ));
+    }
+    if !t.variants.is_empty() && !lines.iter().any(|l| any_eq(&t.variants, &l.variant_id)) {
+        return Err((
+            ReasonCode::TriggerVariantsNotMatched,
+            format!(
+                "the purchase has none of the variants {}",
+                list(&t.variants)
+            ),
+        ));
+    }
+    if !t.collections.is_empty()
+        && !lines
+            .iter()
+            .any(|l| l.collection_ids.iter().any(|c| any_eq(&t.collections, c)))
+    {
+        return Err((
+            ReasonCode::TriggerCollectionsNotMatched,
+            format!(
+                "no purchased product is in the collections {}",
+                list(&t.collections)
+            ),
+        ));
+    }
+    if !t.tags.is_empty()
+        && !lines
+            .iter()
+            .any(|l| l.tags.iter().any(|g| any_eq_ci(&t.tags, g)))
+    {
+        return Err((
+            ReasonCode::TriggerTagsNotMatched,
+            format!("no purchased product has the tags {}", list(&t.tags)),
+        ));
+    }
+    if !t.product_types.is_empty()
+        && !lines.iter().any(|l| {
+            l.product_type
+                .as_deref()
+                .is_some_and(|p| any_eq_ci(&t.product_types, p))
+        })
+    {
+        return Err((
+            ReasonCode::TriggerProductTypesNotMatched,
+            format!(
+                "no purchased product is of the types {}",
+                list(&t.product_types)
+            ),
+        ));
+    }
+    if !t.vendors.is_empty()
+        && !lines.iter().any(|l| {
+            l.vendor
+                .as_deref()
+                .is_some_and(|v| any_eq_ci(&t.vendors, v))
+        })
+    {
+        return Err((
+            ReasonCode::TriggerVendorsNotMatched,
+            format!(
+                "no purchased product is from the vendors {}",
+                list(&t.vendors)
+            ),
+        ));
+    }
+    let subtotal = purchase.merchandise_subtotal();
+    let to_minor = |a: crate::config::Amount| a.to_minor(currency).ok();
+    if let Some(min) = t.purchase_min.and_then(to_minor) {
+        if subtotal < min {
+            return Err((
+                ReasonCode::TriggerPurchaseValueOutOfRange,
+                format!(
+                    "the merchandise subtotal {} is below the trigger minimum {}",
+                    currency.format(subtotal),
+                    currency.format(min)
+                ),
+            ));
+        }
+    }
+    if let Some(max) = t.purchase_max.and_then(to_minor) {
+        if subtotal > max {
+            return Err((
+                ReasonCode::TriggerPurchaseValueOutOfRange,
+                format!(
+                    "the merchandise subtotal {} is above the trigger maximum {}",
+                    currency.format(subtotal),
+                    currency.format(max)
+                ),
+            ));
+        }
+    }
+    check_customer(t, customer, currency)?;
+    let country = purchase.destination_country.as_deref();
+    if !t.countries_include.is_empty() && !country.is_some_and(|c| any_eq(&t.countries_include, c))
+    {
+        return Err((
+            ReasonCode::TriggerCountryNotMatched,
+            format!(
+                "the destination {} is not one of {}",
+                country.unwrap_or("(none)"),
+                list(&t.countries_include)
+            ),
+        ));
+    }
+    if let Some(c) = country.filter(|c| any_eq(&t.countries_exclude, c)) {
+        return Err((
+            ReasonCode::TriggerCountryNotMatched,
+            format!("the destination {c} is excluded"),
+        ));
+    }
+    if let Some(l) = lines
+        .iter()
+        .find(|l| any_eq(&t.exclude_products, &l.product_id))
+    {
+        return Err((
+            ReasonCode::ExcludedByPurchase,
+            format!(
+                "the purchase contains the excluded product {}",
+                l.product_id
+            ),
+        ));
+    }
+    if let Some(tag) = lines
+        .iter()
+        .flat_map(|l| l.tags.iter())
+        .find(|g| any_eq_ci(&t.exclude_tags, g))
+    {
+        return Err((
+            ReasonCode::ExcludedByPurchase,
+            format!("the purchase contains a product tagged {tag}, which is excluded"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_customer(
+    t: &Triggers,
+    customer: Option<&Customer>,
+    currency: Currency,
+) -> Result<(), (ReasonCode, String)> {
+    let wants_customer = !t.customer_tags_include.is_empty()
+        || t.customer_orders.is_some()
+        || t.customer_min_orders.is_some()
+        || t.customer_min_amount_spent.is_some();
+    let miss = |detail: String| Err((ReasonCode::TriggerCustomerNotMatched, detail));
+    let Some(c) = customer else {
+        return if wants_customer {
+            miss("the purchase has no customer".into())
+        } else {
+            Ok(())
+        };
+    };
+    if !t.customer_tags_include.is_empty()
+        && !c
+            .tags
+            .iter()
+            .any(|g| any_eq_ci(&t.customer_tags_include, g))
+    {
+        return miss(format!(
+            "the customer has none of the tags {}",
+            list(&t.customer_tags_include)
+        ));
+    }
+    if let Some(tag) = c
+        .tags
+        .iter()
+        .find(|g| any_eq_ci(&t.customer_tags_exclude, g))
+    {
+        return miss(format!("the customer is tagged {tag}, which is excluded"));
+    }
+    match t.customer_orders {
+        Some(CustomerOrders::First) if c.number_of_orders > 1 => {
+            return miss(format!(
+                "the campaign is for first orders; the customer has {} orders",
+                c.number_of_orders
+            ))
+        }
+        Some(CustomerOrders::Returning) if c.number_of_orders <= 1 => {
+            return miss(
+                "the campaign is for returning customers; this is their first order".into(),
+            )
+        }
+        _ => {}
+    }
+    if let Some(min) = t.customer_min_orders.filter(|m| c.number_of_orders < *m) {
+        return miss(format!(
+            "the customer has {} orders, fewer than {min}",
+            c.number_of_orders
+        ));
+    }
+    if let Some(min) = t
+        .customer_min_amount_spent
+        .and_then(|a| a.to_minor(currency).ok())
+    {
+        if c.amount_spent < min {
+            return miss(format!(
+                "the customer has spent {}, less than {}",
+                currency.format(c.amount_spent),
+                currency.format(min)
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,104 @@
-//! Encore server.
+//! Encore server: verifies post-purchase tokens, runs the offer Function, signs changesets, stores decisions.
+//!
+//! The binary (`encore-server`) is a thin `main` over [`serve`]; tests build the same router
+//! with [`start`] on a loopback port.
+
+pub mod admin;
+pub mod api;
+pub mod changes;
+pub mod changeset;
+pub mod decimal;
+pub mod demo;
+pub mod error;
+pub mod host_runner;
+pub mod input;
+pub mod offer;
+pub mod runner;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod token;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::runner::OfferRunner;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// A server that failed to start, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Function(#[from] host_runner::LoadError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, closes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+        self.state.store.close().await;
+    }
+}
+
+/// Opens the store (seeding the demo shop in demo mode), binds, and serves in the background.
+pub async fn start(settings: Settings, runner: Arc<dyn OfferRunner>) -> Result<Running, StartError> {
+    if let Some(dir) = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|p| std::path::Path::new(p.split('?').next().unwrap_or(p)).parent())
+    {
+        if !dir.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    let store = Store::connect(&settings.database_url).await?;
+    if settings.demo {
+        demo::seed(&store).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: settings.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: settings.listen,
+        source,
+    })?;
+    let state = AppState::new(settings, store, runner);
+    let app = api::router(state.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown: tx,
+        task,
+    })
+}

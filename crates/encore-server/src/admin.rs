@@ -1,0 +1,361 @@
+//! Admin routes (bearer ENCORE_ADMIN_TOKEN): shops, campaign configs, catalog, customers, co-purchases, analytics.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::api::JsonBody;
+use crate::decimal::Decimal;
+use crate::error::ApiError;
+use crate::offer::{now, rfc3339};
+use crate::state::AppState;
+use crate::store::ShopRow;
+
+#[derive(Deserialize)]
+struct ShopQuery {
+    shop: Option<String>,
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/shops/{domain}", put(put_shop))
+        .route("/api/campaigns", get(get_campaigns).put(put_campaigns))
+        .route("/api/campaigns/versions", get(get_versions))
+        .route("/api/campaigns/versions/{version}", get(get_version))
+        .route("/api/catalog", put(put_catalog))
+        .route("/api/customers", put(put_customers))
+        .route("/api/co-purchases", put(put_co_purchases))
+        .route("/api/analytics/summary", get(get_summary))
+}
+
+/// Checks the admin bearer token in constant time.
+pub fn check_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let expected = state
+        .settings
+        .admin_token
+        .as_deref()
+        .ok_or(ApiError::AdminDisabled)?;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| crate::token::bearer(Some(h)).ok())
+        .ok_or(ApiError::AdminUnauthorized)?;
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
+    }
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err(ApiError::AdminUnauthorized)
+    }
+}
+
+async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
+    let domain = q
+        .shop
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::BadRequest("add ?shop=<shop>.myshopify.com".into()))?
+        .to_ascii_lowercase();
+    state
+        .store
+        .shop(&domain)
+        .await?
+        .ok_or(ApiError::UnknownShop(domain))
+}
+
+async fn put_shop(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let JsonBody(body) = body?;
+    let currency = body
+        .get("currencyCode")
+        .and_then(Value::as_str)
+        .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        .ok_or_else(|| ApiError::BadRequest("currencyCode must be an ISO 4217 code such as \"USD\"".into()))?;
+    let domain = domain.to_ascii_lowercase();
+    state.store.upsert_shop(&domain, currency, now()).await?;
+    Ok(Json(json!({"shop": domain, "currencyCode": currency})))
+}
+
+async fn get_campaigns(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let shop = shop_of(&state, &q).await?;
+    let live = state.store.live_config(&shop.domain).await?;
+    Ok(Json(match live {
+        Some((version, config)) => json!({"shop": shop.domain, "version": version, "config": config}),
+        None => json!({"shop": shop.domain, "version": null, "config": null}),
+    }))
+}
+
+/// Validates a campaign configuration with the engine's own parser.
+pub fn validate_config(config: &Value) -> Result<(), Vec<(String, String)>> {
+    encore_engine::config::validate_json(config)
+        .map(|_| ())
+        .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
+}
+
+async fn put_campaigns(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let JsonBody(config) = body?;
+    let shop = shop_of(&state, &q).await?;
+    validate_config(&config).map_err(ApiError::InvalidConfig)?;
+    let version = state.store.put_config(&shop.domain, &config, now()).await?;
+    tracing::info!(shop = %shop.domain, version, "campaign config accepted");
+    Ok(Json(json!({"shop": shop.domain, "version": version})))
+}
+
+async fn get_versions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let shop = shop_of(&state, &q).await?;
+    let versions: Vec<Value> = state
+        .store
+        .config_versions(&shop.domain)
+        .await?
+        .into_iter()
+        .map(|(v, at)| json!({"version": v, "createdAt": rfc3339(at)}))
+        .collect();
+    Ok(Json(json!({"shop": shop.domain, "versions": versions})))
+}
+
+async fn get_version(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(version): Path<i64>,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let shop = shop_of(&state, &q).await?;
+    let config = state
+        .store
+        .config_version(&shop.domain, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no config version {version}")))?;
+    Ok(Json(json!({"shop": shop.domain, "version": version, "config": config})))
+}
+
+fn bad(path: String, what: &str) -> ApiError {
+    ApiError::BadRequest(format!("{path}: {what}"))
+}
+
+fn id_of(v: Option<&Value>, path: String) -> Result<String, ApiError> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) if n.is_u64() => Ok(n.to_string()),
+        _ => Err(bad(path, "must be an id such as \"1234\"")),
+    }
+}
+
+fn decimal_of(v: Option<&Value>, path: String, required: bool) -> Result<Value, ApiError> {
+    match v {
+        None | Some(Value::Null) if !required => Ok(Value::Null),
+        Some(Value::String(s)) if Decimal::parse(s).is_some() => Ok(Value::String(s.clone())),
+        _ => Err(bad(path, "must be a decimal string such as \"19.99\"")),
+    }
+}
+
+/// Normalizes one variant to the Function's CatalogVariant fields (product added at load).
+fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiError> {
+    let id = id_of(v.get("id"), format!("{at}.id"))?;
+    let inv = v.get("inventory").and_then(Value::as_object);
+    let tracked = inv.and_then(|i| i.get("tracked")).and_then(Value::as_bool).unwrap_or(false);
+    let available = inv.and_then(|i| i.get("available")).and_then(Value::as_i64).unwrap_or(0);
+    let policy = match inv.and_then(|i| i.get("policy")).and_then(Value::as_str) {
+        None => "DENY",
+        Some(p) if p.eq_ignore_ascii_case("deny") => "DENY",
+        Some(p) if p.eq_ignore_ascii_case("continue") => "CONTINUE",
+        Some(_) => return Err(bad(format!("{at}.inventory.policy"), "must be DENY or CONTINUE")),
+    };
+    let mut plans = Vec::new();
+    if let Some(list) = v.get("sellingPlans").and_then(Value::as_array) {
+        for (k, p) in list.iter().enumerate() {
+            plans.push(json!({"id": id_of(p.get("id"), format!("{at}.sellingPlans[{k}].id"))?}));
+        }
+    }
+    Ok((
+        id.clone(),
+        json!({
+            "id": id,
+            "title": v.get("title").filter(|t| t.is_string()).cloned().unwrap_or(Value::Null),
+            "price": decimal_of(v.get("price"), format!("{at}.price"), true)?,
+            "compareAtPrice": decimal_of(v.get("compareAtPrice"), format!("{at}.compareAtPrice"), false)?,
+            "unitCost": decimal_of(v.get("unitCost"), format!("{at}.unitCost"), false)?,
+            "requiresShipping": v.get("requiresShipping").and_then(Value::as_bool).unwrap_or(true),
+            "inventory": {"tracked": tracked, "available": available, "policy": policy},
+            "sellingPlans": plans,
+        }),
+    ))
+}
+
+/// Parses a catalog document `{products: [{id, title, …, variants: [...]}]}`.
+pub fn parse_catalog(body: &Value) -> Result<Vec<(String, Value, Vec<(String, Value)>)>, ApiError> {
+    let products = body
+        .get("products")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::BadRequest("expected {\"products\": [...]}".into()))?;
+    let mut out = Vec::with_capacity(products.len());
+    for (i, p) in products.iter().enumerate() {
+        let at = format!("$.products[{i}]");
+        let obj = p.as_object().ok_or_else(|| bad(at.clone(), "must be an object"))?;
+        let id = id_of(obj.get("id"), format!("{at}.id"))?;
+        let facts = crate::input::product_facts(obj, &id);
+        let mut variants = Vec::new();
+        if let Some(list) = obj.get("variants").and_then(Value::as_array) {
+            for (j, v) in list.iter().enumerate() {
+                let vat = format!("{at}.variants[{j}]");
+                let vo = v.as_object().ok_or_else(|| bad(vat.clone(), "must be an object"))?;
+                variants.push(variant_of(vo, &vat)?);
+            }
+        }
+        out.push((id, facts, variants));
+    }
+    Ok(out)
+}
+
+async fn put_catalog(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let JsonBody(body) = body?;
+    let shop = shop_of(&state, &q).await?;
+    let products = parse_catalog(&body)?;
+    let variants: usize = products.iter().map(|p| p.2.len()).sum();
+    state.store.upsert_catalog(&shop.domain, &products).await?;
+    Ok(Json(json!({"shop": shop.domain, "products": products.len(), "variants": variants})))
+}
+
+/// Parses `{customers: [{id, tags, numberOfOrders, amountSpent: {amount}}]}`.
+pub fn parse_customers(body: &Value) -> Result<Vec<(String, Value)>, ApiError> {
+    let list = body
+        .get("customers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::BadRequest("expected {\"customers\": [...]}".into()))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let at = format!("$.customers[{i}]");
+        let id = id_of(c.get("id"), format!("{at}.id"))?;
+        let spent = decimal_of(
+            c.pointer("/amountSpent/amount"),
+            format!("{at}.amountSpent.amount"),
+            false,
+        )?;
+        let tags: Vec<Value> = c
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter(|x| x.is_string()).cloned().collect())
+            .unwrap_or_default();
+        out.push((
+            id.clone(),
+            json!({
+                "id": id,
+                "tags": tags,
+                "numberOfOrders": c.get("numberOfOrders").and_then(Value::as_i64).unwrap_or(0),
+                "amountSpent": {"amount": if spent.is_null() { json!("0") } else { spent }},
+            }),
+        ));
+    }
+    Ok(out)
+}
+
+async fn put_customers(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let JsonBody(body) = body?;
+    let shop = shop_of(&state, &q).await?;
+    let customers = parse_customers(&body)?;
+    state.store.upsert_customers(&shop.domain, &customers).await?;
+    Ok(Json(json!({"shop": shop.domain, "customers": customers.len()})))
+}
+
+/// Parses `{pairs: [{productId, suggestedProductId, liftPermille}]}`.
+pub fn parse_co_purchases(body: &Value) -> Result<Vec<(String, String, i64)>, ApiError> {
+    let list = body
+        .get("pairs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::BadRequest("expected {\"pairs\": [...]}".into()))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, p) in list.iter().enumerate() {
+        let at = format!("$.pairs[{i}]");
+        let lift = p
+            .get("liftPermille")
+            .and_then(Value::as_i64)
+            .filter(|l| *l >= 0)
+            .ok_or_else(|| bad(format!("{at}.liftPermille"), "must be a whole number ≥ 0 (1000 = independent)"))?;
+        out.push((
+            id_of(p.get("productId"), format!("{at}.productId"))?,
+            id_of(p.get("suggestedProductId"), format!("{at}.suggestedProductId"))?,
+            lift,
+        ));
+    }
+    Ok(out)
+}
+
+async fn put_co_purchases(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let JsonBody(body) = body?;
+    let shop = shop_of(&state, &q).await?;
+    let pairs = parse_co_purchases(&body)?;
+    state.store.upsert_co_purchases(&shop.domain, &pairs).await?;
+    Ok(Json(json!({"shop": shop.domain, "pairs": pairs.len()})))
+}
+
+async fn get_summary(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_admin(&state, &headers)?;
+    let shop = shop_of(&state, &q).await?;
+    let s = state.store.summary(&shop.domain).await?;
+    let revenue = s
+        .accepted_amounts
+        .iter()
+        .filter(|(_, c)| c.is_empty() || *c == shop.currency_code)
+        .filter_map(|(a, _)| Decimal::parse(a))
+        .fold(Decimal::default(), Decimal::add);
+    Ok(Json(json!({
+        "shop": shop.domain,
+        "decisions": s.decisions,
+        "offers": s.offers,
+        "offersShown": s.shown,
+        "accepted": s.accepted,
+        "declined": s.declined,
+        "acceptedRevenue": {"amount": revenue.to_string_with_scale(2), "currencyCode": shop.currency_code},
+    })))
+}

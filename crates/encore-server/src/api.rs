@@ -1,0 +1,220 @@
+//! HTTP routes: the post-purchase API, health, and the router with CORS, limits, request ids and logs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::offer::{self, now};
+use crate::state::AppState;
+use crate::store::{EventEffect, EventKind};
+use crate::token::{bearer, VerifiedPurchase};
+
+/// A JSON request body: 413 over the limit, 400 with the parser's words when malformed, and
+/// `{}` when empty. Extra fields are the handler's business (the post-purchase API ignores them).
+pub struct JsonBody(pub Value);
+
+impl FromRequest<Arc<AppState>> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let limit = state.settings.body_limit;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(limit)
+            } else {
+                ApiError::BadRequest(format!("cannot read the request body: {e}"))
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(json!({})));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::BadJson(e.to_string()))
+    }
+}
+
+fn verify(state: &AppState, headers: &axum::http::HeaderMap) -> Result<VerifiedPurchase, ApiError> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let token = bearer(auth)?;
+    Ok(state.verifier.verify(token, now())?)
+}
+
+/// `POST /api/post-purchase/offer`: the offer for the purchase's current funnel step.
+async fn post_offer(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Response, ApiError> {
+    // The token is checked first: an unauthenticated caller learns nothing about bodies.
+    let purchase = verify(&state, &headers)?;
+    // The body carries nothing the server uses (the funnel is the server's); it must still be JSON.
+    let _ = body?;
+    let answer = offer::offer(&state, &purchase, now()).await?;
+    Ok(Json(answer).into_response())
+}
+
+/// `POST /api/post-purchase/events`: shown / accepted / declined for a decision.
+async fn post_event(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Response, ApiError> {
+    let purchase = verify(&state, &headers)?;
+    let JsonBody(body) = body?;
+    let decision_id = body
+        .get("decisionId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::BadRequest("decisionId is required".into()))?;
+    let kind = match body.get("event").and_then(Value::as_str) {
+        Some("shown") => EventKind::Shown,
+        Some("accepted") => EventKind::Accepted,
+        Some("declined") => EventKind::Declined,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "event must be shown, accepted or declined".into(),
+            ))
+        }
+    };
+    let status = match body.get("status") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if matches!(s.as_str(), "processed" | "partially_processed" | "unprocessed") => {
+            Some(s.as_str())
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "status must be processed, partially_processed or unprocessed".into(),
+            ))
+        }
+    };
+    let errors = match body.get("errors") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => {
+            let cleaned: Vec<Value> = list
+                .iter()
+                .take(20)
+                .map(|e| {
+                    json!({
+                        "code": e.get("code").and_then(Value::as_str).map(|s| truncate(s, 64)),
+                        "message": e.get("message").and_then(Value::as_str).map(|s| truncate(s, 300)),
+                    })
+                })
+                .collect();
+            Some(Value::Array(cleaned).to_string())
+        }
+        Some(_) => return Err(ApiError::BadRequest("errors must be a list".into())),
+    };
+    let decision = state
+        .store
+        .decision(decision_id)
+        .await?
+        .filter(|d| d.shop == purchase.shop_domain && d.reference_id == purchase.reference_id)
+        .ok_or_else(|| ApiError::NotFound("no such decision for this purchase".into()))?;
+    if !decision.render {
+        return Err(ApiError::Conflict(
+            "this decision offered nothing, so it cannot be shown, accepted or declined".into(),
+        ));
+    }
+    let accepted_ok = !matches!(status, Some("unprocessed"));
+    let effect = state
+        .store
+        .record_event(&decision, kind, status, errors.as_deref(), accepted_ok, now())
+        .await?;
+    tracing::info!(
+        decision = %decision.id,
+        event = kind.as_str(),
+        status = status.unwrap_or("-"),
+        duplicate = matches!(effect, EventEffect::Duplicate),
+        "event"
+    );
+    Ok(Json(json!({"ok": true})).into_response())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({"status": "ready", "function": state.runner.describe()})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "not ready: storage");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "message": "storage is unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+/// The whole application router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+        .allow_origin(if state.settings.cors_origins.is_empty() {
+            // Bearer-token API without cookies: the checkout's worker origin may be anything
+            // Shopify serves extensions from, and allowing it grants nothing without a token.
+            AllowOrigin::any()
+        } else {
+            AllowOrigin::list(
+                state
+                    .settings
+                    .cors_origins
+                    .iter()
+                    .filter_map(|o| HeaderValue::from_str(o).ok()),
+            )
+        });
+    let body_limit = state.settings.body_limit;
+    let mut app = Router::new()
+        .route("/api/post-purchase/offer", post(post_offer))
+        .route("/api/post-purchase/events", post(post_event))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(crate::admin::routes());
+    if state.settings.demo {
+        app = app.merge(crate::demo::routes());
+    }
+    app.fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: no query string, no headers (tokens), no body (addresses).
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

@@ -1,0 +1,89 @@
+//! API errors: each maps to one HTTP status and a JSON body `{"error": code, "message": words}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::store::StoreError;
+use crate::token::TokenError;
+
+/// A request that cannot be answered normally.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(#[from] TokenError),
+    #[error("admin routes need Authorization: Bearer <ENCORE_ADMIN_TOKEN>")]
+    AdminUnauthorized,
+    #[error("admin routes are disabled: set ENCORE_ADMIN_TOKEN")]
+    AdminDisabled,
+    #[error("malformed JSON body: {0}")]
+    BadJson(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("shop {0} is not installed on this Encore server")]
+    UnknownShop(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the campaign configuration has {} fault(s)", .0.len())]
+    InvalidConfig(Vec<(String, String)>),
+    #[error("storage is unavailable")]
+    Store(#[from] StoreError),
+    #[error("the server is shutting down")]
+    Unavailable,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) | ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::AdminDisabled | ApiError::Store(_) | ApiError::Unavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::BadJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnknownShop(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized(_) => "invalid_token",
+            ApiError::AdminUnauthorized => "invalid_admin_token",
+            ApiError::AdminDisabled => "admin_disabled",
+            ApiError::BadJson(_) => "malformed_json",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::UnknownShop(_) => "unknown_shop",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::InvalidConfig(_) => "invalid_config",
+            ApiError::Store(_) => "storage_unavailable",
+            ApiError::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Store(e) = &self {
+            tracing::error!(error = %e, "storage error");
+        } else if status.is_client_error() {
+            tracing::info!(status = status.as_u16(), code = self.code(), message = %self, "request refused");
+        }
+        let mut body = json!({"error": self.code(), "message": self.to_string()});
+        if let ApiError::InvalidConfig(faults) = &self {
+            body["faults"] = faults
+                .iter()
+                .map(|(path, message)| json!({"path": path, "message": message}))
+                .collect();
+        }
+        (status, axum::Json(body)).into_response()
+    }
+}

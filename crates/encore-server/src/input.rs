@@ -1,0 +1,139 @@
+//! Builds the offer Function's input: the result shape of input.graphql's query over schema.graphql.
+//!
+//! The purchase comes only from the verified token; product facts (tags, type, vendor,
+//! collections), the catalog, customer facts, statistics and co-purchases come from the store;
+//! the funnel from this purchase's stored decisions.
+
+use serde_json::{json, Map, Value};
+
+use crate::store::{DecisionRow, FunnelRow, ShopFacts};
+use crate::token::VerifiedPurchase;
+
+/// Normalizes an admin-supplied product to the facts the Function reads.
+pub fn product_facts(p: &Map<String, Value>, id: &str) -> Value {
+    json!({
+        "id": id,
+        "title": p.get("title").and_then(Value::as_str).unwrap_or(""),
+        "imageUrl": p.get("imageUrl").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
+        "tags": string_list(p.get("tags")),
+        "productType": p.get("productType").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
+        "vendor": p.get("vendor").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
+        "collectionIds": string_list(p.get("collectionIds")),
+    })
+}
+
+fn string_list(v: Option<&Value>) -> Value {
+    Value::Array(
+        v.and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|x| match x {
+                        Value::String(s) => Some(Value::String(s.clone())),
+                        Value::Number(n) => Some(Value::String(n.to_string())),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+/// The funnel object of the input, from the funnel row and the purchase's earlier decisions.
+pub fn funnel_json(funnel: &FunnelRow, decisions: &[DecisionRow]) -> Value {
+    let earlier = decisions.iter().filter(|d| d.seq < funnel.seq);
+    let mut shown = 0;
+    let mut accepted = 0;
+    let mut variants: Vec<Value> = Vec::new();
+    let mut products: Vec<Value> = Vec::new();
+    for d in earlier {
+        if d.render && (d.shown || d.outcome.is_some()) {
+            shown += 1;
+        }
+        if d.outcome.as_deref() == Some("accepted") {
+            accepted += 1;
+            for (src, dst) in [(&d.variant_ids, &mut variants), (&d.product_ids, &mut products)] {
+                if let Ok(Value::Array(ids)) = serde_json::from_str::<Value>(src) {
+                    for id in ids {
+                        if !dst.contains(&id) {
+                            dst.push(id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    json!({
+        "campaignId": funnel.campaign_id,
+        "stepId": funnel.step_id,
+        "offersShown": shown,
+        "offersAccepted": accepted,
+        "acceptedVariantIds": variants,
+        "acceptedProductIds": products,
+    })
+}
+
+/// Everything the input needs besides the purchase.
+pub struct InputParts<'a> {
+    pub currency_code: &'a str,
+    pub facts: &'a ShopFacts,
+    pub customer: Option<Value>,
+    pub funnel: Value,
+    pub offer_stats: Vec<Value>,
+    pub now_rfc3339: String,
+}
+
+/// The Function input for `purchase`.
+pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
+    let lines: Vec<Value> = purchase
+        .lines
+        .iter()
+        .map(|l| {
+            let facts = parts.facts.products.get(&l.product_id);
+            let fact = |k: &str| facts.and_then(|f| f.get(k)).cloned();
+            json!({
+                "quantity": l.quantity,
+                "totalPriceSet": {"shopMoney": {"amount": l.total_shop.amount}},
+                "product": {
+                    "id": l.product_id,
+                    "variant": {"id": l.variant_id},
+                    "tags": fact("tags").unwrap_or_else(|| json!([])),
+                    "productType": fact("productType").unwrap_or(Value::Null),
+                    "vendor": fact("vendor").unwrap_or(Value::Null),
+                    "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
+                },
+            })
+        })
+        .collect();
+    let metafield = match &parts.facts.config {
+        Some((_, config)) => json!({"jsonValue": config}),
+        None => Value::Null,
+    };
+    let customer = parts.customer.map(|c| {
+        json!({
+            "id": c.get("id").cloned().unwrap_or(Value::Null),
+            "tags": c.get("tags").cloned().unwrap_or_else(|| json!([])),
+            "numberOfOrders": c.get("numberOfOrders").cloned().unwrap_or(json!(0)),
+            "amountSpent": {"amount": c.pointer("/amountSpent/amount").cloned().unwrap_or(json!("0"))},
+        })
+    });
+    json!({
+        "purchase": {
+            "referenceId": purchase.reference_id,
+            "customerId": purchase.customer_id,
+            "destinationCountryCode": purchase.destination_country_code,
+            "totalPriceSet": {
+                "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
+                "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
+            },
+            "lines": lines,
+        },
+        "shop": {"currencyCode": parts.currency_code, "metafield": metafield},
+        "customer": customer,
+        "funnel": parts.funnel,
+        "catalog": parts.facts.catalog,
+        "offerStats": parts.offer_stats,
+        "coPurchases": parts.facts.co_purchases,
+        "locale": purchase.locale,
+        "now": parts.now_rfc3339,
+    })
+}

@@ -1,0 +1,300 @@
+//! The offer pipeline: verified purchase → Function input → Function run → stored decision → signed answer.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use crate::decimal::Decimal;
+use crate::error::ApiError;
+use crate::input::{self, InputParts};
+use crate::runner::RunOutcome;
+use crate::state::AppState;
+use crate::store::{DecisionRow, FunnelRow, ShopFacts, ShopRow};
+use crate::token::VerifiedPurchase;
+
+/// One offer as the extension receives it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferOut {
+    pub decision_id: String,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+    pub experiment_id: Option<String>,
+    pub arm_id: Option<String>,
+    pub products: Value,
+    pub copy: Value,
+    pub changes: Box<RawValue>,
+    pub changeset_token: String,
+}
+
+/// The answer of `POST /api/post-purchase/offer`.
+#[derive(Serialize)]
+pub struct OfferResponse {
+    pub render: bool,
+    pub offers: Vec<OfferOut>,
+    pub reasons: Value,
+}
+
+/// A decision not yet stored (or one that must not be, like a failed run).
+pub enum Decided {
+    /// A stored (or storable) decision.
+    Decision(Box<DecisionRow>),
+    /// The Function failed; answer no offer with this reason and store nothing.
+    Failed { code: &'static str, detail: String },
+}
+
+/// The shop's cached facts, reloaded when an admin write bumped its data_version.
+pub async fn facts(state: &AppState, shop: &ShopRow) -> Result<Arc<ShopFacts>, ApiError> {
+    if let Some(f) = state.facts_cache.lock().expect("cache lock").get(&shop.domain) {
+        if f.data_version == shop.data_version {
+            return Ok(f.clone());
+        }
+    }
+    let loaded = Arc::new(state.store.load_facts(shop).await?);
+    state
+        .facts_cache
+        .lock()
+        .expect("cache lock")
+        .insert(shop.domain.clone(), loaded.clone());
+    Ok(loaded)
+}
+
+/// Runs the Function for `purchase` at `funnel` and turns its output into a decision row.
+pub async fn decide(
+    state: &AppState,
+    shop: &ShopRow,
+    purchase: &VerifiedPurchase,
+    funnel: &FunnelRow,
+    decisions: &[DecisionRow],
+    now: i64,
+) -> Result<(Value, Decided), ApiError> {
+    let facts = facts(state, shop).await?;
+    let customer = match &purchase.customer_id {
+        Some(id) => state.store.customer(&shop.domain, id).await?,
+        None => None,
+    };
+    let offer_stats = state.store.offer_stats(&shop.domain).await?;
+    let input = input::build(
+        purchase,
+        InputParts {
+            currency_code: &shop.currency_code,
+            facts: &facts,
+            customer,
+            funnel: input::funnel_json(funnel, decisions),
+            offer_stats,
+            now_rfc3339: rfc3339(now),
+        },
+    );
+    let outcome = run_function(state, input.clone()).await?;
+    let decided = match outcome {
+        RunOutcome::Failed { code, detail } => {
+            tracing::warn!(code, detail = %detail, "offer Function failed; answering no offer");
+            Decided::Failed { code, detail }
+        }
+        RunOutcome::Output(output) => match decision_from_output(shop, purchase, funnel.seq, &output) {
+            Ok(d) => Decided::Decision(Box::new(d)),
+            Err(detail) => {
+                tracing::warn!(detail = %detail, "offer Function output cannot be signed; answering no offer");
+                Decided::Failed {
+                    code: "FUNCTION_OUTPUT_INVALID",
+                    detail,
+                }
+            }
+        },
+    };
+    Ok((input, decided))
+}
+
+async fn run_function(state: &AppState, input: Value) -> Result<RunOutcome, ApiError> {
+    let _permit = state
+        .run_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let runner = state.runner.clone();
+    match tokio::task::spawn_blocking(move || runner.run(&input)).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => Ok(RunOutcome::Failed {
+            code: "FUNCTION_FAILED",
+            detail: format!("the Function run panicked: {e}"),
+        }),
+    }
+}
+
+fn opt_str(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Reads the Function's `FunctionRunResult` into a decision row (not yet stored).
+pub fn decision_from_output(
+    shop: &ShopRow,
+    purchase: &VerifiedPurchase,
+    seq: i64,
+    output: &Value,
+) -> Result<DecisionRow, String> {
+    let reasons = match output.get("reasons") {
+        Some(Value::Array(r)) => Value::Array(r.clone()),
+        None | Some(Value::Null) => json!([]),
+        Some(_) => return Err("the Function's reasons is not a list".into()),
+    };
+    let mut d = DecisionRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        shop: shop.domain.clone(),
+        reference_id: purchase.reference_id.clone(),
+        seq,
+        render: false,
+        campaign_id: None,
+        step_id: None,
+        experiment_id: None,
+        arm_id: None,
+        next_on_accept: None,
+        next_on_decline: None,
+        offer: None,
+        reasons: reasons.to_string(),
+        changes: None,
+        offer_amount: None,
+        currency_code: None,
+        variant_ids: "[]".into(),
+        product_ids: "[]".into(),
+        units: 0,
+        shown: false,
+        outcome: None,
+    };
+    let offer = match output.get("offer") {
+        None | Some(Value::Null) => return Ok(d),
+        Some(o) if o.is_object() => o,
+        Some(_) => return Err("the Function's offer is not an object".into()),
+    };
+    let changes = crate::changes::to_shopify(offer.get("changes").unwrap_or(&Value::Null))
+        .map_err(|e| e.to_string())?;
+    let products = offer
+        .get("products")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+        .ok_or("the Function's offer has no products")?;
+    let mut amount = Decimal::default();
+    let mut currency = None;
+    let mut units = 0i64;
+    let mut variant_ids = Vec::new();
+    let mut product_ids = Vec::new();
+    for (i, p) in products.iter().enumerate() {
+        let price = p
+            .pointer("/shopPrices/offerPrice")
+            .and_then(Value::as_str)
+            .and_then(Decimal::parse)
+            .ok_or_else(|| format!("offer.products[{i}].shopPrices.offerPrice is not a decimal"))?;
+        amount = amount.add(price);
+        currency = currency.or_else(|| p.pointer("/shopPrices/currencyCode").and_then(Value::as_str));
+        units += p.get("quantity").and_then(Value::as_i64).unwrap_or(1);
+        if let Some(v) = p.get("variantId").and_then(Value::as_str) {
+            variant_ids.push(v.to_string());
+        }
+        if let Some(v) = p.get("productId").and_then(Value::as_str) {
+            product_ids.push(v.to_string());
+        }
+    }
+    d.render = true;
+    d.campaign_id = opt_str(offer, "campaignId");
+    d.step_id = opt_str(offer, "stepId");
+    d.experiment_id = opt_str(offer, "experimentId");
+    d.arm_id = opt_str(offer, "armId");
+    d.next_on_accept = opt_str(offer, "nextStepOnAccept");
+    d.next_on_decline = opt_str(offer, "nextStepOnDecline");
+    d.offer = Some(offer.to_string());
+    d.changes = Some(changes.get().to_string());
+    d.offer_amount = Some(amount.to_string_with_scale(0));
+    d.currency_code = currency.map(str::to_string);
+    d.variant_ids = json!(variant_ids).to_string();
+    d.product_ids = json!(product_ids).to_string();
+    d.units = units;
+    Ok(d)
+}
+
+/// The extension's answer for a stored decision, with a freshly signed changeset token.
+pub fn respond(state: &AppState, d: &DecisionRow, purchase: &VerifiedPurchase, now: i64) -> OfferResponse {
+    let reasons: Value = serde_json::from_str(&d.reasons).unwrap_or_else(|_| json!([]));
+    let mut offers = Vec::new();
+    if d.render {
+        if let (Some(offer), Some(changes)) = (&d.offer, &d.changes) {
+            let offer: Value = serde_json::from_str(offer).unwrap_or(Value::Null);
+            let changes = RawValue::from_string(changes.clone()).expect("stored changes are JSON");
+            let token = state
+                .signer
+                .sign(&d.reference_id, &changes, now, purchase.issued_at);
+            offers.push(OfferOut {
+                decision_id: d.id.clone(),
+                campaign_id: d.campaign_id.clone(),
+                step_id: d.step_id.clone(),
+                experiment_id: d.experiment_id.clone(),
+                arm_id: d.arm_id.clone(),
+                products: offer.get("products").cloned().unwrap_or(json!([])),
+                copy: offer.get("copy").cloned().unwrap_or(Value::Null),
+                changes,
+                changeset_token: token,
+            });
+        }
+    }
+    OfferResponse {
+        render: !offers.is_empty(),
+        offers,
+        reasons,
+    }
+}
+
+/// No offer, because the Function could not decide.
+pub fn failed_response(code: &str, detail: &str) -> OfferResponse {
+    OfferResponse {
+        render: false,
+        offers: vec![],
+        reasons: json!([{"code": code, "campaignId": null, "stepId": null, "variantId": null, "detail": detail}]),
+    }
+}
+
+/// `POST /api/post-purchase/offer` for a verified purchase.
+pub async fn offer(state: &AppState, purchase: &VerifiedPurchase, now: i64) -> Result<OfferResponse, ApiError> {
+    let shop = state
+        .store
+        .shop(&purchase.shop_domain)
+        .await?
+        .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
+    let funnel = state.store.funnel(&shop.domain, &purchase.reference_id, now).await?;
+    let decisions = state.store.decisions_of(&shop.domain, &purchase.reference_id).await?;
+    if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
+        return Ok(respond(state, existing, purchase, now));
+    }
+    let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, now).await?;
+    match decided {
+        Decided::Failed { code, detail } => Ok(failed_response(code, &detail)),
+        Decided::Decision(d) => {
+            let stored = state.store.insert_decision(&d, now).await?;
+            tracing::info!(
+                decision = %stored.id,
+                seq = stored.seq,
+                render = stored.render,
+                campaign = stored.campaign_id.as_deref().unwrap_or("-"),
+                step = stored.step_id.as_deref().unwrap_or("-"),
+                "decision"
+            );
+            Ok(respond(state, &stored, purchase, now))
+        }
+    }
+}
+
+/// RFC 3339 UTC time of a unix timestamp.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Current unix time in seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,26 @@
+//! Runs the offer Function: a trait for the server, backed by encore-host's Wasm runtime.
+//!
+//! `run` is synchronous and CPU-bound; the API calls it on tokio's blocking pool behind a
+//! semaphore sized to the machine's cores.
+
+use serde_json::Value;
+
+/// The result of one Function run, as the server needs it.
+#[derive(Debug, Clone)]
+pub enum RunOutcome {
+    /// The Function's `FunctionRunResult` JSON.
+    Output(Value),
+    /// The Function failed or went over a limit; `code` is a reason code, `detail` words.
+    Failed { code: &'static str, detail: String },
+}
+
+/// Something that can run the offer Function on an input.
+pub trait OfferRunner: Send + Sync + 'static {
+    fn run(&self, input: &Value) -> RunOutcome;
+    /// What is being run, for logs and /readyz.
+    fn describe(&self) -> String;
+}
+
+/// The schema and query the Function is built against (limits scale with the input).
+pub const SCHEMA_SDL: &str = include_str!("../../../schema.graphql");
+pub const INPUT_QUERY: &str = include_str!("../../../input.graphql");

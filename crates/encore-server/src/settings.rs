@@ -1,0 +1,200 @@
+//! Server settings from the environment, an optional `KEY=VALUE` file, and `--demo` defaults.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The documented development credentials of the demo shop (never use them for a real app).
+pub mod demo {
+    pub const SHOP: &str = "encore-demo.myshopify.com";
+    pub const API_KEY: &str = "encore-demo-key";
+    pub const API_SECRET: &str = "encore-demo-secret";
+    pub const ADMIN_TOKEN: &str = "encore-demo-admin";
+    pub const DATABASE_URL: &str = "sqlite://.encore/demo.sqlite";
+}
+
+/// A setting problem, said so the operator can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("SHOPIFY_API_SECRET is not set: it is the app's client secret from the Partner Dashboard (or run `encore-server --demo` to try Encore with the demo shop)")]
+    MissingSecret,
+    #[error("SHOPIFY_API_KEY is not set: it is the app's client id from the Partner Dashboard")]
+    MissingApiKey,
+    #[error("ENCORE_DATABASE_URL is not set: use sqlite://PATH (one file) or postgres://USER:PASS@HOST/DB")]
+    MissingDatabase,
+    #[error("ENCORE_LISTEN={0} is not an address like 127.0.0.1:8080")]
+    BadListen(String),
+    #[error("cannot read the settings file {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: expected KEY=VALUE")]
+    FileSyntax { path: PathBuf, line: usize },
+    #[error("{0}: {1}")]
+    Bad(&'static str, String),
+}
+
+/// Everything the server needs to start.
+#[derive(Clone)]
+pub struct Settings {
+    pub api_key: String,
+    pub api_secret: String,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Bearer token for the admin routes; admin routes answer 503 when unset.
+    pub admin_token: Option<String>,
+    /// The optimized offer Function wasm.
+    pub function_wasm: PathBuf,
+    /// The Function provider wasm (encore-host's build of shopify_function_provider).
+    pub provider_wasm: Option<PathBuf>,
+    /// Demo mode: demo data, the /demo preview page.
+    pub demo: bool,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Allowed CORS origins for the post-purchase API; empty = any origin.
+    pub cors_origins: Vec<String>,
+    /// Log as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"***")
+            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
+            .field("function_wasm", &self.function_wasm)
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Reads settings: process environment first, then `file` (KEY=VALUE lines), then demo
+    /// defaults when `demo` is set.
+    pub fn load(file: Option<&Path>, demo: bool) -> Result<Self, SettingsError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| SettingsError::File {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (k, v) = line
+                    .strip_prefix("export ")
+                    .unwrap_or(line)
+                    .split_once('=')
+                    .ok_or(SettingsError::FileSyntax {
+                        path: path.to_path_buf(),
+                        line: i + 1,
+                    })?;
+                vars.insert(
+                    k.trim().to_string(),
+                    v.trim().trim_matches('"').to_string(),
+                );
+            }
+        }
+        for (k, v) in std::env::vars() {
+            if !v.is_empty() {
+                vars.insert(k, v);
+            }
+        }
+        Self::from_vars(&vars, demo)
+    }
+
+    /// Settings from a map of variables (tests use this directly).
+    pub fn from_vars(vars: &HashMap<String, String>, demo_mode: bool) -> Result<Self, SettingsError> {
+        let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
+        let api_secret = match (get("SHOPIFY_API_SECRET"), demo_mode) {
+            (Some(s), _) => s,
+            (None, true) => demo::API_SECRET.to_string(),
+            (None, false) => return Err(SettingsError::MissingSecret),
+        };
+        let api_key = match (get("SHOPIFY_API_KEY"), demo_mode) {
+            (Some(s), _) => s,
+            (None, true) => demo::API_KEY.to_string(),
+            (None, false) => return Err(SettingsError::MissingApiKey),
+        };
+        let database_url = match (get("ENCORE_DATABASE_URL"), demo_mode) {
+            (Some(s), _) => s,
+            (None, true) => demo::DATABASE_URL.to_string(),
+            (None, false) => return Err(SettingsError::MissingDatabase),
+        };
+        let listen_text = get("ENCORE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| SettingsError::BadListen(listen_text.clone()))?;
+        let admin_token = get("ENCORE_ADMIN_TOKEN").or_else(|| demo_mode.then(|| demo::ADMIN_TOKEN.to_string()));
+        let artifacts = crate::host_runner::default_artifact_dir();
+        let function_wasm = get("ENCORE_FUNCTION_WASM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| artifacts.join("encore-offer.wasm"));
+        let provider_wasm = get("ENCORE_FUNCTION_PROVIDER_WASM").map(PathBuf::from);
+        let body_limit = match get("ENCORE_BODY_LIMIT") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| SettingsError::Bad("ENCORE_BODY_LIMIT", format!("{v} is not a number of bytes")))?,
+            None => 256 * 1024,
+        };
+        let cors_origins = get("ENCORE_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty() && s != "*")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
+        Ok(Self {
+            api_key,
+            api_secret,
+            database_url,
+            listen,
+            admin_token,
+            function_wasm,
+            provider_wasm,
+            demo: demo_mode,
+            body_limit,
+            cors_origins,
+            log_json,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn missing_secret_outside_demo_is_an_error() {
+        let e = Settings::from_vars(&vars(&[("SHOPIFY_API_KEY", "k")]), false).unwrap_err();
+        assert!(e.to_string().contains("SHOPIFY_API_SECRET"));
+    }
+
+    #[test]
+    fn demo_fills_in_documented_defaults() {
+        let s = Settings::from_vars(&vars(&[]), true).unwrap();
+        assert_eq!(s.api_secret, demo::API_SECRET);
+        assert_eq!(s.api_key, demo::API_KEY);
+        assert_eq!(s.admin_token.as_deref(), Some(demo::ADMIN_TOKEN));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(!format!("{s:?}").contains(demo::API_SECRET));
+    }
+
+    #[test]
+    fn bad_listen_is_explained() {
+        let e = Settings::from_vars(&vars(&[("ENCORE_LISTEN", "nope")]), true).unwrap_err();
+        assert!(e.to_string().contains("ENCORE_LISTEN=nope"));
+    }
+}

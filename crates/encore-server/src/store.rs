@@ -1,0 +1,739 @@
+//! Durable storage on SQLite (default, one WAL file) or PostgreSQL, through one sqlx `Any` pool.
+//!
+//! The SQL is written once for both backends (numbered `$n` parameters, `ON CONFLICT`,
+//! `COUNT(CASE …)`); the schema has one migration directory per backend because the DDL
+//! differs in little ways. Writes that must not double-count are single conditional
+//! statements inside a transaction whose first statement is a write, so SQLite never has to
+//! upgrade a read lock and PostgreSQL needs no explicit row locks.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+
+/// A storage failure, with what the operator can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("ENCORE_DATABASE_URL must start with sqlite:// or postgres:// (got {0})")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database schema: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored JSON is corrupt: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pool and the backend it speaks to.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A shop row.
+#[derive(Debug, Clone)]
+pub struct ShopRow {
+    pub domain: String,
+    pub currency_code: String,
+    pub data_version: i64,
+}
+
+/// Everything about a shop that changes only through admin writes (cached by data_version).
+#[derive(Debug, Clone, Default)]
+pub struct ShopFacts {
+    pub data_version: i64,
+    pub config: Option<(i64, Value)>,
+    /// CatalogVariant objects as the Function's input has them (with `product`).
+    pub catalog: Vec<Value>,
+    /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
+    pub products: HashMap<String, Value>,
+    pub co_purchases: Vec<Value>,
+}
+
+/// A purchase's funnel position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelRow {
+    pub seq: i64,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+}
+
+/// A stored decision.
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub id: String,
+    pub shop: String,
+    pub reference_id: String,
+    pub seq: i64,
+    pub render: bool,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+    pub experiment_id: Option<String>,
+    pub arm_id: Option<String>,
+    pub next_on_accept: Option<String>,
+    pub next_on_decline: Option<String>,
+    pub offer: Option<String>,
+    pub reasons: String,
+    pub changes: Option<String>,
+    pub offer_amount: Option<String>,
+    pub currency_code: Option<String>,
+    pub variant_ids: String,
+    pub product_ids: String,
+    pub units: i64,
+    pub shown: bool,
+    pub outcome: Option<String>,
+}
+
+/// The buyer's answer to an offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Shown,
+    Accepted,
+    Declined,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Shown => "shown",
+            EventKind::Accepted => "accepted",
+            EventKind::Declined => "declined",
+        }
+    }
+}
+
+/// What recording an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventEffect {
+    /// The same event was already recorded for this decision: nothing changed.
+    Duplicate,
+    /// Recorded; the funnel advanced if this answered the purchase's current step.
+    Recorded { advanced: bool },
+}
+
+/// Per-shop totals for the analytics summary.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub decisions: i64,
+    pub offers: i64,
+    pub shown: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    pub accepted_amounts: Vec<(String, String)>,
+}
+
+const DECISION_COLUMNS: &str = "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
+     next_on_accept, next_on_decline, offer, reasons, changes, offer_amount, currency_code, \
+     variant_ids, product_ids, units, shown, outcome";
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            let mut u = url.to_string();
+            if !u.contains("mode=") && !u.contains(":memory:") {
+                u.push_str(if u.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+            (Backend::Sqlite, u)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(StoreError::Connect)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        if backend == Backend::Sqlite {
+            // Persistent in the file: readers never wait for the writer.
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&pool).await.map_err(StoreError::Migrate)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A cheap round trip, for readiness.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- shops -------------------------------------------------------------------------
+
+    pub async fn upsert_shop(&self, domain: &str, currency_code: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO shops (domain, currency_code, data_version, created_at) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (domain) DO UPDATE SET currency_code = excluded.currency_code, \
+             data_version = shops.data_version + 1",
+        )
+        .bind(domain)
+        .bind(currency_code)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn shop(&self, domain: &str) -> Result<Option<ShopRow>> {
+        let row = sqlx::query("SELECT domain, currency_code, data_version FROM shops WHERE domain = $1")
+            .bind(domain)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| ShopRow {
+            domain: r.get(0),
+            currency_code: r.get(1),
+            data_version: r.get(2),
+        }))
+    }
+
+    async fn bump(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, shop: &str) -> Result<()> {
+        sqlx::query("UPDATE shops SET data_version = data_version + 1 WHERE domain = $1")
+            .bind(shop)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    // ---- configs -----------------------------------------------------------------------
+
+    /// Stores a validated config as the shop's next version and makes it live.
+    pub async fn put_config(&self, shop: &str, config: &Value, now: i64) -> Result<i64> {
+        let text = serde_json::to_string(config)?;
+        let mut tx = self.pool.begin().await?;
+        self.bump(&mut tx, shop).await?;
+        let version: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM config_versions WHERE shop = $1",
+        )
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>(0)
+        .or_else(|_| Ok::<i64, sqlx::Error>(1))?;
+        sqlx::query(
+            "INSERT INTO config_versions (shop, version, config, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(shop)
+        .bind(version)
+        .bind(text)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    pub async fn live_config(&self, shop: &str) -> Result<Option<(i64, Value)>> {
+        let row = sqlx::query(
+            "SELECT version, config FROM config_versions WHERE shop = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(shop)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let text: String = r.get(1);
+                Ok(Some((r.get(0), serde_json::from_str(&text)?)))
+            }
+        }
+    }
+
+    /// Every accepted version: (version, created_at), newest first.
+    pub async fn config_versions(&self, shop: &str) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT version, created_at FROM config_versions WHERE shop = $1 ORDER BY version DESC",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub async fn config_version(&self, shop: &str, version: i64) -> Result<Option<Value>> {
+        let row = sqlx::query("SELECT config FROM config_versions WHERE shop = $1 AND version = $2")
+            .bind(shop)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(serde_json::from_str(&r.get::<String, _>(0))?)),
+        }
+    }
+
+    // ---- catalog, customers, co-purchases ------------------------------------------------
+
+    /// Upserts products (facts) and their variants. Each item: (product id, product facts,
+    /// [(variant id, variant data)]).
+    pub async fn upsert_catalog(
+        &self,
+        shop: &str,
+        products: &[(String, Value, Vec<(String, Value)>)],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        self.bump(&mut tx, shop).await?;
+        for (product_id, facts, variants) in products {
+            sqlx::query(
+                "INSERT INTO catalog_products (shop, product_id, data) VALUES ($1, $2, $3) \
+                 ON CONFLICT (shop, product_id) DO UPDATE SET data = excluded.data",
+            )
+            .bind(shop)
+            .bind(product_id)
+            .bind(serde_json::to_string(facts)?)
+            .execute(&mut *tx)
+            .await?;
+            for (variant_id, data) in variants {
+                sqlx::query(
+                    "INSERT INTO catalog_variants (shop, variant_id, product_id, data) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (shop, variant_id) DO UPDATE SET product_id = excluded.product_id, data = excluded.data",
+                )
+                .bind(shop)
+                .bind(variant_id)
+                .bind(product_id)
+                .bind(serde_json::to_string(data)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn upsert_customers(&self, shop: &str, customers: &[(String, Value)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        self.bump(&mut tx, shop).await?;
+        for (id, data) in customers {
+            sqlx::query(
+                "INSERT INTO customers (shop, customer_id, data) VALUES ($1, $2, $3) \
+                 ON CONFLICT (shop, customer_id) DO UPDATE SET data = excluded.data",
+            )
+            .bind(shop)
+            .bind(id)
+            .bind(serde_json::to_string(data)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn customer(&self, shop: &str, id: &str) -> Result<Option<Value>> {
+        let row = sqlx::query("SELECT data FROM customers WHERE shop = $1 AND customer_id = $2")
+            .bind(shop)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(serde_json::from_str(&r.get::<String, _>(0))?)),
+        }
+    }
+
+    /// Upserts co-purchase pairs: (product id, suggested product id, lift in permille).
+    pub async fn upsert_co_purchases(&self, shop: &str, pairs: &[(String, String, i64)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        self.bump(&mut tx, shop).await?;
+        for (a, b, lift) in pairs {
+            sqlx::query(
+                "INSERT INTO co_purchases (shop, product_id, suggested_product_id, lift_permille) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (shop, product_id, suggested_product_id) DO UPDATE SET lift_permille = excluded.lift_permille",
+            )
+            .bind(shop)
+            .bind(a)
+            .bind(b)
+            .bind(*lift)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Loads the shop's config, catalog and co-purchases (the facts cached per data_version).
+    pub async fn load_facts(&self, shop: &ShopRow) -> Result<ShopFacts> {
+        let config = self.live_config(&shop.domain).await?;
+        let product_rows = sqlx::query("SELECT product_id, data FROM catalog_products WHERE shop = $1")
+            .bind(&shop.domain)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut products = HashMap::with_capacity(product_rows.len());
+        for r in &product_rows {
+            let data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
+            products.insert(r.get::<String, _>(0), data);
+        }
+        let variant_rows = sqlx::query(
+            "SELECT product_id, data FROM catalog_variants WHERE shop = $1 ORDER BY product_id, variant_id",
+        )
+        .bind(&shop.domain)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut catalog = Vec::with_capacity(variant_rows.len());
+        for r in &variant_rows {
+            let product_id: String = r.get(0);
+            let mut data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
+            if let (Some(obj), Some(p)) = (data.as_object_mut(), products.get(&product_id)) {
+                obj.insert("product".into(), p.clone());
+            }
+            catalog.push(data);
+        }
+        let pair_rows = sqlx::query(
+            "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
+             ORDER BY product_id, suggested_product_id",
+        )
+        .bind(&shop.domain)
+        .fetch_all(&self.pool)
+        .await?;
+        let co_purchases = pair_rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "productId": r.get::<String, _>(0),
+                    "suggestedProductId": r.get::<String, _>(1),
+                    "liftPermille": r.get::<i64, _>(2),
+                })
+            })
+            .collect();
+        Ok(ShopFacts {
+            data_version: shop.data_version,
+            config,
+            catalog,
+            products,
+            co_purchases,
+        })
+    }
+
+    /// Offer statistics as the Function's `offerStats` list.
+    pub async fn offer_stats(&self, shop: &str) -> Result<Vec<Value>> {
+        let rows = sqlx::query(
+            "SELECT campaign_id, step_id, accepts, accepted_units, refunded_units FROM offer_stats \
+             WHERE shop = $1 ORDER BY campaign_id, step_id",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "campaignId": r.get::<String, _>(0),
+                    "stepId": r.get::<String, _>(1),
+                    "accepts": r.get::<i64, _>(2),
+                    "acceptedUnits": r.get::<i64, _>(3),
+                    "refundedUnits": r.get::<i64, _>(4),
+                })
+            })
+            .collect())
+    }
+
+    // ---- funnels and decisions ----------------------------------------------------------
+
+    /// The purchase's funnel position, created at the start when it is new.
+    pub async fn funnel(&self, shop: &str, reference_id: &str, now: i64) -> Result<FunnelRow> {
+        if let Some(f) = self.funnel_row(shop, reference_id).await? {
+            return Ok(f);
+        }
+        sqlx::query(
+            "INSERT INTO funnels (shop, reference_id, seq, updated_at) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (shop, reference_id) DO NOTHING",
+        )
+        .bind(shop)
+        .bind(reference_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(self
+            .funnel_row(shop, reference_id)
+            .await?
+            .expect("the funnel row was just inserted"))
+    }
+
+    async fn funnel_row(&self, shop: &str, reference_id: &str) -> Result<Option<FunnelRow>> {
+        let row = sqlx::query(
+            "SELECT seq, campaign_id, step_id FROM funnels WHERE shop = $1 AND reference_id = $2",
+        )
+        .bind(shop)
+        .bind(reference_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| FunnelRow {
+            seq: r.get(0),
+            campaign_id: r.get(1),
+            step_id: r.get(2),
+        }))
+    }
+
+    /// All decisions of a purchase, in funnel order.
+    pub async fn decisions_of(&self, shop: &str, reference_id: &str) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE shop = $1 AND reference_id = $2 ORDER BY seq"
+        ))
+        .bind(shop)
+        .bind(reference_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(decision_from_row).collect())
+    }
+
+    pub async fn decision(&self, id: &str) -> Result<Option<DecisionRow>> {
+        let row = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(decision_from_row))
+    }
+
+    /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
+    pub async fn insert_decision(&self, d: &DecisionRow, now: i64) -> Result<DecisionRow> {
+        sqlx::query(&format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+             ON CONFLICT (shop, reference_id, seq) DO NOTHING"
+        ))
+        .bind(&d.id)
+        .bind(&d.shop)
+        .bind(&d.reference_id)
+        .bind(d.seq)
+        .bind(d.render as i64)
+        .bind(&d.campaign_id)
+        .bind(&d.step_id)
+        .bind(&d.experiment_id)
+        .bind(&d.arm_id)
+        .bind(&d.next_on_accept)
+        .bind(&d.next_on_decline)
+        .bind(&d.offer)
+        .bind(&d.reasons)
+        .bind(&d.changes)
+        .bind(&d.offer_amount)
+        .bind(&d.currency_code)
+        .bind(&d.variant_ids)
+        .bind(&d.product_ids)
+        .bind(d.units)
+        .bind(d.shown as i64)
+        .bind(&d.outcome)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE shop = $1 AND reference_id = $2 AND seq = $3"
+        ))
+        .bind(&d.shop)
+        .bind(&d.reference_id)
+        .bind(d.seq)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(decision_from_row(&row))
+    }
+
+    /// Records a buyer event once per (decision, event) and advances the funnel when it
+    /// answers the purchase's current step. `accepted_ok` is false for an accept whose
+    /// changeset Shopify did not process: the funnel then moves on as for a decline.
+    pub async fn record_event(
+        &self,
+        d: &DecisionRow,
+        kind: EventKind,
+        status: Option<&str>,
+        errors: Option<&str>,
+        accepted_ok: bool,
+        now: i64,
+    ) -> Result<EventEffect> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO events (decision_id, event, status, errors, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (decision_id, event) DO NOTHING",
+        )
+        .bind(&d.id)
+        .bind(kind.as_str())
+        .bind(status)
+        .bind(errors)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.commit().await?;
+            return Ok(EventEffect::Duplicate);
+        }
+        let mut advanced = false;
+        match kind {
+            EventKind::Shown => {
+                sqlx::query("UPDATE decisions SET shown = 1 WHERE id = $1")
+                    .bind(&d.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            EventKind::Accepted | EventKind::Declined => {
+                let outcome = match (kind, accepted_ok) {
+                    (EventKind::Accepted, true) => "accepted",
+                    (EventKind::Accepted, false) => "accept_failed",
+                    _ => "declined",
+                };
+                let won = sqlx::query(
+                    "UPDATE decisions SET outcome = $1, shown = 1 WHERE id = $2 AND outcome IS NULL",
+                )
+                .bind(outcome)
+                .bind(&d.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if won {
+                    let next = if outcome == "accepted" {
+                        &d.next_on_accept
+                    } else {
+                        &d.next_on_decline
+                    };
+                    advanced = sqlx::query(
+                        "UPDATE funnels SET seq = seq + 1, campaign_id = $1, step_id = $2, updated_at = $3 \
+                         WHERE shop = $4 AND reference_id = $5 AND seq = $6",
+                    )
+                    .bind(&d.campaign_id)
+                    .bind(next)
+                    .bind(now)
+                    .bind(&d.shop)
+                    .bind(&d.reference_id)
+                    .bind(d.seq)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if outcome == "accepted" {
+                        if let (Some(c), Some(s)) = (&d.campaign_id, &d.step_id) {
+                            sqlx::query(
+                                "INSERT INTO offer_stats (shop, campaign_id, step_id, accepts, accepted_units, refunded_units) \
+                                 VALUES ($1, $2, $3, 1, $4, 0) ON CONFLICT (shop, campaign_id, step_id) DO UPDATE SET \
+                                 accepts = offer_stats.accepts + 1, accepted_units = offer_stats.accepted_units + excluded.accepted_units",
+                            )
+                            .bind(&d.shop)
+                            .bind(c)
+                            .bind(s)
+                            .bind(d.units)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(EventEffect::Recorded { advanced })
+    }
+
+    /// Events recorded for a decision: (event, status).
+    pub async fn events_of(&self, decision_id: &str) -> Result<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query("SELECT event, status FROM events WHERE decision_id = $1 ORDER BY id")
+            .bind(decision_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub async fn summary(&self, shop: &str) -> Result<Summary> {
+        let r = sqlx::query(
+            "SELECT COUNT(*), COUNT(CASE WHEN render = 1 THEN 1 END), \
+             COUNT(CASE WHEN render = 1 AND (shown = 1 OR outcome IS NOT NULL) THEN 1 END), \
+             COUNT(CASE WHEN outcome = 'accepted' THEN 1 END), \
+             COUNT(CASE WHEN outcome = 'declined' THEN 1 END) FROM decisions WHERE shop = $1",
+        )
+        .bind(shop)
+        .fetch_one(&self.pool)
+        .await?;
+        let amounts = sqlx::query(
+            "SELECT offer_amount, currency_code FROM decisions WHERE shop = $1 AND outcome = 'accepted' \
+             AND offer_amount IS NOT NULL",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Summary {
+            decisions: r.get(0),
+            offers: r.get(1),
+            shown: r.get(2),
+            accepted: r.get(3),
+            declined: r.get(4),
+            accepted_amounts: amounts
+                .iter()
+                .map(|a| (a.get(0), a.get::<Option<String>, _>(1).unwrap_or_default()))
+                .collect(),
+        })
+    }
+}
+
+fn decision_from_row(r: &sqlx::any::AnyRow) -> DecisionRow {
+    DecisionRow {
+        id: r.get(0),
+        shop: r.get(1),
+        reference_id: r.get(2),
+        seq: r.get(3),
+        render: r.get::<i64, _>(4) != 0,
+        campaign_id: r.get(5),
+        step_id: r.get(6),
+        experiment_id: r.get(7),
+        arm_id: r.get(8),
+        next_on_accept: r.get(9),
+        next_on_decline: r.get(10),
+        offer: r.get(11),
+        reasons: r.get(12),
+        changes: r.get(13),
+        offer_amount: r.get(14),
+        currency_code: r.get(15),
+        variant_ids: r.get(16),
+        product_ids: r.get(17),
+        units: r.get(18),
+        shown: r.get::<i64, _>(19) != 0,
+        outcome: r.get(20),
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}

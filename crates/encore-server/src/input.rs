@@ -51,7 +51,10 @@ pub fn funnel_json(funnel: &FunnelRow, decisions: &[DecisionRow]) -> Value {
         }
         if d.outcome.as_deref() == Some("accepted") {
             accepted += 1;
-            for (src, dst) in [(&d.variant_ids, &mut variants), (&d.product_ids, &mut products)] {
+            for (src, dst) in [
+                (&d.variant_ids, &mut variants),
+                (&d.product_ids, &mut products),
+            ] {
                 if let Ok(Value::Array(ids)) = serde_json::from_str::<Value>(src) {
                     for id in ids {
                         if !dst.contains(&id) {

@@ -61,7 +61,10 @@ impl Running {
 }
 
 /// Opens the store (seeding the demo shop in demo mode), binds, and serves in the background.
-pub async fn start(settings: Settings, runner: Arc<dyn OfferRunner>) -> Result<Running, StartError> {
+pub async fn start(
+    settings: Settings,
+    runner: Arc<dyn OfferRunner>,
+) -> Result<Running, StartError> {
     if let Some(dir) = settings
         .database_url
         .strip_prefix("sqlite://")

@@ -59,7 +59,9 @@ fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if json {
         builder.json().init();
     } else {
@@ -68,7 +70,8 @@ fn init_tracing(json: bool) {
 }
 
 async fn run(settings: Settings) -> ExitCode {
-    let runner = match HostRunner::load(&settings.function_wasm, settings.provider_wasm.as_deref()) {
+    let runner = match HostRunner::load(&settings.function_wasm, settings.provider_wasm.as_deref())
+    {
         Ok(r) => Arc::new(r),
         Err(e) => {
             eprintln!("encore-server: {e}");
@@ -107,7 +110,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -47,7 +47,12 @@ pub enum Decided {
 
 /// The shop's cached facts, reloaded when an admin write bumped its data_version.
 pub async fn facts(state: &AppState, shop: &ShopRow) -> Result<Arc<ShopFacts>, ApiError> {
-    if let Some(f) = state.facts_cache.lock().expect("cache lock").get(&shop.domain) {
+    if let Some(f) = state
+        .facts_cache
+        .lock()
+        .expect("cache lock")
+        .get(&shop.domain)
+    {
         if f.data_version == shop.data_version {
             return Ok(f.clone());
         }
@@ -93,16 +98,18 @@ pub async fn decide(
             tracing::warn!(code, detail = %detail, "offer Function failed; answering no offer");
             Decided::Failed { code, detail }
         }
-        RunOutcome::Output(output) => match decision_from_output(shop, purchase, funnel.seq, &output) {
-            Ok(d) => Decided::Decision(Box::new(d)),
-            Err(detail) => {
-                tracing::warn!(detail = %detail, "offer Function output cannot be signed; answering no offer");
-                Decided::Failed {
-                    code: "FUNCTION_OUTPUT_INVALID",
-                    detail,
+        RunOutcome::Output(output) => {
+            match decision_from_output(shop, purchase, funnel.seq, &output) {
+                Ok(d) => Decided::Decision(Box::new(d)),
+                Err(detail) => {
+                    tracing::warn!(detail = %detail, "offer Function output cannot be signed; answering no offer");
+                    Decided::Failed {
+                        code: "FUNCTION_OUTPUT_INVALID",
+                        detail,
+                    }
                 }
             }
-        },
+        }
     };
     Ok((input, decided))
 }
@@ -186,8 +193,11 @@ pub fn decision_from_output(
             .and_then(Value::as_str)
             .and_then(Decimal::parse)
             .ok_or_else(|| format!("offer.products[{i}].shopPrices.offerPrice is not a decimal"))?;
-        amount = amount.add(price);
-        currency = currency.or_else(|| p.pointer("/shopPrices/currencyCode").and_then(Value::as_str));
+        amount = amount.plus(price);
+        currency = currency.or_else(|| {
+            p.pointer("/shopPrices/currencyCode")
+                .and_then(Value::as_str)
+        });
         units += p.get("quantity").and_then(Value::as_i64).unwrap_or(1);
         if let Some(v) = p.get("variantId").and_then(Value::as_str) {
             variant_ids.push(v.to_string());
@@ -214,7 +224,12 @@ pub fn decision_from_output(
 }
 
 /// The extension's answer for a stored decision, with a freshly signed changeset token.
-pub fn respond(state: &AppState, d: &DecisionRow, purchase: &VerifiedPurchase, now: i64) -> OfferResponse {
+pub fn respond(
+    state: &AppState,
+    d: &DecisionRow,
+    purchase: &VerifiedPurchase,
+    now: i64,
+) -> OfferResponse {
     let reasons: Value = serde_json::from_str(&d.reasons).unwrap_or_else(|_| json!([]));
     let mut offers = Vec::new();
     if d.render {
@@ -254,14 +269,24 @@ pub fn failed_response(code: &str, detail: &str) -> OfferResponse {
 }
 
 /// `POST /api/post-purchase/offer` for a verified purchase.
-pub async fn offer(state: &AppState, purchase: &VerifiedPurchase, now: i64) -> Result<OfferResponse, ApiError> {
+pub async fn offer(
+    state: &AppState,
+    purchase: &VerifiedPurchase,
+    now: i64,
+) -> Result<OfferResponse, ApiError> {
     let shop = state
         .store
         .shop(&purchase.shop_domain)
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
-    let funnel = state.store.funnel(&shop.domain, &purchase.reference_id, now).await?;
-    let decisions = state.store.decisions_of(&shop.domain, &purchase.reference_id).await?;
+    let funnel = state
+        .store
+        .funnel(&shop.domain, &purchase.reference_id, now)
+        .await?;
+    let decisions = state
+        .store
+        .decisions_of(&shop.domain, &purchase.reference_id)
+        .await?;
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond(state, existing, purchase, now));
     }

@@ -63,7 +63,10 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("api_key", &self.api_key)
             .field("api_secret", &"***")
-            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
             .field("listen", &self.listen)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
             .field("function_wasm", &self.function_wasm)
@@ -95,10 +98,7 @@ impl Settings {
                         path: path.to_path_buf(),
                         line: i + 1,
                     })?;
-                vars.insert(
-                    k.trim().to_string(),
-                    v.trim().trim_matches('"').to_string(),
-                );
+                vars.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
             }
         }
         for (k, v) in std::env::vars() {
@@ -110,7 +110,10 @@ impl Settings {
     }
 
     /// Settings from a map of variables (tests use this directly).
-    pub fn from_vars(vars: &HashMap<String, String>, demo_mode: bool) -> Result<Self, SettingsError> {
+    pub fn from_vars(
+        vars: &HashMap<String, String>,
+        demo_mode: bool,
+    ) -> Result<Self, SettingsError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
         let api_secret = match (get("SHOPIFY_API_SECRET"), demo_mode) {
             (Some(s), _) => s,
@@ -131,16 +134,17 @@ impl Settings {
         let listen = listen_text
             .parse()
             .map_err(|_| SettingsError::BadListen(listen_text.clone()))?;
-        let admin_token = get("ENCORE_ADMIN_TOKEN").or_else(|| demo_mode.then(|| demo::ADMIN_TOKEN.to_string()));
+        let admin_token =
+            get("ENCORE_ADMIN_TOKEN").or_else(|| demo_mode.then(|| demo::ADMIN_TOKEN.to_string()));
         let artifacts = crate::host_runner::default_artifact_dir();
         let function_wasm = get("ENCORE_FUNCTION_WASM")
             .map(PathBuf::from)
             .unwrap_or_else(|| artifacts.join("encore-offer.wasm"));
         let provider_wasm = get("ENCORE_FUNCTION_PROVIDER_WASM").map(PathBuf::from);
         let body_limit = match get("ENCORE_BODY_LIMIT") {
-            Some(v) => v
-                .parse()
-                .map_err(|_| SettingsError::Bad("ENCORE_BODY_LIMIT", format!("{v} is not a number of bytes")))?,
+            Some(v) => v.parse().map_err(|_| {
+                SettingsError::Bad("ENCORE_BODY_LIMIT", format!("{v} is not a number of bytes"))
+            })?,
             None => 256 * 1024,
         };
         let cors_origins = get("ENCORE_CORS_ORIGINS")
@@ -173,7 +177,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]

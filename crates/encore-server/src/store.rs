@@ -45,6 +45,9 @@ pub struct Store {
     backend: Backend,
 }
 
+/// A product to upsert: (product id, product facts, [(variant id, variant data)]).
+pub type CatalogProduct = (String, Value, Vec<(String, Value)>);
+
 /// A shop row.
 #[derive(Debug, Clone)]
 pub struct ShopRow {
@@ -137,7 +140,8 @@ pub struct Summary {
     pub accepted_amounts: Vec<(String, String)>,
 }
 
-const DECISION_COLUMNS: &str = "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
+const DECISION_COLUMNS: &str =
+    "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
      next_on_accept, next_on_decline, offer, reasons, changes, offer_amount, currency_code, \
      variant_ids, product_ids, units, shown, outcome";
 
@@ -148,7 +152,11 @@ impl Store {
         let (backend, url) = if url.starts_with("sqlite:") {
             let mut u = url.to_string();
             if !u.contains("mode=") && !u.contains(":memory:") {
-                u.push_str(if u.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+                u.push_str(if u.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
             }
             (Backend::Sqlite, u)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -217,10 +225,11 @@ impl Store {
     }
 
     pub async fn shop(&self, domain: &str) -> Result<Option<ShopRow>> {
-        let row = sqlx::query("SELECT domain, currency_code, data_version FROM shops WHERE domain = $1")
-            .bind(domain)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT domain, currency_code, data_version FROM shops WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| ShopRow {
             domain: r.get(0),
             currency_code: r.get(1),
@@ -292,11 +301,12 @@ impl Store {
     }
 
     pub async fn config_version(&self, shop: &str, version: i64) -> Result<Option<Value>> {
-        let row = sqlx::query("SELECT config FROM config_versions WHERE shop = $1 AND version = $2")
-            .bind(shop)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT config FROM config_versions WHERE shop = $1 AND version = $2")
+                .bind(shop)
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             None => Ok(None),
             Some(r) => Ok(Some(serde_json::from_str(&r.get::<String, _>(0))?)),
@@ -307,11 +317,7 @@ impl Store {
 
     /// Upserts products (facts) and their variants. Each item: (product id, product facts,
     /// [(variant id, variant data)]).
-    pub async fn upsert_catalog(
-        &self,
-        shop: &str,
-        products: &[(String, Value, Vec<(String, Value)>)],
-    ) -> Result<()> {
+    pub async fn upsert_catalog(&self, shop: &str, products: &[CatalogProduct]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         self.bump(&mut tx, shop).await?;
         for (product_id, facts, variants) in products {
@@ -372,7 +378,11 @@ impl Store {
     }
 
     /// Upserts co-purchase pairs: (product id, suggested product id, lift in permille).
-    pub async fn upsert_co_purchases(&self, shop: &str, pairs: &[(String, String, i64)]) -> Result<()> {
+    pub async fn upsert_co_purchases(
+        &self,
+        shop: &str,
+        pairs: &[(String, String, i64)],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         self.bump(&mut tx, shop).await?;
         for (a, b, lift) in pairs {
@@ -394,10 +404,11 @@ impl Store {
     /// Loads the shop's config, catalog and co-purchases (the facts cached per data_version).
     pub async fn load_facts(&self, shop: &ShopRow) -> Result<ShopFacts> {
         let config = self.live_config(&shop.domain).await?;
-        let product_rows = sqlx::query("SELECT product_id, data FROM catalog_products WHERE shop = $1")
-            .bind(&shop.domain)
-            .fetch_all(&self.pool)
-            .await?;
+        let product_rows =
+            sqlx::query("SELECT product_id, data FROM catalog_products WHERE shop = $1")
+                .bind(&shop.domain)
+                .fetch_all(&self.pool)
+                .await?;
         let mut products = HashMap::with_capacity(product_rows.len());
         for r in &product_rows {
             let data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
@@ -517,10 +528,12 @@ impl Store {
     }
 
     pub async fn decision(&self, id: &str) -> Result<Option<DecisionRow>> {
-        let row = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(decision_from_row))
     }
 
@@ -662,10 +675,11 @@ impl Store {
 
     /// Events recorded for a decision: (event, status).
     pub async fn events_of(&self, decision_id: &str) -> Result<Vec<(String, Option<String>)>> {
-        let rows = sqlx::query("SELECT event, status FROM events WHERE decision_id = $1 ORDER BY id")
-            .bind(decision_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT event, status FROM events WHERE decision_id = $1 ORDER BY id")
+                .bind(decision_id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 

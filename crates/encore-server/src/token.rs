@@ -268,10 +268,7 @@ pub fn parse_input_data(input: &Value, issued_at: i64) -> Result<VerifiedPurchas
         let (total_shop, total_presentment) =
             money_bag(item.get("totalPriceSet"), &at("totalPriceSet"))?;
         lines.push(LineItem {
-            product_id: id_text(
-                product.get("id").unwrap_or(&Value::Null),
-                &at("product.id"),
-            )?,
+            product_id: id_text(product.get("id").unwrap_or(&Value::Null), &at("product.id"))?,
             product_title: opt_string(product.get("title")).unwrap_or_default(),
             variant_id: id_text(
                 variant.get("id").unwrap_or(&Value::Null),

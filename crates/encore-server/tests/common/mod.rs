@@ -1,0 +1,397 @@
+//! Test harness: Shopify-style token minting, servers on loopback over SQLite files and PostgreSQL databases.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use encore_server::runner::OfferRunner;
+use encore_server::settings::Settings;
+use encore_server::Running;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "test-secret-0123456789";
+pub const API_KEY: &str = "test-api-key";
+pub const ADMIN: &str = "test-admin-token";
+pub const SHOP: &str = "test-shop.myshopify.com";
+
+pub fn now() -> i64 {
+    encore_server::offer::now()
+}
+
+/// A post-purchase `input_data` with one line per (product id, variant id, amount).
+pub fn input_data(reference_id: &str, lines: &[(&str, &str, &str)]) -> Value {
+    let total: f64 = lines.iter().map(|l| l.2.parse::<f64>().unwrap()).sum();
+    let total = format!("{total:.2}");
+    json!({
+        "extensionPoint": "Checkout::PostPurchase::ShouldRender",
+        "initialPurchase": {
+            "referenceId": reference_id,
+            "customerId": 5001,
+            "destinationCountryCode": "US",
+            "totalPriceSet": {
+                "shopMoney": {"amount": total, "currencyCode": "USD"},
+                "presentmentMoney": {"amount": total, "currencyCode": "USD"}
+            },
+            "lineItems": lines.iter().map(|(p, v, a)| json!({
+                "product": {"id": p.parse::<u64>().unwrap(), "title": "Product", "variant": {"id": v.parse::<u64>().unwrap(), "title": "Default"}, "metafields": []},
+                "quantity": 1,
+                "totalPriceSet": {"shopMoney": {"amount": a, "currencyCode": "USD"}, "presentmentMoney": {"amount": a, "currencyCode": "USD"}}
+            })).collect::<Vec<_>>()
+        },
+        "locale": "en",
+        "shop": {"id": 1, "domain": SHOP, "metafields": []},
+        "version": "unstable"
+    })
+}
+
+/// Signs claims as Shopify does (HS256 with the app secret).
+pub fn sign(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// A valid Shopify-issued token for `input`.
+pub fn token_for(input: &Value) -> String {
+    let reference = input["initialPurchase"]["referenceId"].as_str().unwrap();
+    let t = now();
+    sign(
+        &json!({"iss": "shopify", "sub": reference, "iat": t - 5, "exp": t + 3600, "input_data": input}),
+        SECRET,
+    )
+}
+
+/// Decodes and checks a changeset token the server signed.
+pub fn decode_changeset(token: &str) -> Value {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.required_spec_claims.clear();
+    v.validate_exp = false;
+    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(SECRET.as_bytes()), &v)
+        .expect("changeset token verifies with the app secret")
+        .claims
+}
+
+/// The raw payload text of a JWT (to check exact number text).
+pub fn payload_text(token: &str) -> String {
+    use std::io::Read;
+    let part = token.split('.').nth(1).unwrap();
+    let mut s = part.replace('-', "+").replace('_', "/");
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    // Minimal base64 decoder.
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|c| *c != b'=') {
+        buf = (buf << 6) | A.iter().position(|a| *a == c).unwrap() as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    let mut text = String::new();
+    out.as_slice().read_to_string(&mut text).unwrap();
+    text
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Db {
+    pub fn url(&self) -> String {
+        match self {
+            Db::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Db::Postgres(u) => u.clone(),
+        }
+    }
+}
+
+/// A fresh SQLite file in `dir`.
+pub fn sqlite_db(dir: &tempfile::TempDir) -> Db {
+    Db::Sqlite(dir.path().join("encore.sqlite"))
+}
+
+/// A fresh PostgreSQL database, or None when ENCORE_SKIP_POSTGRES=1. Panics when
+/// ENCORE_TEST_POSTGRES_URL is unset otherwise: CI must not silently skip PostgreSQL.
+pub async fn postgres_db() -> Option<Db> {
+    let Ok(base) = std::env::var("ENCORE_TEST_POSTGRES_URL") else {
+        if std::env::var("ENCORE_SKIP_POSTGRES").as_deref() == Ok("1") {
+            eprintln!("ENCORE_SKIP_POSTGRES=1: skipping the PostgreSQL half of this test");
+            return None;
+        }
+        panic!(
+            "ENCORE_TEST_POSTGRES_URL is not set. Start one with \
+             `export ENCORE_TEST_POSTGRES_URL=$(scripts/start-postgres.sh)` \
+             or set ENCORE_SKIP_POSTGRES=1 to skip PostgreSQL explicitly."
+        );
+    };
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to ENCORE_TEST_POSTGRES_URL");
+    let name = format!("encore_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database (the role needs CREATEDB)");
+    conn.close().await.ok();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(Db::Postgres(format!("{prefix}/{name}")))
+}
+
+/// Both backends for a test: SQLite always, PostgreSQL unless explicitly skipped.
+pub async fn backends(dir: &tempfile::TempDir) -> Vec<Db> {
+    let mut v = vec![sqlite_db(dir)];
+    if let Some(pg) = postgres_db().await {
+        v.push(pg);
+    }
+    v
+}
+
+pub fn settings(db: &Db) -> Settings {
+    let vars: HashMap<String, String> = [
+        ("SHOPIFY_API_KEY", API_KEY),
+        ("SHOPIFY_API_SECRET", SECRET),
+        ("ENCORE_ADMIN_TOKEN", ADMIN),
+        ("ENCORE_LISTEN", "127.0.0.1:0"),
+        ("ENCORE_BODY_LIMIT", "65536"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([("ENCORE_DATABASE_URL".to_string(), db.url())])
+    .collect();
+    Settings::from_vars(&vars, false).unwrap()
+}
+
+pub async fn start(db: &Db, runner: Arc<dyn OfferRunner>) -> Running {
+    encore_server::start(settings(db), runner).await.unwrap()
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(running: &Running) -> Self {
+        Client {
+            base: format!("http://{}", running.addr),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn admin_put(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .put(format!("{}{}", self.base, path))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn offer(&self, token: &str, body: Value) -> (u16, Value) {
+        self.post_raw(
+            "/api/post-purchase/offer",
+            Some(token),
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+
+    pub async fn event(&self, token: &str, body: Value) -> (u16, Value) {
+        self.post_raw(
+            "/api/post-purchase/events",
+            Some(token),
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+}
+
+/// A stand-in for the offer Function with a three-step funnel, for plumbing tests:
+/// upsell (variant 111: 20.00 → 16.00, 20% off) → on decline downsell (variant 222: 9.99 →
+/// 5.00, fixed 4.99 off) → on accept final (variant 333 + shipping 0.30). It echoes the
+/// funnel it was given in a set_metafield change, so tests can see what the server passed.
+/// A purchase of product 999 makes it "exceed its limits"; product 998 makes it return
+/// changes that cannot be signed.
+pub struct ScriptedRunner {
+    pub runs: std::sync::atomic::AtomicUsize,
+    pub inputs: std::sync::Mutex<Vec<Value>>,
+}
+
+impl ScriptedRunner {
+    pub fn new() -> Arc<Self> {
+        Arc::new(ScriptedRunner {
+            runs: Default::default(),
+            inputs: Default::default(),
+        })
+    }
+    pub fn runs(&self) -> usize {
+        self.runs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn scripted_offer(step: &str, funnel: &Value) -> Value {
+    let (variant, product, price, offer_price, discount, vt, on_accept, on_decline) = match step {
+        "upsell" => (
+            "111",
+            "11",
+            "20.00",
+            "16.00",
+            "20",
+            "percentage",
+            json!("final"),
+            json!("downsell"),
+        ),
+        "downsell" => (
+            "222",
+            "22",
+            "9.99",
+            "5.00",
+            "4.99",
+            "fixed_amount",
+            json!("final"),
+            Value::Null,
+        ),
+        _ => (
+            "333",
+            "33",
+            "1.10",
+            "0.10",
+            "1.00",
+            "fixed_amount",
+            Value::Null,
+            Value::Null,
+        ),
+    };
+    let mut changes = vec![
+        json!({"type": "add_variant", "variantId": variant, "quantity": 1,
+               "discount": {"value": discount, "valueType": vt, "title": "Encore"}}),
+        json!({"type": "set_metafield", "namespace": "encore", "key": "funnel",
+               "value": funnel.to_string(), "valueType": "json_string"}),
+    ];
+    if step == "final" {
+        changes.push(json!({"type": "add_shipping_line", "price": "0.30", "title": "Shipping"}));
+    }
+    json!({
+        "campaignId": "c1", "stepId": step, "experimentId": "exp", "armId": "a",
+        "nextStepOnAccept": on_accept, "nextStepOnDecline": on_decline,
+        "products": [{
+            "productId": product, "variantId": variant, "title": format!("Product {product}"),
+            "variantTitle": null, "imageUrl": null, "quantity": 1, "sellingPlanId": null,
+            "shopPrices": {"currencyCode": "USD", "originalPrice": price, "offerPrice": offer_price, "savings": "x", "compareAtPrice": null, "savingsPercent": 20},
+            "presentmentPrices": {"currencyCode": "USD", "originalPrice": price, "offerPrice": offer_price, "savings": "x", "compareAtPrice": null, "savingsPercent": 20}
+        }],
+        "changes": changes,
+        "copy": {"locale": "en", "headline": "Add this", "body": "Goes well", "acceptLabel": "Pay now", "declineLabel": "Decline"}
+    })
+}
+
+impl OfferRunner for ScriptedRunner {
+    fn run(&self, input: &Value) -> encore_server::runner::RunOutcome {
+        use encore_server::runner::RunOutcome;
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inputs.lock().unwrap().push(input.clone());
+        let products: Vec<&str> = input["purchase"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["product"]["id"].as_str())
+            .collect();
+        if products.contains(&"999") {
+            return RunOutcome::Failed {
+                code: "FUNCTION_LIMIT_EXCEEDED",
+                detail: "instruction limit exceeded (11000000)".into(),
+            };
+        }
+        let funnel = &input["funnel"];
+        let passed = json!({"code": "TRIGGER_PRODUCTS_NOT_MATCHED", "campaignId": "c0", "stepId": null, "variantId": null, "detail": "not matched"});
+        if products.contains(&"998") {
+            let mut o = scripted_offer("upsell", funnel);
+            o["changes"][0]["discount"]["value"] = json!("1e9");
+            return RunOutcome::Output(json!({"offer": o, "reasons": [passed]}));
+        }
+        let step = match (funnel["campaignId"].as_str(), funnel["stepId"].as_str()) {
+            (None, _) => "upsell",
+            (Some(_), Some(s)) => s,
+            (Some(_), None) => {
+                return RunOutcome::Output(json!({"offer": null, "reasons": [passed,
+                    {"code": "FUNNEL_COMPLETE", "campaignId": "c1", "stepId": null, "variantId": null, "detail": "funnel complete"}]}))
+            }
+        };
+        RunOutcome::Output(json!({"offer": scripted_offer(step, funnel), "reasons": [passed]}))
+    }
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+}
+
+/// Creates the test shop with a catalog entry and a customer.
+pub async fn setup_shop(c: &Client) {
+    let (s, _) = c
+        .admin_put(
+            &format!("/api/shops/{SHOP}"),
+            json!({"currencyCode": "USD"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, b) = c
+        .admin_put(
+            &format!("/api/catalog?shop={SHOP}"),
+            json!({"products": [
+                {"id": "1", "title": "Phone", "tags": ["phone"], "productType": "Phones", "vendor": "Acme", "collectionIds": ["77"],
+                 "variants": [{"id": "101", "price": "500.00", "inventory": {"tracked": true, "available": 5, "policy": "DENY"}}]},
+                {"id": "11", "title": "Case", "tags": ["accessory"], "variants": [{"id": "111", "price": "20.00"}]}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = c
+        .admin_put(
+            &format!("/api/customers?shop={SHOP}"),
+            json!({"customers": [{"id": "5001", "tags": ["vip"], "numberOfOrders": 3, "amountSpent": {"amount": "812.50"}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+}

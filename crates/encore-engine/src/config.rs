@@ -294,10 +294,7 @@ pub struct ShopConfig {
 
 /// Validates a whole configuration strictly (unknown keys, step references, duplicate ids).
 pub fn validate<N: JsonNode + Clone>(root: &N) -> Result<ShopConfig, Vec<ConfigFault>> {
-    let mut r = Reader {
-        strict: true,
-        faults: Vec::new(),
-    };
+    let mut r = Reader::<true> { faults: Vec::new() };
     let doc = open_with(&mut r, root);
     let mut campaigns = Vec::new();
     if let Some(doc) = &doc {
@@ -360,10 +357,7 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
 
     /// The header of campaign `index`, or the faults that make it unusable.
     pub fn campaign_header(&self, index: usize) -> Result<CampaignHeader, Vec<ConfigFault>> {
-        let mut r = Reader {
-            strict: false,
-            faults: Vec::new(),
-        };
+        let mut r = Reader::<false> { faults: Vec::new() };
         let root = Path::Root;
         let list = root.key("campaigns");
         let path = list.index(index);
@@ -382,10 +376,7 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
         index: usize,
         step_id: &str,
     ) -> Result<Option<Step>, Vec<ConfigFault>> {
-        let mut r = Reader {
-            strict: false,
-            faults: Vec::new(),
-        };
+        let mut r = Reader::<false> { faults: Vec::new() };
         let root = Path::Root;
         let list = root.key("campaigns");
         let path = list.index(index);
@@ -419,17 +410,17 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
 
 /// Opens a configuration for lazy reading: checks the version and reads the defaults.
 pub fn open<N: JsonNode + Clone>(root: &N) -> Result<ConfigDoc<N>, Vec<ConfigFault>> {
-    let mut r = Reader {
-        strict: false,
-        faults: Vec::new(),
-    };
+    let mut r = Reader::<false> { faults: Vec::new() };
     match open_with(&mut r, root) {
         Some(doc) if r.faults.is_empty() => Ok(doc),
         _ => Err(r.faults),
     }
 }
 
-fn open_with<N: JsonNode + Clone>(r: &mut Reader, root: &N) -> Option<ConfigDoc<N>> {
+fn open_with<N: JsonNode + Clone, const STRICT: bool>(
+    r: &mut Reader<STRICT>,
+    root: &N,
+) -> Option<ConfigDoc<N>> {
     let path = Path::Root;
     if !root.is_object() {
         r.fault(
@@ -507,13 +498,13 @@ fn open_with<N: JsonNode + Clone>(r: &mut Reader, root: &N) -> Option<ConfigDoc<
     })
 }
 
-/// Reads values, collecting faults with their paths.
-struct Reader {
-    strict: bool,
+/// Reads values, collecting faults with their paths. `STRICT` (the server's validation) also
+/// refuses unknown keys; it is a constant so the Function's wasm carries no code for it.
+struct Reader<const STRICT: bool> {
     faults: Vec<ConfigFault>,
 }
 
-impl Reader {
+impl<const STRICT: bool> Reader<STRICT> {
     fn fault(&mut self, path: &Path, message: impl Into<String>) {
         self.faults.push(ConfigFault {
             path: path.to_string(),
@@ -523,7 +514,7 @@ impl Reader {
 
     /// In strict mode, refuses keys a merchant probably misspelled.
     fn check_keys<N: JsonNode>(&mut self, node: &N, path: &Path, allowed: &[&str]) {
-        if !self.strict {
+        if !STRICT {
             return;
         }
         for key in node.keys().unwrap_or_default() {

@@ -282,7 +282,7 @@ impl<N: JsonNode + Clone> Plan<N> {
                 Err((code, detail)) => reasons.push(reason(code, Some(&h.id), None, None, detail)),
             }
         }
-        eligible.sort_by(|a, b| {
+        eligible.sort_unstable_by(|a, b| {
             b.1.priority
                 .cmp(&a.1.priority)
                 .then_with(|| a.1.id.cmp(&b.1.id))
@@ -574,7 +574,7 @@ impl<N: JsonNode + Clone> Plan<N> {
                 purchased.dedup();
                 let mut suggestions = facts.suggestions_for(&purchased);
                 suggestions.retain(|s| s.lift_permille >= *min_lift_permille);
-                suggestions.sort_by(|a, b| {
+                suggestions.sort_unstable_by(|a, b| {
                     b.lift_permille
                         .cmp(&a.lift_permille)
                         .then_with(|| a.suggested_product_id.cmp(&b.suggested_product_id))
@@ -852,8 +852,17 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                Err(e) => {
-                    self.skip(reasons, ReasonCode::PriceInvalid, &v.id, format!("{e:?}"));
+                Err(PriceError::InvalidPrice(detail)) => {
+                    self.skip(reasons, ReasonCode::PriceInvalid, &v.id, detail);
+                    return None;
+                }
+                Err(PriceError::Overflow) => {
+                    self.skip(
+                        reasons,
+                        ReasonCode::PriceInvalid,
+                        &v.id,
+                        "the price × quantity is too large".into(),
+                    );
                     return None;
                 }
             };

@@ -12,7 +12,7 @@ import {
   waitFor,
 } from './support/extension-harness.js';
 import {startMockEncoreServer} from './support/mock-encore-server.js';
-import {fakeCheckout, offer, offerAnswer, unprocessed} from './support/fixtures.js';
+import {fakeCheckout, offer, offerAnswer, processed, processedCalculation, unprocessed} from './support/fixtures.js';
 
 const servers = [];
 async function serverWith(options) {
@@ -62,6 +62,49 @@ test('renders the offer: product, prices, savings, copy, cost breakdown, one-cli
   assert.equal(findAll(root, 'Button').length, 0, 'nothing is left on the page once finished');
 });
 
+function deferred() {
+  let resolve;
+  const promise = new Promise((settle) => {
+    resolve = settle;
+  });
+  return {promise, resolve};
+}
+
+test('updates the page in place: the total arrives, the buttons show progress', async () => {
+  const server = await serverWith({offerAnswers: [offerAnswer(offer())]});
+  const calculation = deferred();
+  const application = deferred();
+  const checkout = fakeCheckout({calculation: () => calculation.promise, applyResult: () => application.promise});
+  const {root} = await runPostPurchase(await extensionFor(server), {inputData: inputDataFor(), checkout});
+
+  const accept = await waitFor(() => buttonLabelled(root, /^Pay now · €18\.40$/), {what: 'accept button before the total'});
+  const decline = buttonLabelled(root, /^Decline this offer$/);
+  const [image] = findAll(root, 'Image');
+  assert.ok(textOf(root).includes('Calculating the total…'));
+  assert.equal(findAll(root, 'Tiles').length, 0);
+
+  calculation.resolve(processedCalculation());
+  await waitFor(() => textOf(accept) === 'Pay now · €27.07', {what: 'the total on the same accept button'});
+  assert.equal(buttonLabelled(root, /Pay now/), accept, 'the accept button is updated, not re-created');
+  assert.equal(buttonLabelled(root, /Decline/), decline);
+  assert.equal(findAll(root, 'Image')[0], image);
+  assert.equal(findAll(root, 'Tiles').length, 4);
+  assert.ok(!textOf(root).includes('Calculating the total…'));
+  assert.deepEqual([accept.props.disabled, accept.props.loading, decline.props.disabled], [false, false, false]);
+
+  accept.props.onPress();
+  await waitFor(() => accept.props.loading, {what: 'accept button loading'});
+  assert.equal(accept.props.loadingLabel, 'Adding to your order…');
+  assert.deepEqual([accept.props.disabled, decline.props.disabled, decline.props.loading], [true, true, false]);
+  decline.props.onPress();
+  application.resolve(processed());
+  await waitFor(() => checkout.calls.done === 1, {what: 'done()'});
+  assert.equal(checkout.calls.applyChangeset.length, 1);
+  // Reports are sent without waiting for each other: they may arrive in either order.
+  assert.deepEqual(server.events().map((event) => event.event).sort(), ['accepted', 'shown'], 'decline while busy does nothing');
+  assert.equal(root.children.length, 0, 'the page is empty once finished');
+});
+
 test('speaks the buyer’s language: French strings and money', async () => {
   const frenchCopy = {locale: 'fr', headline: 'Protégez votre téléphone', body: 'Une coque fine.', acceptLabel: '', declineLabel: ''};
   const server = await serverWith({offerAnswers: [offerAnswer(offer({copy: frenchCopy}))]});
@@ -91,6 +134,24 @@ test('decline shows the downsell the server answers next', async () => {
     ['shown:decision-1', 'declined:decision-1', 'shown:decision-2'],
   );
   assert.equal(checkout.calls.done, 0);
+});
+
+test('at most three offers, then done()', async () => {
+  const offers = [1, 2, 3, 4].map((n) =>
+    offer({decisionId: `decision-${n}`, stepId: `step-${n}`, copy: {...offer().copy, headline: `Offer ${n}`}}),
+  );
+  const server = await serverWith({offerAnswers: offers.map((each) => offerAnswer(each))});
+  const checkout = fakeCheckout();
+  const {root} = await runPostPurchase(await extensionFor(server), {inputData: inputDataFor(), checkout});
+  for (const n of [1, 2, 3]) {
+    await waitFor(() => headlineOf(root) === `Offer ${n}` && buttonLabelled(root, /Decline/)?.props.disabled === false, {
+      what: `offer ${n}`,
+    });
+    buttonLabelled(root, /Decline/).props.onPress();
+  }
+  await waitFor(() => checkout.calls.done === 1, {what: 'done()'});
+  assert.equal(root.children.length, 0);
+  assert.ok(!server.events().some((event) => event.decisionId === 'decision-4'), 'the fourth offer is never shown');
 });
 
 test('a subscription offer asks for consent before applying', async () => {

@@ -1,5 +1,8 @@
-import {BlockStack, Separator, TextBlock, TextContainer, Tiles} from '@shopify/post-purchase-ui-extensions-react';
+/** @jsxRuntime classic */
+/** @jsx h */
+import {BlockStack, Separator, TextBlock, TextContainer, Tiles} from '@shopify/post-purchase-ui-extensions';
 import {costBreakdown} from '../breakdown.js';
+import {h} from './remote-render.js';
 
 /** Subtotal, shipping, taxes and total as Shopify calculated them for this offer. */
 export function CostBreakdown({breakdown, t, money}) {

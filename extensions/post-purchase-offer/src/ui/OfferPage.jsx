@@ -1,3 +1,5 @@
+/** @jsxRuntime classic */
+/** @jsx h */
 import {
   Banner,
   BlockStack,
@@ -9,8 +11,7 @@ import {
   TextContainer,
   TextBlock,
   View,
-} from '@shopify/post-purchase-ui-extensions-react';
-import {useState} from 'react';
+} from '@shopify/post-purchase-ui-extensions';
 import {amountDue} from '../breakdown.js';
 import {Outcome} from '../apply-outcome.js';
 import {formatMoney} from '../money.js';
@@ -19,11 +20,26 @@ import {isSubscriptionOffer} from '../offer.js';
 import {Phase} from '../offer-flow.js';
 import {CostBreakdown} from './CostBreakdown.jsx';
 import {ProductSummary} from './ProductSummary.jsx';
+import {h} from './remote-render.js';
 
-/** The Render extension point's page: the current offer, a notice, or nothing once finished. */
-export function OfferPage({flow, state, locale}) {
-  const [t] = useState(() => messagesFor(locale));
+/** Image beside the details from medium screens up; stacked on small ones. */
+const LAYOUT_MEDIA = [
+  {viewportSize: 'small', sizes: [1, 0, 1], maxInlineSize: 0.9},
+  {viewportSize: 'medium', sizes: [532, 0, 1], maxInlineSize: 420},
+  {viewportSize: 'large', sizes: [560, 38, 340]},
+];
+
+/**
+ * The Render extension point's page for the buyer's locale: a function from the flow's state to
+ * the page (the current offer, a notice, or nothing once finished).
+ */
+export function offerPage({flow, locale}) {
+  const t = messagesFor(locale);
   const money = (amount, currencyCode) => formatMoney(amount, currencyCode, locale);
+  return (state) => <OfferPage flow={flow} state={state} t={t} money={money} />;
+}
+
+function OfferPage({flow, state, t, money}) {
   if (!state || state.phase === Phase.FINISHED) return null;
   if (state.phase === Phase.NOTICE) return <Notice notice={state.notice} onContinue={flow.finish} t={t} />;
   return <Offer flow={flow} state={state} t={t} money={money} />;
@@ -40,18 +56,12 @@ function Offer({flow, state, t, money}) {
       <CalloutBanner title={copy.headline || t('offerHeading')}>
         {copy.body ? <TextContainer>{copy.body}</TextContainer> : null}
       </CalloutBanner>
-      <Layout
-        media={[
-          {viewportSize: 'small', sizes: [1, 0, 1], maxInlineSize: 0.9},
-          {viewportSize: 'medium', sizes: [532, 0, 1], maxInlineSize: 420},
-          {viewportSize: 'large', sizes: [560, 38, 340]},
-        ]}
-      >
+      <Layout media={LAYOUT_MEDIA}>
         {image ? <Image source={image.imageUrl} description={image.title} /> : <View />}
         <View />
         <BlockStack spacing="loose">
           {offer.products.map((product) => (
-            <ProductSummary key={product.variantId} product={product} t={t} money={money} />
+            <ProductSummary product={product} t={t} money={money} />
           ))}
           <CostBreakdown breakdown={breakdown} t={t} money={money} />
           {isSubscriptionOffer(offer) ? (

@@ -1,5 +1,8 @@
-import {BlockStack, Heading, InlineStack, Text, TextBlock, VisuallyHidden} from '@shopify/post-purchase-ui-extensions-react';
+/** @jsxRuntime classic */
+/** @jsx h */
+import {BlockStack, Heading, InlineStack, Text, TextBlock, VisuallyHidden} from '@shopify/post-purchase-ui-extensions';
 import {pricesOf} from '../offer.js';
+import {h} from './remote-render.js';
 
 /** One offered product: what it is, its original and offer price, and what the buyer saves. */
 export function ProductSummary({product, t, money}) {

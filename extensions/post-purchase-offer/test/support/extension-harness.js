@@ -1,7 +1,9 @@
 // Runs the real extension entry (src/index.jsx) in Node: bundled with esbuild the way the
 // Shopify CLI bundles it, registered through a stand-in for the worker's `shopify` global, and
-// rendered into a remote-ui root whose tree the tests read and press like a buyer would.
-import {createRemoteRoot} from '@remote-ui/core';
+// rendered into a remote-ui root connected to a remote-ui receiver, the host side Shopify's
+// checkout renders from. The tests read the receiver's tree (what the checkout would show: only
+// what the extension mounted and sent) and press its buttons like a buyer would.
+import {createRemoteReceiver, createRemoteRoot} from '@remote-ui/core';
 import {build} from 'esbuild';
 import {fileURLToPath} from 'node:url';
 
@@ -33,7 +35,10 @@ export async function loadExtension({serverUrl}) {
   return extensionPoints;
 }
 
-/** Runs ShouldRender, then (when it asks to render) Render with what ShouldRender stored. */
+/**
+ * Runs ShouldRender, then (when it asks to render) Render with what ShouldRender stored.
+ * `root` is the receiver's (host's) tree; `remoteRoot` the extension's side of it.
+ */
 export async function runPostPurchase(extensionPoints, {inputData, checkout}) {
   const stored = {};
   const shouldRender = await extensionPoints['Checkout::PostPurchase::ShouldRender']({
@@ -47,15 +52,16 @@ export async function runPostPurchase(extensionPoints, {inputData, checkout}) {
     },
   });
   if (!shouldRender.render) return {shouldRender, root: null};
-  const root = createRemoteRoot(() => {});
-  extensionPoints['Checkout::PostPurchase::Render'](root, {
+  const receiver = createRemoteReceiver();
+  const remoteRoot = createRemoteRoot(receiver.receive);
+  extensionPoints['Checkout::PostPurchase::Render'](remoteRoot, {
     ...checkout,
     extensionPoint: 'Checkout::PostPurchase::Render',
     locale: inputData.locale,
     inputData,
     storage: {initialData: stored.data, update: async () => {}},
   });
-  return {shouldRender, root};
+  return {shouldRender, root: receiver.attached.root, receiver, remoteRoot};
 }
 
 export function inputDataFor({token = 'shopify-input-token', locale = 'en'} = {}) {
@@ -95,7 +101,7 @@ export function buttonLabelled(root, pattern) {
   return findAll(root, 'Button').find((button) => pattern.test(textOf(button)));
 }
 
-/** Polls until `check` returns something truthy (React effects and requests are asynchronous). */
+/** Polls until `check` returns something truthy (requests and Shopify's API are asynchronous). */
 export async function waitFor(check, {timeoutMs = 3000, what = 'condition'} = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,12 +1,17 @@
 //! The offer Function run by encore-host's Wasm runtime under Shopify's limits.
+//!
+//! The module is compiled once at startup; each run gets limits scaled by `@scaleLimits` for
+//! its input, like Shopify does. A failed run (over a limit, a trap, bad output) becomes a
+//! reason code the extension shows as "no offer", never an HTTP error.
 
 use std::path::{Path, PathBuf};
 
+use encore_host::{FunctionHost, FunctionModule, Limits, RunError};
 use serde_json::Value;
 
-use crate::runner::{OfferRunner, RunOutcome};
+use crate::runner::{OfferRunner, RunOutcome, INPUT_QUERY, SCHEMA_SDL};
 
-/// The Function's wasm could not be loaded.
+/// The Function's wasm (or the provider) could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("the offer Function wasm {path} cannot be read ({source}); build it with scripts/build-wasm.sh or set ENCORE_FUNCTION_WASM")]
@@ -14,38 +19,101 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the offer Function host cannot load {path}: {message}")]
+    #[error("the Function provider wasm {path} cannot be read ({source}); build it with scripts/build-wasm.sh or set ENCORE_PROVIDER_WASM")]
+    ReadProvider {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the Function host cannot load {path}: {message}")]
     Host { path: PathBuf, message: String },
 }
 
-/// Where scripts/build-wasm.sh puts the artifacts: `${CARGO_TARGET_DIR:-target}/encore`.
+/// Where scripts/build-wasm.sh puts the artifacts (encore-host's rule).
 pub fn default_artifact_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("encore")
+    encore_host::default_artifact_dir()
 }
 
-/// Placeholder until encore-host lands: refuses to load.
-pub struct HostRunner;
+/// The offer Function, compiled and ready to run.
+pub struct HostRunner {
+    module: FunctionModule,
+    path: PathBuf,
+    export: String,
+}
 
 impl HostRunner {
-    pub fn load(function_wasm: &Path, _provider_wasm: Option<&Path>) -> Result<Self, LoadError> {
-        Err(LoadError::Host {
+    /// Loads `function_wasm` with the provider at `provider_wasm` (default: the artifact dir's).
+    pub fn load(function_wasm: &Path, provider_wasm: Option<&Path>) -> Result<Self, LoadError> {
+        let provider_path = provider_wasm
+            .map(Path::to_path_buf)
+            .unwrap_or_else(encore_host::default_provider_path);
+        let provider = std::fs::read(&provider_path).map_err(|source| LoadError::ReadProvider {
+            path: provider_path.clone(),
+            source,
+        })?;
+        let guest = std::fs::read(function_wasm).map_err(|source| LoadError::Read {
             path: function_wasm.to_path_buf(),
-            message: "encore-host is not linked yet".into(),
+            source,
+        })?;
+        let host = FunctionHost::new(&provider).map_err(|e| LoadError::Host {
+            path: provider_path.clone(),
+            message: e.to_string(),
+        })?;
+        let module = host.load(&guest).map_err(|e| LoadError::Host {
+            path: function_wasm.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            module,
+            path: function_wasm.to_path_buf(),
+            export: "run".into(),
         })
+    }
+
+    /// Limits for `input`: Shopify's, scaled by the schema's `@scaleLimits`.
+    pub fn limits_for(input: &Value) -> Limits {
+        let factor = encore_host::scale_factor(SCHEMA_SDL, INPUT_QUERY, input).unwrap_or(1.0);
+        Limits::shopify().scaled(factor)
+    }
+}
+
+/// The reason code for a failed run.
+pub fn failure_code(e: &RunError) -> &'static str {
+    match e {
+        RunError::InstructionCountLimitExceeded { .. }
+        | RunError::InputSizeLimitExceeded { .. }
+        | RunError::OutputSizeLimitExceeded { .. }
+        | RunError::MemoryLimitExceeded { .. } => "FUNCTION_LIMIT_EXCEEDED",
+        RunError::InvalidOutput { .. } => "FUNCTION_OUTPUT_INVALID",
+        _ => "FUNCTION_FAILED",
     }
 }
 
 impl OfferRunner for HostRunner {
-    fn run(&self, _input: &Value) -> RunOutcome {
-        RunOutcome::Failed {
-            code: "FUNCTION_FAILED",
-            detail: "no host".into(),
+    fn run(&self, input: &Value) -> RunOutcome {
+        let limits = Self::limits_for(input);
+        let report = self.module.run(&self.export, input, &limits);
+        if !report.logs.is_empty() {
+            tracing::debug!(logs = %report.logs, "offer Function logs");
+        }
+        tracing::debug!(
+            instructions = report.instructions,
+            input_bytes = report.input_bytes,
+            "offer Function run"
+        );
+        match (report.success, report.output, report.error) {
+            (true, Some(output), _) => RunOutcome::Output(output),
+            (_, _, Some(e)) => RunOutcome::Failed {
+                code: failure_code(&e),
+                detail: e.to_string(),
+            },
+            _ => RunOutcome::Failed {
+                code: "FUNCTION_FAILED",
+                detail: "the Function returned no output".into(),
+            },
         }
     }
+
     fn describe(&self) -> String {
-        "none".into()
+        self.path.display().to_string()
     }
 }

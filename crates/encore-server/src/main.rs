@@ -14,7 +14,7 @@ const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
 
 settings: SHOPIFY_API_KEY, SHOPIFY_API_SECRET, ENCORE_DATABASE_URL (sqlite://PATH or
 postgres://...), ENCORE_LISTEN (default 127.0.0.1:8080), ENCORE_ADMIN_TOKEN,
-ENCORE_FUNCTION_WASM, ENCORE_FUNCTION_PROVIDER_WASM, ENCORE_CORS_ORIGINS, ENCORE_BODY_LIMIT,
+ENCORE_FUNCTION_WASM, ENCORE_PROVIDER_WASM, ENCORE_CORS_ORIGINS, ENCORE_BODY_LIMIT,
 ENCORE_LOG_FORMAT=json, RUST_LOG";
 
 fn main() -> ExitCode {
@@ -79,6 +79,7 @@ async fn run(settings: Settings) -> ExitCode {
         }
     };
     let demo = settings.demo;
+    let using_demo_credentials = settings.api_secret == encore_server::settings::demo::API_SECRET;
     let running = match encore_server::start(settings, runner).await {
         Ok(r) => r,
         Err(e) => {
@@ -91,12 +92,17 @@ async fn run(settings: Settings) -> ExitCode {
     println!("encore-server listening on {base}");
     if demo {
         println!(
-            "demo shop {shop}: open {base}/demo to preview offers\n  API key {key}, API secret {secret}, admin token {admin}",
-            shop = encore_server::settings::demo::SHOP,
-            key = encore_server::settings::demo::API_KEY,
-            secret = encore_server::settings::demo::API_SECRET,
-            admin = encore_server::settings::demo::ADMIN_TOKEN,
+            "demo shop {shop}: open {base}/demo to preview offers",
+            shop = encore_server::settings::demo::SHOP
         );
+        if using_demo_credentials {
+            println!(
+                "  development credentials (demo only): API key {key}, API secret {secret}, admin token {admin}",
+                key = encore_server::settings::demo::API_KEY,
+                secret = encore_server::settings::demo::API_SECRET,
+                admin = encore_server::settings::demo::ADMIN_TOKEN,
+            );
+        }
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

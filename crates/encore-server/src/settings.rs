@@ -140,7 +140,7 @@ impl Settings {
         let function_wasm = get("ENCORE_FUNCTION_WASM")
             .map(PathBuf::from)
             .unwrap_or_else(|| artifacts.join("encore-offer.wasm"));
-        let provider_wasm = get("ENCORE_FUNCTION_PROVIDER_WASM").map(PathBuf::from);
+        let provider_wasm = get("ENCORE_PROVIDER_WASM").map(PathBuf::from);
         let body_limit = match get("ENCORE_BODY_LIMIT") {
             Some(v) => v.parse().map_err(|_| {
                 SettingsError::Bad("ENCORE_BODY_LIMIT", format!("{v} is not a number of bytes"))

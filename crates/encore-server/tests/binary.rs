@@ -1,0 +1,124 @@
+//! The `encore-server` binary: refuses to start without a secret, and `--demo` keeps its state
+//! across a SIGKILL (SQLite WAL file). Needs scripts/build-wasm.sh's artifacts.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use encore_server::settings::demo;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_encore-server");
+
+#[test]
+fn missing_secret_outside_demo_mode_stops_with_a_clear_message() {
+    let out = Command::new(BIN)
+        .env_remove("SHOPIFY_API_SECRET")
+        .env("SHOPIFY_API_KEY", "k")
+        .env("ENCORE_DATABASE_URL", "sqlite:///tmp/never-created.sqlite")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SHOPIFY_API_SECRET is not set"), "{err}");
+    let out = Command::new(BIN).arg("--bogus").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(db: &str, port: u16) -> Child {
+    Command::new(BIN)
+        .arg("--demo")
+        .env("ENCORE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ENCORE_DATABASE_URL", db)
+        .env_remove("SHOPIFY_API_SECRET")
+        .env_remove("SHOPIFY_API_KEY")
+        .env_remove("ENCORE_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(base: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("encore-server exited early with {status} (are the wasm artifacts built?)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("encore-server did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_state_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.sqlite").display());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = spawn(&db, port);
+    wait_ready(&base, &mut child).await;
+
+    let phone: Value = serde_json::from_str::<Value>(encore_server::demo::PURCHASES).unwrap()
+        ["purchases"][0]
+        .clone();
+    let t = now();
+    let mut purchase = phone_purchase(&phone);
+    purchase.insert("referenceId".into(), json!("kill-1"));
+    let claims = json!({"iss": "shopify", "sub": "kill-1", "iat": t, "exp": t + 600, "input_data": {
+        "initialPurchase": purchase, "locale": "en", "shop": {"domain": demo::SHOP}}});
+    let token = sign(&claims, demo::API_SECRET);
+    let http = reqwest::Client::new();
+    let offer = |http: reqwest::Client, base: String, token: String| async move {
+        http.post(format!("{base}/api/post-purchase/offer"))
+            .bearer_auth(token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let b = offer(http.clone(), base.clone(), token.clone()).await;
+    assert_eq!(b["offers"][0]["stepId"], "upsell", "{b}");
+    let r = http
+        .post(format!("{base}/api/post-purchase/events"))
+        .bearer_auth(&token)
+        .json(&json!({"decisionId": b["offers"][0]["decisionId"], "event": "declined"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    child.kill().unwrap(); // SIGKILL: no graceful shutdown.
+    child.wait().unwrap();
+
+    let mut child = spawn(&db, port);
+    wait_ready(&base, &mut child).await;
+    let b = offer(http.clone(), base.clone(), token.clone()).await;
+    assert_eq!(b["offers"][0]["stepId"], "downsell", "{b}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The sample's initialPurchase without its referenceId, as a JSON object to splice.
+fn phone_purchase(sample: &Value) -> serde_json::Map<String, Value> {
+    let mut p = sample["initialPurchase"].as_object().unwrap().clone();
+    p.remove("referenceId");
+    p
+}

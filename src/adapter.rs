@@ -25,18 +25,17 @@ const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
 
 impl JsonNode for LazyJson {
     fn get(&self, key: &str) -> Option<Self> {
-        if !self.0.is_obj() {
-            return None;
-        }
+        // On a non-object the provider answers an error value, which reads as absent.
         let v = self.0.get_obj_prop(key);
-        (!v.is_null()).then_some(LazyJson(v))
+        (!v.is_null() && v.as_error().is_none()).then_some(LazyJson(v))
     }
     fn array_len(&self) -> Option<usize> {
         self.0.array_len()
     }
     fn at(&self, index: usize) -> Option<Self> {
-        let len = self.0.array_len()?;
-        (index < len).then(|| LazyJson(self.0.get_at_index(index)))
+        // Out of bounds, the provider answers an error value.
+        let v = self.0.get_at_index(index);
+        v.as_error().is_none().then_some(LazyJson(v))
     }
     fn as_str(&self) -> Option<String> {
         self.0.as_string()

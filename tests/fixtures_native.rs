@@ -81,3 +81,14 @@ fn every_fixture_gives_its_recorded_output() {
         failures.join("\n")
     );
 }
+
+/// Runs the input named by `ENCORE_PROFILE_INPUT` natively, for profilers such as
+/// `valgrind --tool=callgrind` (the native provider is the same code as the wasm one).
+#[test]
+#[ignore = "a profiling aid; run with ENCORE_PROFILE_INPUT=<input.json> -- --ignored"]
+fn profile_input() {
+    let path = std::env::var("ENCORE_PROFILE_INPUT").expect("ENCORE_PROFILE_INPUT");
+    let input = std::fs::read_to_string(path).expect("read input");
+    let output = run_native(&input);
+    assert!(output.get("reasons").is_some());
+}

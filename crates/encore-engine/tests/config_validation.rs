@@ -4,7 +4,12 @@ use encore_engine::config::validate_json;
 use serde_json::json;
 
 fn faults(config: serde_json::Value) -> Vec<String> {
-    validate_json(&config).err().unwrap_or_default().iter().map(ToString::to_string).collect()
+    validate_json(&config)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[test]
@@ -39,7 +44,16 @@ fn every_fault_is_reported_with_its_path() {
 
 #[test]
 fn unknown_versions_and_shapes_are_refused() {
-    assert_eq!(faults(json!({"version": 2})), vec!["$.version: version 2 is not supported; this Encore reads version 1"]);
-    assert_eq!(faults(json!([])), vec!["$: the configuration must be a JSON object, not array"]);
-    assert_eq!(faults(json!({"campaigns": []})), vec!["$.version: is missing; write \"version\": 1"]);
+    assert_eq!(
+        faults(json!({"version": 2})),
+        vec!["$.version: version 2 is not supported; this Encore reads version 1"]
+    );
+    assert_eq!(
+        faults(json!([])),
+        vec!["$: the configuration must be a JSON object, not array"]
+    );
+    assert_eq!(
+        faults(json!({"campaigns": []})),
+        vec!["$.version: is missing; write \"version\": 1"]
+    );
 }

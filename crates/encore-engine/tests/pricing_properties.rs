@@ -7,8 +7,15 @@ use encore_engine::pricing::{price, DiscountValue};
 use proptest::prelude::*;
 
 fn currencies() -> impl Strategy<Value = Currency> {
-    prop_oneof![Just("JPY"), Just("USD"), Just("KWD"), Just("EUR"), Just("KRW"), Just("BHD")]
-        .prop_map(|c| Currency::from_code(c).unwrap())
+    prop_oneof![
+        Just("JPY"),
+        Just("USD"),
+        Just("KWD"),
+        Just("EUR"),
+        Just("KRW"),
+        Just("BHD")
+    ]
+    .prop_map(|c| Currency::from_code(c).unwrap())
 }
 
 fn discounts() -> impl Strategy<Value = Discount> {

@@ -6,6 +6,12 @@ use shopify_function::Result;
 
 mod adapter;
 
+// SAFETY: a Function runs on one thread.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::LeakingAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::LeakingAllocator::new()) };
+
 #[typegen("schema.graphql", enums_as_str = ["InventoryPolicy"], custom_scalar_overrides = {
     "OfferPrices.originalPrice" => ::std::string::String,
     "OfferPrices.offerPrice" => ::std::string::String,

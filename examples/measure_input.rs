@@ -1,0 +1,24 @@
+//! Prints what the optimized offer Function costs on each JSON input given, through the
+//! Function host: `cargo run --release --example measure_input -- tests/fixtures/bench-large.json`
+//! (build the wasm first with scripts/build-wasm.sh). Inputs keep their key order.
+
+fn main() {
+    let host = encore_host::FunctionHost::from_default_artifacts()
+        .expect("the provider wasm (scripts/build-wasm.sh)");
+    let wasm_path = encore_host::default_artifact_dir().join("encore-offer.wasm");
+    let wasm = std::fs::read(&wasm_path).expect("the offer Function wasm (scripts/build-wasm.sh)");
+    let module = host.load(&wasm).expect("the offer Function loads");
+    for path in std::env::args().skip(1) {
+        let text = std::fs::read_to_string(&path).expect("read the input");
+        let input: serde_json::Value = serde_json::from_str(&text).expect("the input is JSON");
+        let report = module.run("run", &input, &encore_host::Limits::shopify());
+        let outcome = match &report.error {
+            None => "ok".to_owned(),
+            Some(e) => e.to_string(),
+        };
+        println!(
+            "{path}: {} instructions, {} KiB memory, input {} B, output {} B: {outcome}",
+            report.instructions, report.memory_usage, report.input_bytes, report.output_bytes
+        );
+    }
+}

@@ -478,6 +478,33 @@ impl Store {
             .collect())
     }
 
+    /// Sets offer statistics (campaign, step, accepts, accepted units, refunded units), as a
+    /// loader or a refunds webhook would.
+    pub async fn upsert_offer_stats(
+        &self,
+        shop: &str,
+        stats: &[(String, String, i64, i64, i64)],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (campaign, step, accepts, units, refunded) in stats {
+            sqlx::query(
+                "INSERT INTO offer_stats (shop, campaign_id, step_id, accepts, accepted_units, refunded_units) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop, campaign_id, step_id) DO UPDATE SET \
+                 accepts = excluded.accepts, accepted_units = excluded.accepted_units, refunded_units = excluded.refunded_units",
+            )
+            .bind(shop)
+            .bind(campaign)
+            .bind(step)
+            .bind(*accepts)
+            .bind(*units)
+            .bind(*refunded)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     // ---- funnels and decisions ----------------------------------------------------------
 
     /// The purchase's funnel position, created at the start when it is new.

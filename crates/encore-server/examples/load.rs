@@ -1,0 +1,268 @@
+//! Load benchmark of `POST /api/post-purchase/offer` on loopback with SQLite and the real offer
+//! Function, on purchases like tests/fixtures/bench-typical.json (3 lines, 20 campaigns, 50
+//! candidates). Every request is a new purchase (token verification, Function run, decision
+//! insert, signing), then a pass of retries (stored decision, fresh signature).
+//!
+//!   cargo run --release -p encore-server --example load -- [REQUESTS] [CONCURRENCY] [SECONDS]
+//!
+//! Defaults: 5000 requests, 32 in flight, at most 30 s. Needs scripts/build-wasm.sh's artifacts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use encore_server::host_runner::HostRunner;
+use encore_server::settings::Settings;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+const SECRET: &str = "bench-secret";
+const SHOP: &str = "bench.myshopify.com";
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5000);
+    let concurrency: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(32);
+    let max_time = Duration::from_secs(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30));
+
+    let fixture_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/bench-typical.json"
+    );
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path).expect("bench-typical.json"))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let vars: HashMap<String, String> = [
+        ("SHOPIFY_API_KEY", "bench-key"),
+        ("SHOPIFY_API_SECRET", SECRET),
+        ("ENCORE_LISTEN", "127.0.0.1:0"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([(
+        "ENCORE_DATABASE_URL".into(),
+        format!("sqlite://{}", dir.path().join("bench.sqlite").display()),
+    )])
+    .chain(
+        std::env::vars()
+            .filter(|(k, _)| k == "ENCORE_FUNCTION_WASM" || k == "ENCORE_PROVIDER_WASM"),
+    )
+    .collect();
+    let settings = Settings::from_vars(&vars, false).unwrap();
+    let runner = Arc::new(
+        HostRunner::load(
+            &settings.function_wasm.clone(),
+            settings.provider_wasm.as_deref(),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
+    );
+    {
+        use encore_server::runner::OfferRunner;
+        let t0 = Instant::now();
+        let n = 300;
+        for _ in 0..n {
+            std::hint::black_box(runner.run(&fixture));
+        }
+        let per = t0.elapsed().as_secs_f64() / n as f64;
+        println!(
+            "offer Function alone (bench-typical, one thread): {:.0} runs/s, {:.2} ms per run",
+            1.0 / per,
+            per * 1000.0
+        );
+    }
+    let server = encore_server::start(settings, runner).await.unwrap();
+    setup(&server.state.store, &fixture).await;
+    let base = format!("http://{}/api/post-purchase/offer", server.addr);
+
+    let tokens: Vec<String> = (0..total)
+        .map(|i| token(&fixture, &format!("bench-{i}")))
+        .collect();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    // Warm up (first compile of caches, connections).
+    for t in tokens.iter().take(20) {
+        let r = http
+            .post(&base)
+            .bearer_auth(t)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+    for (label, tokens) in [
+        ("new purchases", &tokens[20..]),
+        ("retries (stored decisions)", &tokens[20..]),
+    ] {
+        let (lat, elapsed, offers, errors) = run(&http, &base, tokens, concurrency, max_time).await;
+        report(label, &lat, elapsed, offers, errors);
+    }
+    server.stop().await;
+}
+
+async fn run(
+    http: &reqwest::Client,
+    base: &str,
+    tokens: &[String],
+    concurrency: usize,
+    max_time: Duration,
+) -> (Vec<Duration>, Duration, usize, usize) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tokens = Arc::new(tokens.to_vec());
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, base, next, tokens) =
+            (http.clone(), base.to_string(), next.clone(), tokens.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let (mut offers, mut errors) = (0, 0);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= tokens.len() || start.elapsed() > max_time {
+                    break;
+                }
+                let t0 = Instant::now();
+                let r = http
+                    .post(&base)
+                    .bearer_auth(&tokens[i])
+                    .body("{}")
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        let b: Value = r.json().await.unwrap_or(Value::Null);
+                        lat.push(t0.elapsed());
+                        if b["render"] == true {
+                            offers += 1;
+                        }
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, offers, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let (mut offers, mut errors) = (0, 0);
+    for t in tasks {
+        let (l, o, e) = t.await.unwrap();
+        all.extend(l);
+        offers += o;
+        errors += e;
+    }
+    (all, start.elapsed(), offers, errors)
+}
+
+fn report(label: &str, lat: &[Duration], elapsed: Duration, offers: usize, errors: usize) {
+    let mut v: Vec<f64> = lat.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| {
+        v.get(((v.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "{label}: {} requests in {:.2} s = {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {offers} with an offer, {errors} errors",
+        v.len(),
+        elapsed.as_secs_f64(),
+        v.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        v.last().copied().unwrap_or(0.0)
+    );
+}
+
+fn token(fixture: &Value, reference: &str) -> String {
+    let p = &fixture["purchase"];
+    let money = |a: &Value| json!({"shopMoney": {"amount": a, "currencyCode": "USD"}, "presentmentMoney": {"amount": a, "currencyCode": "USD"}});
+    let lines: Vec<Value> = p["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            json!({"product": {"id": l["product"]["id"], "title": "P", "variant": {"id": l["product"]["variant"]["id"], "title": "V"}},
+                   "quantity": l["quantity"], "totalPriceSet": money(&l["totalPriceSet"]["shopMoney"]["amount"])})
+        })
+        .collect();
+    let t = encore_server::offer::now();
+    let claims = json!({"iss": "shopify", "sub": reference, "iat": t, "exp": t + 3600, "input_data": {
+        "initialPurchase": {"referenceId": reference, "customerId": p["customerId"], "destinationCountryCode": p["destinationCountryCode"],
+                            "totalPriceSet": money(&p["totalPriceSet"]["shopMoney"]["amount"]), "lineItems": lines},
+        "locale": fixture["locale"], "shop": {"domain": SHOP}}});
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn setup(store: &encore_server::store::Store, f: &Value) {
+    let now = encore_server::offer::now();
+    store.upsert_shop(SHOP, "USD", now).await.unwrap();
+    store
+        .put_config(SHOP, &f["shop"]["metafield"]["jsonValue"], now)
+        .await
+        .unwrap();
+    // Products: the purchased ones (facts only) and the catalog's, grouped with their variants.
+    let mut products: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
+    for l in f["purchase"]["lines"].as_array().unwrap() {
+        let p = &l["product"];
+        products.entry(p["id"].as_str().unwrap().into()).or_insert((
+            json!({"id": p["id"], "title": "Purchased", "tags": p["tags"], "productType": p["productType"],
+                   "vendor": p["vendor"], "collectionIds": p["collectionIds"]}),
+            vec![],
+        ));
+    }
+    for v in f["catalog"].as_array().unwrap() {
+        let p = &v["product"];
+        let entry = products
+            .entry(p["id"].as_str().unwrap().into())
+            .or_insert((p.clone(), vec![]));
+        let mut variant = v.clone();
+        variant.as_object_mut().unwrap().remove("product");
+        entry.1.push(variant);
+    }
+    let doc = json!({"products": products.into_values().map(|(mut p, vs)| { p["variants"] = json!(vs); p }).collect::<Vec<_>>()});
+    let parsed = encore_server::admin::parse_catalog(&doc).unwrap();
+    store.upsert_catalog(SHOP, &parsed).await.unwrap();
+    let c = &f["customer"];
+    store
+        .upsert_customers(SHOP, &[(c["id"].as_str().unwrap().into(), c.clone())])
+        .await
+        .unwrap();
+    let pairs: Vec<(String, String, i64)> = f["coPurchases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["productId"].as_str().unwrap().into(),
+                p["suggestedProductId"].as_str().unwrap().into(),
+                p["liftPermille"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    store.upsert_co_purchases(SHOP, &pairs).await.unwrap();
+    let stats: Vec<(String, String, i64, i64, i64)> = f["offerStats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["campaignId"].as_str().unwrap().into(),
+                s["stepId"].as_str().unwrap().into(),
+                s["accepts"].as_i64().unwrap(),
+                s["acceptedUnits"].as_i64().unwrap(),
+                s["refundedUnits"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    store.upsert_offer_stats(SHOP, &stats).await.unwrap();
+}

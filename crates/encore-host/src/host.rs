@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use wasmtime::{
     Config, Engine, Instance, InstancePre, Linker, Memory, Module, ModuleExport, ResourceLimiter,
-    Store, Trap, TypedFunc,
+    Store, Trap, TypedFunc, WasmBacktrace,
 };
 
 /// Fuel for the unmetered provider calls around the export (`initialize`, `finalize`): enough
@@ -422,9 +422,15 @@ fn trap_error(error: wasmtime::Error, report: &RunReport, limits: &Limits) -> Ru
             limit: limits.instructions,
         };
     }
-    RunError::Trap {
-        message: format!("{error:?}"),
+    // The trap and the wasm frames; not anyhow's host backtrace (noise, and slow to capture).
+    let mut message = match error.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => error.root_cause().to_string(),
+    };
+    if let Some(backtrace) = error.downcast_ref::<WasmBacktrace>() {
+        message.push_str(&format!("\n{backtrace}"));
     }
+    RunError::Trap { message }
 }
 
 /// Reads `finalize`'s `[output_ptr, output_len, log_ptr1, log_len1, log_ptr2, log_len2]`:

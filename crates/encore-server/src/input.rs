@@ -4,6 +4,8 @@
 //! collections), the catalog, customer facts, statistics and co-purchases come from the store;
 //! the funnel from this purchase's stored decisions.
 
+use std::collections::HashSet;
+
 use serde_json::{json, Map, Value};
 
 use crate::store::{DecisionRow, FunnelRow, ShopFacts};
@@ -107,6 +109,16 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
             })
         })
         .collect();
+    let purchased: Vec<&str> = purchase
+        .lines
+        .iter()
+        .map(|l| l.product_id.as_str())
+        .collect();
+    let (catalog, co_purchases) = relevant_facts(
+        parts.facts.config.as_ref().map(|(_, c)| c),
+        parts.facts,
+        &purchased,
+    );
     let metafield = match &parts.facts.config {
         Some((_, config)) => json!({"jsonValue": canonical_config(config)}),
         None => Value::Null,
@@ -138,9 +150,93 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
             "lines": lines,
         },
         "offerStats": parts.offer_stats,
-        "coPurchases": parts.facts.co_purchases,
-        "catalog": parts.facts.catalog,
+        "coPurchases": co_purchases,
+        "catalog": catalog,
     })
+}
+
+/// The catalog variants and co-purchase pairs this purchase can use: variants some campaign
+/// names, and variants of products suggested for the purchased products. The Function looks up
+/// nothing else, and every variant in its input costs instructions to walk past.
+pub fn relevant_facts(
+    config: Option<&Value>,
+    facts: &ShopFacts,
+    purchased: &[&str],
+) -> (Vec<Value>, Vec<Value>) {
+    let mut named: HashSet<&str> = HashSet::new();
+    if let Some(campaigns) = config
+        .and_then(|c| c.get("campaigns"))
+        .and_then(Value::as_array)
+    {
+        let mut offers: Vec<&Value> = Vec::new();
+        for campaign in campaigns {
+            for step in campaign
+                .get("steps")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                offers.extend(step.get("offer"));
+                offers.extend(
+                    step.pointer("/experiment/arms")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            offers.extend(
+                campaign
+                    .pointer("/experiment/arms")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        for offer in offers {
+            for candidate in offer
+                .get("products")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                match candidate {
+                    Value::String(id) => {
+                        named.insert(id);
+                    }
+                    Value::Array(ids) => named.extend(ids.iter().filter_map(Value::as_str)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let co_purchases: Vec<Value> = facts
+        .co_purchases
+        .iter()
+        .filter(|pair| {
+            pair.get("productId")
+                .and_then(Value::as_str)
+                .is_some_and(|p| purchased.contains(&p))
+        })
+        .cloned()
+        .collect();
+    let suggested: HashSet<&str> = co_purchases
+        .iter()
+        .filter_map(|pair| pair.get("suggestedProductId").and_then(Value::as_str))
+        .collect();
+    let catalog = facts
+        .catalog
+        .iter()
+        .filter(|v| {
+            v.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| named.contains(id))
+                || v.pointer("/product/id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| suggested.contains(p))
+        })
+        .cloned()
+        .collect();
+    (catalog, co_purchases)
 }
 
 /// The configuration with its keys in the order the Function reads them: a campaign's `steps`
@@ -206,6 +302,34 @@ pub fn canonical_config(config: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_named_and_suggested_variants_reach_the_function() {
+        let variant = |id: &str, product: &str| json!({"id": id, "product": {"id": product}});
+        let facts = ShopFacts {
+            data_version: 0,
+            config: None,
+            catalog: vec![
+                variant("1", "p1"),
+                variant("2", "p2"),
+                variant("3", "p3"),
+                variant("4", "p4"),
+                variant("5", "p5"),
+            ],
+            products: Default::default(),
+            co_purchases: vec![
+                json!({"productId": "bought", "suggestedProductId": "p3", "liftPermille": 2000}),
+                json!({"productId": "other", "suggestedProductId": "p4", "liftPermille": 9000}),
+            ],
+        };
+        let config = json!({"version": 1, "campaigns": [{"id": "c", "steps": [
+            {"id": "a", "offer": {"products": ["1", ["2", "9"]]}},
+            {"id": "b", "offer": {"auto": true}, "experiment": {"id": "e", "arms": [{"id": "x", "products": ["5"]}]}}]}]});
+        let (catalog, pairs) = relevant_facts(Some(&config), &facts, &["bought"]);
+        let ids: Vec<&str> = catalog.iter().filter_map(|v| v["id"].as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3", "5"]);
+        assert_eq!(pairs.len(), 1);
+    }
 
     #[test]
     fn canonical_config_puts_steps_and_offers_last() {

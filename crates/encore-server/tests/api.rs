@@ -194,20 +194,9 @@ async fn function_input_is_built_from_token_and_store() {
         input["funnel"],
         json!({"campaignId": null, "stepId": null, "offersShown": 0, "offersAccepted": 0, "acceptedVariantIds": [], "acceptedProductIds": []})
     );
-    let phone = input["catalog"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == "101")
-        .unwrap();
-    assert_eq!(
-        phone,
-        &json!({"id": "101", "title": null, "price": "500.00", "compareAtPrice": null, "unitCost": null,
-                "requiresShipping": true, "inventory": {"tracked": true, "available": 5, "policy": "DENY"},
-                "sellingPlans": [],
-                "product": {"id": "1", "title": "Phone", "imageUrl": null, "tags": ["phone"], "productType": "Phones",
-                            "vendor": "Acme", "collectionIds": ["77"]}})
-    );
+    // Only variants a campaign names (or suggested products' variants) reach the Function;
+    // this shop has no campaigns yet.
+    assert_eq!(input["catalog"], json!([]));
     assert_eq!(input["offerStats"], json!([]));
     assert_eq!(input["coPurchases"], json!([]));
     assert_eq!(input["locale"], "en");

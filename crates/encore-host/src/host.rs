@@ -4,6 +4,7 @@ use crate::codec::{json_to_msgpack, msgpack_to_json};
 use crate::{default_provider_path, trampoline, HostError, Limits, RunError, RunReport};
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::{
     Config, Engine, Instance, InstancePre, Linker, Memory, Module, ModuleExport, ResourceLimiter,
     Store, Trap, TypedFunc, WasmBacktrace,
@@ -12,6 +13,15 @@ use wasmtime::{
 /// Fuel for the unmetered provider calls around the export (`initialize`, `finalize`): enough
 /// for any legitimate use, finite so a broken provider cannot hang the host.
 const SETUP_FUEL: u64 = 1_000_000_000;
+
+/// Wall-clock time one run may take. Fuel bounds the instructions, but `memory.fill` and
+/// `memory.copy` cost one instruction whatever their length (as in function-runner), so a
+/// guest could spend minutes within the instruction limit; this stops it. A legitimate run
+/// within Shopify's limits takes a few milliseconds.
+pub const RUN_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// How often the engine's epoch advances; the run time limit is counted in these ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Compiles the provider once and loads Function modules against it.
 pub struct FunctionHost {
@@ -33,6 +43,7 @@ impl FunctionHost {
         let mut config = Config::new();
         config
             .consume_fuel(true)
+            .epoch_interruption(true)
             .wasm_multi_memory(true)
             .wasm_bulk_memory(true);
         let engine = Engine::new(&config).map_err(|e| HostError::Engine {
@@ -64,6 +75,7 @@ impl FunctionHost {
             export("initialize")?,
             export("finalize")?,
         );
+        start_epoch_ticker(&engine);
         let pre = Linker::new(&engine)
             .instantiate_pre(&module)
             .map_err(|e| invalid(format!("{e:#}")))?;
@@ -141,6 +153,22 @@ impl FunctionHost {
             .map_err(|e| invalid(format!("it does not link to the provider: {e:#}")))?;
         Ok(loaded)
     }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] while the engine is alive.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("encore-host-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        });
+    // Without the ticker, runs are still bounded by fuel; only the wall-clock guard is lost.
+    drop(spawned);
 }
 
 /// A compiled, trampolined Function module ready to run many times. Cheap to clone.
@@ -323,6 +351,8 @@ impl FunctionModule {
         );
         store.limiter(|state| &mut state.limiter);
         store
+            .set_epoch_deadline(RUN_TIME_LIMIT.as_millis().div_ceil(EPOCH_TICK.as_millis()) as u64);
+        store
     }
 
     fn instantiate(&self, store: &mut Store<RunState>) -> wasmtime::Result<Instances> {
@@ -416,11 +446,19 @@ impl FunctionModule {
 }
 
 fn trap_error(error: wasmtime::Error, report: &RunReport, limits: &Limits) -> RunError {
-    if matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
-        return RunError::InstructionCountLimitExceeded {
-            instructions: report.instructions,
-            limit: limits.instructions,
-        };
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => {
+            return RunError::InstructionCountLimitExceeded {
+                instructions: report.instructions,
+                limit: limits.instructions,
+            }
+        }
+        Some(Trap::Interrupt) => {
+            return RunError::Timeout {
+                limit_ms: RUN_TIME_LIMIT.as_millis() as u64,
+            }
+        }
+        _ => {}
     }
     // The trap and the wasm frames; not anyhow's host backtrace (noise, and slow to capture).
     let mut message = match error.downcast_ref::<Trap>() {

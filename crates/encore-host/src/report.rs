@@ -32,6 +32,13 @@ pub enum RunError {
     )]
     MemoryLimitExceeded { requested: usize, limit: usize },
 
+    /// The run took longer than the host's wall-clock limit (see `RUN_TIME_LIMIT`).
+    #[error(
+        "TimeoutError: the Function ran longer than {limit_ms} ms (bulk memory operations \
+         cost one instruction whatever their length, so only the clock stopped it)"
+    )]
+    Timeout { limit_ms: u64 },
+
     /// The guest trapped (a Rust panic aborts with `unreachable`), or the provider did.
     #[error("RunTimeError: {message}")]
     Trap { message: String },

@@ -179,3 +179,26 @@ fn deep_recursion_is_a_trap_not_a_crash() {
         "{report}"
     );
 }
+
+#[test]
+fn bulk_memory_busy_loop_is_stopped_by_the_clock() {
+    // memory.fill costs one instruction however long it is: ~10 MB per iteration would take
+    // minutes to reach the instruction limit.
+    let module = load(&guest(
+        r#"(func (export "run")
+             (drop (memory.grow (i32.const 150)))
+             (loop $l (memory.fill (i32.const 0) (i32.const 1) (i32.const 9830400)) (br $l)))"#,
+    ));
+    let start = std::time::Instant::now();
+    let report = module.run("run", &json!({}), &Limits::shopify());
+    assert!(
+        matches!(report.error, Some(RunError::Timeout { .. })),
+        "{report}"
+    );
+    assert!(
+        start.elapsed() < encore_host::RUN_TIME_LIMIT * 3,
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(report.instructions < 11_000_000, "{report}");
+}

@@ -3,11 +3,11 @@
 use crate::codec::{json_to_msgpack, msgpack_to_json};
 use crate::{default_provider_path, trampoline, HostError, Limits, RunError, RunReport};
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasmtime::{
-    Config, Engine, Instance, InstancePre, Linker, Memory, Module, ModuleExport, ResourceLimiter,
-    Store, Trap, TypedFunc, WasmBacktrace,
+    Config, Engine, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
+    ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, WasmBacktrace,
 };
 
 /// Fuel for the unmetered provider calls around the export (`initialize`, `finalize`): enough
@@ -40,15 +40,7 @@ struct Provider {
 impl FunctionHost {
     /// Compiles the provider (`shopify_function_provider` built as a wasm cdylib).
     pub fn new(provider_wasm: &[u8]) -> Result<Self, HostError> {
-        let mut config = Config::new();
-        config
-            .consume_fuel(true)
-            .epoch_interruption(true)
-            .wasm_multi_memory(true)
-            .wasm_bulk_memory(true);
-        let engine = Engine::new(&config).map_err(|e| HostError::Engine {
-            message: format!("{e:#}"),
-        })?;
+        let engine = shared_engine()?;
         if !provider_wasm.starts_with(b"\0asm") {
             return Err(HostError::InvalidProvider {
                 message: "not a WebAssembly module".into(),
@@ -75,7 +67,6 @@ impl FunctionHost {
             export("initialize")?,
             export("finalize")?,
         );
-        start_epoch_ticker(&engine);
         let pre = Linker::new(&engine)
             .instantiate_pre(&module)
             .map_err(|e| invalid(format!("{e:#}")))?;
@@ -153,6 +144,48 @@ impl FunctionHost {
             .map_err(|e| invalid(format!("it does not link to the provider: {e:#}")))?;
         Ok(loaded)
     }
+}
+
+/// Runs in flight at once per process, across all hosts. Each run holds two instances and two
+/// memories from wasmtime's pooling allocator; a run beyond this fails with a host error.
+pub const MAX_CONCURRENT_RUNS: u32 = 1000;
+
+/// Bytes of each pooled linear memory kept mapped between runs and reset with `memset`,
+/// instead of being unmapped and faulted in again: covers a typical Function's memories.
+const POOL_KEEP_RESIDENT: usize = 4 << 20;
+
+/// One engine per process: its pool of memories and instances is shared by every host.
+fn shared_engine() -> Result<Engine, HostError> {
+    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_core_instances(2 * MAX_CONCURRENT_RUNS)
+                .total_memories(2 * MAX_CONCURRENT_RUNS)
+                .total_tables(2 * MAX_CONCURRENT_RUNS)
+                .max_memories_per_module(2)
+                .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
+                .table_keep_resident(POOL_KEEP_RESIDENT);
+            let mut config = Config::new();
+            config
+                .consume_fuel(true)
+                .epoch_interruption(true)
+                .wasm_multi_memory(true)
+                .wasm_bulk_memory(true)
+                .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            // The pool reserves address space up front; where that is refused (a low
+            // `ulimit -v`), fall back to allocating each instance on demand.
+            let engine = Engine::new(&config)
+                .or_else(|_| {
+                    config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+                    Engine::new(&config)
+                })
+                .map_err(|e| format!("{e:#}"))?;
+            start_epoch_ticker(&engine);
+            Ok(engine)
+        })
+        .clone()
+        .map_err(|message| HostError::Engine { message })
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] while the engine is alive.

@@ -21,7 +21,7 @@ mod trampoline;
 
 pub use artifacts::{default_artifact_dir, default_provider_path, PROVIDER_ENV};
 pub use error::HostError;
-pub use host::{FunctionHost, FunctionModule, RUN_TIME_LIMIT};
+pub use host::{FunctionHost, FunctionModule, MAX_CONCURRENT_RUNS, RUN_TIME_LIMIT};
 pub use limits::Limits;
 pub use report::{RunError, RunReport};
 pub use scale::scale_factor;

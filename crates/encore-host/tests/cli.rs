@@ -1,12 +1,12 @@
 //! The `encore-run` binary: function-runner's flags, JSON report, summary and exit codes.
 
-mod guests;
+mod support;
 
-use guests::{echo, guest, wasm};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use support::{echo, guest, wasm};
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("encore-run-cli");

@@ -1,10 +1,10 @@
 //! Guests that misbehave end in an error report with their logs, never a crashed or hung host.
 
-mod guests;
+mod support;
 
 use encore_host::{Limits, RunError};
-use guests::{guest, load};
 use serde_json::json;
+use support::{guest, load};
 
 #[test]
 fn endless_loop_hits_the_instruction_limit() {
@@ -72,7 +72,7 @@ fn oversized_output_hits_the_output_limit() {
 
 #[test]
 fn oversized_input_is_refused_before_running() {
-    let module = load(&guests::empty_object());
+    let module = load(&support::empty_object());
     let big = json!({ "blob": "x".repeat(130_000) });
     let report = module.run("run", &big, &Limits::shopify());
     assert!(

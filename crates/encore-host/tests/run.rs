@@ -1,10 +1,10 @@
 //! Running real wasm through the host: outputs, logs, instruction accounting, load errors.
 
-mod guests;
+mod support;
 
 use encore_host::{HostError, Limits, RunError};
-use guests::{echo, empty_object, guest, host, load, wasm};
 use serde_json::json;
+use support::{echo, empty_object, guest, host, load, wasm};
 
 #[test]
 fn echo_reads_input_and_writes_output() {

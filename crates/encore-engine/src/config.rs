@@ -14,6 +14,38 @@ pub const SUPPORTED_VERSION: i64 = 1;
 /// At most this many offers are shown, and accepted, per purchase (Shopify's guidance).
 pub const MAX_OFFERS_PER_PURCHASE: i64 = 3;
 
+// The keys of each level, in the order the Function reads them: what decides whether a
+// campaign applies first, its steps (and a step's offer) last. The provider walks every value
+// before the one asked for, so the server stores configurations in this order.
+/// The document's keys.
+pub const ROOT_KEYS: &[&str] = &["version", "defaults", "campaigns"];
+/// A campaign's keys.
+pub const CAMPAIGN_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "status",
+    "priority",
+    "schedule",
+    "entryStep",
+    "triggers",
+    "guardrails",
+    "experiment",
+    "steps",
+];
+/// A step's keys.
+pub const STEP_KEYS: &[&str] = &["id", "onAccept", "onDecline", "experiment", "offer"];
+/// An offer's keys.
+pub const OFFER_KEYS: &[&str] = &[
+    "products",
+    "auto",
+    "quantity",
+    "discount",
+    "subscription",
+    "shipping",
+    "refill",
+    "copy",
+];
+
 /// One fault in a configuration: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFault {
@@ -337,6 +369,58 @@ pub fn validate_json(value: &serde_json::Value) -> Result<ShopConfig, Vec<Config
     validate(&value)
 }
 
+/// The configuration with its keys in the order of [`CAMPAIGN_KEYS`] and its kin, unknown keys
+/// after them: what the server hands the Function.
+#[cfg(feature = "serde_json")]
+pub fn canonical_order(config: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    fn ordered(value: &Value, order: &[&str], child: &dyn Fn(&str, &Value) -> Value) -> Value {
+        let Value::Object(map) = value else {
+            return value.clone();
+        };
+        let known = order.iter().copied().filter(|k| map.contains_key(*k));
+        let unknown = map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !order.contains(k));
+        let mut out = Map::new();
+        for key in known.chain(unknown) {
+            out.insert(key.to_owned(), child(key, &map[key]));
+        }
+        Value::Object(out)
+    }
+    let list = |value: &Value, each: &dyn Fn(&Value) -> Value| match value {
+        Value::Array(items) => Value::Array(items.iter().map(each).collect()),
+        other => other.clone(),
+    };
+    let offer = |v: &Value| ordered(v, OFFER_KEYS, &|_, v| v.clone());
+    let step = |v: &Value| {
+        ordered(v, STEP_KEYS, &|k, v| {
+            if k == "offer" {
+                offer(v)
+            } else {
+                v.clone()
+            }
+        })
+    };
+    let campaign = |v: &Value| {
+        ordered(v, CAMPAIGN_KEYS, &|k, v| {
+            if k == "steps" {
+                list(v, &step)
+            } else {
+                v.clone()
+            }
+        })
+    };
+    ordered(config, ROOT_KEYS, &|k, v| {
+        if k == "campaigns" {
+            list(v, &campaign)
+        } else {
+            v.clone()
+        }
+    })
+}
+
 /// A configuration opened lazily: version and defaults read, campaigns read on demand.
 pub struct ConfigDoc<N> {
     pub version: i64,
@@ -432,7 +516,7 @@ fn open_with<N: JsonNode + Clone, const STRICT: bool>(
         );
         return None;
     }
-    r.check_keys(root, &path, &["version", "defaults", "campaigns"]);
+    r.check_keys(root, &path, ROOT_KEYS);
     let version_path = path.key("version");
     let version = match root.get("version") {
         None => {
@@ -745,22 +829,7 @@ impl<const STRICT: bool> Reader<STRICT> {
             );
             return None;
         }
-        self.check_keys(
-            node,
-            path,
-            &[
-                "id",
-                "name",
-                "status",
-                "priority",
-                "schedule",
-                "triggers",
-                "guardrails",
-                "entryStep",
-                "experiment",
-                "steps",
-            ],
-        );
+        self.check_keys(node, path, CAMPAIGN_KEYS);
         let id = self.required_id(node, path, "campaign");
         let _ = self.string(node, "name", path);
         let status = match self.string(node, "status", path).as_deref() {
@@ -968,11 +1037,7 @@ impl<const STRICT: bool> Reader<STRICT> {
             );
             return None;
         }
-        self.check_keys(
-            node,
-            path,
-            &["id", "offer", "onAccept", "onDecline", "experiment"],
-        );
+        self.check_keys(node, path, STEP_KEYS);
         let id = self.required_id(node, path, "step");
         let offer = match self.object(node, "offer", path) {
             Some(offer) => self.offer(&offer, &path.key("offer")),
@@ -996,20 +1061,7 @@ impl<const STRICT: bool> Reader<STRICT> {
     }
 
     fn offer<N: JsonNode>(&mut self, node: &N, path: &Path) -> Option<OfferSpec> {
-        self.check_keys(
-            node,
-            path,
-            &[
-                "products",
-                "auto",
-                "quantity",
-                "discount",
-                "subscription",
-                "shipping",
-                "refill",
-                "copy",
-            ],
-        );
+        self.check_keys(node, path, OFFER_KEYS);
         let products = match (node.get("products").is_some(), node.get("auto").is_some()) {
             (true, false) => self.candidates(node, path).map(ProductSource::Candidates),
             (false, true) => self.auto(node, path),

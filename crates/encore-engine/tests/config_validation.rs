@@ -32,7 +32,7 @@ fn every_fault_is_reported_with_its_path() {
     assert_eq!(
         got,
         vec![
-            "$.campaigns[0].priorty: is not a known setting; expected one of: id, name, status, priority, schedule, triggers, guardrails, entryStep, experiment, steps",
+            "$.campaigns[0].priorty: is not a known setting; expected one of: id, name, status, priority, schedule, entryStep, triggers, guardrails, experiment, steps",
             "$.campaigns[0].steps[0].offer.discount.percent: must be between 0 and 100",
             "$.campaigns[0].steps[0].onDecline: no step has the id \"nowhere\"",
             "$.campaigns[1].steps[0].offer.products: must be a non-empty list of variant ids, or of pairs of variant ids",

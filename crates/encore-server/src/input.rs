@@ -120,7 +120,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
         &purchased,
     );
     let metafield = match &parts.facts.config {
-        Some((_, config)) => json!({"jsonValue": canonical_config(config)}),
+        Some((_, config)) => json!({"jsonValue": encore_engine::config::canonical_order(config)}),
         None => Value::Null,
     };
     let customer = parts.customer.map(|c| {
@@ -239,66 +239,6 @@ pub fn relevant_facts(
     (catalog, co_purchases)
 }
 
-/// The configuration with its keys in the order the Function reads them: a campaign's `steps`
-/// (and a step's `offer`) last, so reading a campaign's header never walks its steps.
-pub fn canonical_config(config: &Value) -> Value {
-    const ROOT: &[&str] = &["version", "defaults", "campaigns"];
-    const CAMPAIGN: &[&str] = &[
-        "id",
-        "name",
-        "status",
-        "priority",
-        "schedule",
-        "entryStep",
-        "triggers",
-        "guardrails",
-        "experiment",
-        "steps",
-    ];
-    const STEP: &[&str] = &["id", "onAccept", "onDecline", "experiment", "offer"];
-    const OFFER: &[&str] = &[
-        "products",
-        "auto",
-        "quantity",
-        "discount",
-        "subscription",
-        "shipping",
-        "refill",
-        "copy",
-    ];
-    fn ordered(value: &Value, order: &[&str], child: impl Fn(&str, &Value) -> Value) -> Value {
-        let Value::Object(map) = value else {
-            return value.clone();
-        };
-        let mut out = Map::new();
-        for key in order.iter().copied().filter(|k| map.contains_key(*k)) {
-            out.insert(key.to_owned(), child(key, &map[key]));
-        }
-        for (key, v) in map.iter().filter(|(k, _)| !order.contains(&k.as_str())) {
-            out.insert(key.clone(), child(key, v));
-        }
-        Value::Object(out)
-    }
-    let offer = |v: &Value| ordered(v, OFFER, |_, v| v.clone());
-    let step = |v: &Value| {
-        ordered(
-            v,
-            STEP,
-            |k, v| if k == "offer" { offer(v) } else { v.clone() },
-        )
-    };
-    let campaign = |v: &Value| {
-        ordered(v, CAMPAIGN, |k, v| match (k, v) {
-            ("steps", Value::Array(steps)) => Value::Array(steps.iter().map(step).collect()),
-            _ => v.clone(),
-        })
-    };
-    ordered(config, ROOT, |k, v| match (k, v) {
-        ("campaigns", Value::Array(list)) => Value::Array(list.iter().map(campaign).collect()),
-        _ => v.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,7 +274,7 @@ mod tests {
     #[test]
     fn canonical_config_puts_steps_and_offers_last() {
         let config = json!({"campaigns": [{"steps": [{"offer": {"copy": {}, "products": ["1"]}, "id": "s"}], "id": "c", "x": 1}], "version": 1});
-        let text = canonical_config(&config).to_string();
+        let text = encore_engine::config::canonical_order(&config).to_string();
         assert_eq!(
             text,
             r#"{"version":1,"campaigns":[{"id":"c","steps":[{"id":"s","offer":{"products":["1"],"copy":{}}}],"x":1}]}"#

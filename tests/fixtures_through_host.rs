@@ -134,3 +134,102 @@ fn benchmarks_stay_within_their_recorded_budgets() {
         run_benchmark(name, budgets[name], goal);
     }
 }
+
+/// A small deterministic generator, so a failing mutation can be replayed by its seed.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A value of the wrong kind or an absurd one, as a broken configuration might hold.
+fn absurd_value(rng: &mut XorShift) -> serde_json::Value {
+    use serde_json::json;
+    let choices = [
+        json!(null),
+        json!(-1),
+        json!(0),
+        json!(1.5),
+        json!(1e300),
+        json!(9_007_199_254_740_993u64),
+        json!(""),
+        json!("-0.00"),
+        json!("99999999999999999999.99"),
+        json!("12.345"),
+        json!("active"),
+        json!([]),
+        json!([[], [null], ["2101", "2101", "2101"]]),
+        json!({}),
+        json!({"percent": 101}),
+        json!(true),
+    ];
+    choices[rng.below(choices.len())].clone()
+}
+
+/// Replaces one value somewhere in `value` (an object member or an array element).
+fn mutate(value: &mut serde_json::Value, rng: &mut XorShift) {
+    match value {
+        serde_json::Value::Object(map) if !map.is_empty() => {
+            let key = map.keys().nth(rng.below(map.len())).cloned().expect("key");
+            if rng.below(3) == 0 {
+                map[&key] = absurd_value(rng);
+            } else {
+                mutate(&mut map[&key], rng);
+            }
+        }
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            let i = rng.below(items.len());
+            if rng.below(3) == 0 {
+                items[i] = absurd_value(rng);
+            } else {
+                mutate(&mut items[i], rng);
+            }
+        }
+        other => *other = absurd_value(rng),
+    }
+}
+
+/// The Function never traps on a broken configuration: every mutation of the seed fixtures'
+/// campaigns ends in an offer or in reasons, within the limits.
+#[test]
+fn broken_configurations_never_trap() {
+    let module = load_module();
+    let dir = fixtures_dir();
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let seeds = [
+        "seed-phone-case",
+        "funnel-first-step",
+        "experiment-arm-for-customer-a",
+        "offer-auto-best-lift",
+    ];
+    for round in 0..2000 {
+        let name = seeds[round % seeds.len()];
+        let mut input = read_json(&dir.join(format!("{name}.input.json")));
+        let config = &mut input["shop"]["metafield"]["jsonValue"];
+        for _ in 0..1 + rng.below(6) {
+            mutate(config, &mut rng);
+        }
+        let report = module.run("run", &input, &Limits::shopify());
+        assert!(
+            report.success,
+            "round {round} ({name}): {:?}, logs {:?}, config {}",
+            report.error, report.logs, input["shop"]["metafield"]["jsonValue"]
+        );
+        let output = report.output.expect("output");
+        assert!(
+            output.get("offer").is_some()
+                || !output["reasons"].as_array().expect("reasons").is_empty(),
+            "round {round} ({name}): no offer and no reason: {output}, config {}",
+            input["shop"]["metafield"]["jsonValue"]
+        );
+    }
+}

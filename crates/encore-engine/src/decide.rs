@@ -292,7 +292,16 @@ impl<N: JsonNode + Clone> Plan<N> {
                 .entry_step
                 .clone()
                 .or_else(|| self.doc.first_step_id(index));
-            let Some(step_id) = entry else { continue };
+            let Some(step_id) = entry else {
+                reasons.push(reason(
+                    ReasonCode::CampaignInvalid,
+                    Some(&header.id),
+                    None,
+                    None,
+                    format!("$.campaigns[{index}].steps[0].id: the first step has no id, so the campaign has no entry step"),
+                ));
+                continue;
+            };
             match self.load_step(index, header, &step_id, reasons) {
                 Some(step) => {
                     if let Some(offer) =

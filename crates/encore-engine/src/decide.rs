@@ -458,7 +458,7 @@ impl<N: JsonNode + Clone> Plan<N> {
                         "{} of {} accepted units were refunded, above the {}% pause threshold",
                         stat.refunded_units,
                         stat.accepted_units,
-                        crate::money::format_decimal(guardrails.refund_rate_pause, 2)
+                        pricing::percent_text(guardrails.refund_rate_pause)
                     ),
                 ));
                 return None;
@@ -889,7 +889,7 @@ impl Checker<'_> {
                         format!(
                             "at {} the margin is below the {}% floor",
                             currency.format(offer_price),
-                            crate::money::format_decimal(floor, 2)
+                            pricing::percent_text(floor)
                         ),
                     );
                     return None;
@@ -953,7 +953,7 @@ impl Checker<'_> {
                 format!(
                     "the offer price {} is above {}% of the purchase ({}) (maxShareOfPurchasePercent)",
                     currency.format(total),
-                    crate::money::format_decimal(self.guardrails.max_share_of_purchase, 2),
+                    pricing::percent_text(self.guardrails.max_share_of_purchase),
                     currency.format(share_cap)
                 ),
             );
@@ -986,10 +986,7 @@ fn explicit_discount(
 
 fn default_discount_title(discount: &Discount) -> String {
     match discount {
-        Discount::Percent(bp) => format!(
-            "{}% off",
-            DiscountValue::Percentage(*bp).value_text(Currency::from_code("USD").expect("USD"))
-        ),
+        Discount::Percent(bp) => format!("{}% off", pricing::percent_text(*bp)),
         _ => "Post-purchase offer".to_owned(),
     }
 }

@@ -29,10 +29,7 @@ impl DiscountValue {
     /// The `value` as a decimal string: "15", "12.5", "5.00".
     pub fn value_text(&self, currency: Currency) -> String {
         match self {
-            DiscountValue::Percentage(bp) => {
-                let text = format_decimal(*bp, 2);
-                text.trim_end_matches('0').trim_end_matches('.').to_owned()
-            }
+            DiscountValue::Percentage(bp) => percent_text(*bp),
             DiscountValue::FixedAmount(minor) => currency.format(*minor),
         }
     }
@@ -44,6 +41,12 @@ impl DiscountValue {
             DiscountValue::FixedAmount(_) => "fixed_amount",
         }
     }
+}
+
+/// A percentage in basis points as text without needless decimals: "15", "12.5", "0.25".
+pub fn percent_text(bp: BasisPoints) -> String {
+    let text = format_decimal(bp, 2);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Why a variant could not be priced.

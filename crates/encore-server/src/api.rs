@@ -210,6 +210,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/api/post-purchase/offer", post(post_offer))
         .route("/api/post-purchase/events", post(post_event))
+        .route("/webhooks/shopify", post(crate::webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::admin::routes());

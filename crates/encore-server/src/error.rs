@@ -14,6 +14,8 @@ pub enum ApiError {
     Unauthorized(#[from] TokenError),
     #[error("admin routes need Authorization: Bearer <ENCORE_ADMIN_TOKEN>")]
     AdminUnauthorized,
+    #[error("the webhook's X-Shopify-Hmac-Sha256 does not match its body and the app secret")]
+    WebhookUnauthorized,
     #[error("admin routes are disabled: set ENCORE_ADMIN_TOKEN")]
     AdminDisabled,
     #[error("malformed JSON body: {0}")]
@@ -39,7 +41,9 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized(_) | ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_)
+            | ApiError::AdminUnauthorized
+            | ApiError::WebhookUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::AdminDisabled | ApiError::Store(_) | ApiError::Unavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -55,6 +59,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized(_) => "invalid_token",
             ApiError::AdminUnauthorized => "invalid_admin_token",
+            ApiError::WebhookUnauthorized => "invalid_webhook_signature",
             ApiError::AdminDisabled => "admin_disabled",
             ApiError::BadJson(_) => "malformed_json",
             ApiError::BadRequest(_) => "bad_request",

@@ -18,6 +18,7 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod token;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

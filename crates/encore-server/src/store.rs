@@ -245,6 +245,74 @@ impl Store {
         Ok(())
     }
 
+    // ---- webhooks and privacy ------------------------------------------------------------
+
+    /// Records a webhook delivery; false when this delivery id was handled before.
+    pub async fn record_webhook(
+        &self,
+        webhook_id: &str,
+        shop: &str,
+        topic: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO webhook_receipts (webhook_id, shop, topic, received_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (webhook_id) DO NOTHING",
+        )
+        .bind(webhook_id)
+        .bind(shop)
+        .bind(topic)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Deletes what Encore keeps about one customer of a shop (`customers/redact`).
+    pub async fn redact_customer(&self, shop: &str, customer_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        self.bump(&mut tx, shop).await?;
+        sqlx::query("DELETE FROM customers WHERE shop = $1 AND customer_id = $2")
+            .bind(shop)
+            .bind(customer_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes everything Encore keeps about a shop (`shop/redact`, 48 hours after uninstall).
+    pub async fn redact_shop(&self, shop: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE shop = $1)",
+        )
+        .bind(shop)
+        .execute(&mut *tx)
+        .await?;
+        for table in [
+            "decisions",
+            "funnels",
+            "offer_stats",
+            "co_purchases",
+            "customers",
+            "catalog_variants",
+            "catalog_products",
+            "config_versions",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE shop = $1"))
+                .bind(shop)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM shops WHERE domain = $1")
+            .bind(shop)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     // ---- configs -----------------------------------------------------------------------
 
     /// Stores a validated config as the shop's next version and makes it live.

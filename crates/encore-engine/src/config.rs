@@ -831,7 +831,9 @@ impl<const STRICT: bool> Reader<STRICT> {
         }
         self.check_keys(node, path, CAMPAIGN_KEYS);
         let id = self.required_id(node, path, "campaign");
-        let _ = self.string(node, "name", path);
+        if STRICT {
+            let _ = self.string(node, "name", path);
+        }
         let status = match self.string(node, "status", path).as_deref() {
             None => Status::Active,
             Some("active") => Status::Active,

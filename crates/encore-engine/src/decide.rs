@@ -261,11 +261,7 @@ impl<N: JsonNode + Clone> Plan<N> {
             let h = match header {
                 Ok(h) => h,
                 Err(faults) => {
-                    let detail = faults
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    let detail = faults_text(faults);
                     reasons.push(reason(
                         ReasonCode::CampaignInvalid,
                         None,
@@ -417,11 +413,7 @@ impl<N: JsonNode + Clone> Plan<N> {
                 None
             }
             Err(faults) => {
-                let detail = faults
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let detail = faults_text(&faults);
                 reasons.push(reason(
                     ReasonCode::CampaignInvalid,
                     Some(&header.id),
@@ -1018,6 +1010,15 @@ pub fn resolve_copy(table: &[(String, CopyText)], locale: &str, title: &str) -> 
             .decline_label
             .unwrap_or_else(|| "Decline this offer".to_owned()),
     }
+}
+
+/// The faults of a configuration part, for a reason's detail.
+fn faults_text(faults: &[ConfigFault]) -> String {
+    faults
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn reason(

@@ -6,11 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, put};
 use axum::{Json, Router};
+use encore_engine::Currency;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::JsonBody;
-use crate::decimal::Decimal;
+use crate::changes::is_plain_decimal;
 use crate::error::ApiError;
 use crate::offer::{now, rfc3339};
 use crate::state::AppState;
@@ -82,7 +83,7 @@ async fn put_shop(
     let currency = body
         .get("currencyCode")
         .and_then(Value::as_str)
-        .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        .filter(|c| Currency::from_code(c).is_some())
         .ok_or_else(|| {
             ApiError::BadRequest("currencyCode must be an ISO 4217 code such as \"USD\"".into())
         })?;
@@ -179,7 +180,9 @@ fn id_of(v: Option<&Value>, path: String) -> Result<String, ApiError> {
 fn decimal_of(v: Option<&Value>, path: String, required: bool) -> Result<Value, ApiError> {
     match v {
         None | Some(Value::Null) if !required => Ok(Value::Null),
-        Some(Value::String(s)) if Decimal::parse(s).is_some() => Ok(Value::String(s.clone())),
+        Some(Value::String(s)) if is_plain_decimal(s.strip_prefix('-').unwrap_or(s)) => {
+            Ok(Value::String(s.clone()))
+        }
         _ => Err(bad(path, "must be a decimal string such as \"19.99\"")),
     }
 }
@@ -382,12 +385,17 @@ async fn get_summary(
     check_admin(&state, &headers)?;
     let shop = shop_of(&state, &q).await?;
     let s = state.store.summary(&shop.domain).await?;
-    let revenue = s
-        .accepted_amounts
-        .iter()
-        .filter(|(_, c)| c.is_empty() || *c == shop.currency_code)
-        .filter_map(|(a, _)| Decimal::parse(a))
-        .fold(Decimal::default(), Decimal::plus);
+    // Minor units of the shop currency (the offer prices the Function decided), summed exactly.
+    let currency = Currency::from_code(&shop.currency_code);
+    let revenue = currency.map(|c| {
+        let minor = s
+            .accepted_amounts
+            .iter()
+            .filter(|(_, code)| code.is_empty() || *code == shop.currency_code)
+            .filter_map(|(amount, _)| c.parse(amount).ok())
+            .fold(0i64, i64::saturating_add);
+        c.format(minor)
+    });
     Ok(Json(json!({
         "shop": shop.domain,
         "decisions": s.decisions,
@@ -395,6 +403,6 @@ async fn get_summary(
         "offersShown": s.shown,
         "accepted": s.accepted,
         "declined": s.declined,
-        "acceptedRevenue": {"amount": revenue.to_string_with_scale(2), "currencyCode": shop.currency_code},
+        "acceptedRevenue": {"amount": revenue, "currencyCode": shop.currency_code},
     })))
 }

@@ -7,7 +7,6 @@ pub mod admin;
 pub mod api;
 pub mod changes;
 pub mod changeset;
-pub mod decimal;
 pub mod demo;
 pub mod error;
 pub mod host_runner;

@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use crate::decimal::Decimal;
+use encore_engine::Currency;
+
 use crate::error::ApiError;
 use crate::input::{self, InputParts};
 use crate::runner::RunOutcome;
@@ -74,7 +75,7 @@ pub async fn decide(
     funnel: &FunnelRow,
     decisions: &[DecisionRow],
     now: i64,
-) -> Result<(Value, Decided), ApiError> {
+) -> Result<(Arc<Value>, Decided), ApiError> {
     let facts = facts(state, shop).await?;
     let customer = match &purchase.customer_id {
         Some(id) => state.store.customer(&shop.domain, id).await?,
@@ -92,6 +93,7 @@ pub async fn decide(
             now_rfc3339: rfc3339(now),
         },
     );
+    let input = Arc::new(input);
     let outcome = run_function(state, input.clone()).await?;
     let decided = match outcome {
         RunOutcome::Failed { code, detail } => {
@@ -114,7 +116,8 @@ pub async fn decide(
     Ok((input, decided))
 }
 
-async fn run_function(state: &AppState, input: Value) -> Result<RunOutcome, ApiError> {
+/// Runs the Function on a blocking thread, bounded by the run permits.
+async fn run_function(state: &AppState, input: Arc<Value>) -> Result<RunOutcome, ApiError> {
     let _permit = state
         .run_permits
         .clone()
@@ -182,22 +185,28 @@ pub fn decision_from_output(
         .and_then(Value::as_array)
         .filter(|p| !p.is_empty())
         .ok_or("the Function's offer has no products")?;
-    let mut amount = Decimal::default();
-    let mut currency = None;
+    // The accepted revenue this decision would bring, in the shop currency's minor units: the
+    // sum of the Function's own offer prices, read with the engine's money rules.
+    let mut amount = 0i64;
+    let mut currency: Option<Currency> = None;
     let mut units = 0i64;
     let mut variant_ids = Vec::new();
     let mut product_ids = Vec::new();
     for (i, p) in products.iter().enumerate() {
+        let c = p
+            .pointer("/shopPrices/currencyCode")
+            .and_then(Value::as_str)
+            .and_then(Currency::from_code)
+            .ok_or_else(|| {
+                format!("offer.products[{i}].shopPrices.currencyCode is not an ISO 4217 code")
+            })?;
         let price = p
             .pointer("/shopPrices/offerPrice")
             .and_then(Value::as_str)
-            .and_then(Decimal::parse)
+            .and_then(|text| c.parse(text).ok())
             .ok_or_else(|| format!("offer.products[{i}].shopPrices.offerPrice is not a decimal"))?;
-        amount = amount.plus(price);
-        currency = currency.or_else(|| {
-            p.pointer("/shopPrices/currencyCode")
-                .and_then(Value::as_str)
-        });
+        amount = amount.saturating_add(price);
+        currency.get_or_insert(c);
         units += p.get("quantity").and_then(Value::as_i64).unwrap_or(1);
         if let Some(v) = p.get("variantId").and_then(Value::as_str) {
             variant_ids.push(v.to_string());
@@ -215,8 +224,8 @@ pub fn decision_from_output(
     d.next_on_decline = opt_str(offer, "nextStepOnDecline");
     d.offer = Some(offer.to_string());
     d.changes = Some(changes.get().to_string());
-    d.offer_amount = Some(amount.to_string_with_scale(0));
-    d.currency_code = currency.map(str::to_string);
+    d.offer_amount = currency.map(|c| c.format(amount));
+    d.currency_code = currency.map(|c| c.code().to_owned());
     d.variant_ids = json!(variant_ids).to_string();
     d.product_ids = json!(product_ids).to_string();
     d.units = units;

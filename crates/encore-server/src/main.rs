@@ -7,6 +7,11 @@ use std::sync::Arc;
 use encore_server::host_runner::HostRunner;
 use encore_server::settings::Settings;
 
+/// mimalloc: the request path allocates many small JSON values; glibc's malloc spent a fifth
+/// of the server's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
 
   --demo          run with the demo shop on an embedded SQLite file (no secrets needed)

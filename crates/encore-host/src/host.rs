@@ -285,7 +285,28 @@ impl FunctionModule {
     /// Runs `export` on `input` under `limits`. Never panics on guest behaviour: every failure
     /// is in the report's `error`, with whatever logs the guest wrote.
     pub fn run(&self, export: &str, input: &Value, limits: &Limits) -> RunReport {
-        let mut report = RunReport {
+        match json_to_msgpack(input) {
+            Ok(bytes) => self.run_msgpack(export, &bytes, limits),
+            Err(message) => {
+                let mut report = self.empty_report(limits);
+                report.error = Some(RunError::Host { message });
+                report
+            }
+        }
+    }
+
+    /// Runs `export` on input already encoded as MessagePack (what [`Self::run`] encodes JSON
+    /// to), for callers that build the input without a JSON value.
+    pub fn run_msgpack(&self, export: &str, input: &[u8], limits: &Limits) -> RunReport {
+        let mut report = self.empty_report(limits);
+        let error = self.run_into(export, input, limits, &mut report);
+        report.success = error.is_none();
+        report.error = error;
+        report
+    }
+
+    fn empty_report(&self, limits: &Limits) -> RunReport {
+        RunReport {
             name: self.name.to_string(),
             size: self.inner.size / 1024,
             memory_usage: 0,
@@ -298,24 +319,16 @@ impl FunctionModule {
             success: false,
             error: None,
             limits: *limits,
-        };
-        let error = self.run_into(export, input, limits, &mut report);
-        report.success = error.is_none();
-        report.error = error;
-        report
+        }
     }
 
     fn run_into(
         &self,
         export: &str,
-        input: &Value,
+        input: &[u8],
         limits: &Limits,
         report: &mut RunReport,
     ) -> Option<RunError> {
-        let input = match json_to_msgpack(input) {
-            Ok(bytes) => bytes,
-            Err(message) => return Some(RunError::Host { message }),
-        };
         report.input_bytes = input.len();
         if input.len() > limits.input_bytes {
             return Some(RunError::InputSizeLimitExceeded {
@@ -331,7 +344,7 @@ impl FunctionModule {
         }
 
         let mut store = self.store(limits);
-        let result = self.execute(&mut store, export, &input, limits, report);
+        let result = self.execute(&mut store, export, input, limits, report);
         let limiter = &store.data().limiter;
         report.memory_usage = (limiter.peak / 1024) as u64;
         match (result, limiter.refused) {

@@ -20,10 +20,10 @@ mod scale;
 mod trampoline;
 
 pub use artifacts::{default_artifact_dir, default_provider_path, PROVIDER_ENV};
-pub use codec::sort_keys;
+pub use codec::{json_to_msgpack, msgpack_to_json, sort_keys};
 pub use error::HostError;
 pub use host::{FunctionHost, FunctionModule, MAX_CONCURRENT_RUNS, RUN_TIME_LIMIT};
 pub use limits::Limits;
 pub use report::{RunError, RunReport};
-pub use scale::scale_factor;
+pub use scale::{scale_factor, RatedField, ScalePlan};
 pub use trampoline::{trampoline, PROVIDER_MODULE};

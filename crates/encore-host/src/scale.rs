@@ -18,7 +18,6 @@ use bluejay_parser::Error as ParseError;
 use bluejay_validator::executable::operation::{Analyzer, Orchestrator, Visitor};
 use bluejay_validator::executable::Cache;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 const MIN_FACTOR: f64 = 1.0;
 const MAX_FACTOR: f64 = 10.0;
@@ -26,22 +25,93 @@ const MAX_FACTOR: f64 = 10.0;
 /// Computes the limits scale factor for `input` from the schema's `@scaleLimits` directives on
 /// the fields the `query` selects. Returns 1.0 when nothing is rated.
 pub fn scale_factor(schema_sdl: &str, query: &str, input: &Value) -> Result<f64, HostError> {
-    let definitions = DefinitionDocument::<DefaultContext>::parse(schema_sdl)
-        .result
-        .map_err(|errors| schema_error("schema", schema_sdl, errors))?;
-    let schema = SchemaDefinition::try_from(&definitions)
-        .map_err(|errors| schema_error("schema", schema_sdl, errors))?;
-    let document = ExecutableDocument::parse(query)
-        .result
-        .map_err(|errors| schema_error("query", query, errors))?;
-    let cache = Cache::new(&document, &schema);
-    let variables = Map::new();
-    Orchestrator::<_, _, _, ScaleLimits>::analyze(
-        &document, &schema, None, &variables, &cache, input,
-    )
-    .map_err(|e| HostError::Schema {
-        message: format!("query: {e:?}"),
-    })
+    Ok(ScalePlan::new(schema_sdl, query)?.factor(input))
+}
+
+/// A field the query selects whose definition carries `@scaleLimits`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatedField {
+    /// Response keys from the root; lists along the way are walked through.
+    pub path: Vec<String>,
+    pub rate: f64,
+}
+
+/// The rated fields of a schema and query, found once: parsing the schema is most of the cost
+/// of a factor, and a server computes one per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalePlan {
+    rated: Vec<RatedField>,
+}
+
+impl ScalePlan {
+    /// Parses `schema_sdl` and `query` and collects the rated fields the query selects.
+    pub fn new(schema_sdl: &str, query: &str) -> Result<Self, HostError> {
+        let definitions = DefinitionDocument::<DefaultContext>::parse(schema_sdl)
+            .result
+            .map_err(|errors| schema_error("schema", schema_sdl, errors))?;
+        let schema = SchemaDefinition::try_from(&definitions)
+            .map_err(|errors| schema_error("schema", schema_sdl, errors))?;
+        let document = ExecutableDocument::parse(query)
+            .result
+            .map_err(|errors| schema_error("query", query, errors))?;
+        let cache = Cache::new(&document, &schema);
+        let variables = Map::new();
+        let input = Value::Object(Map::new());
+        let rated = Orchestrator::<_, _, _, RatedFields>::analyze(
+            &document, &schema, None, &variables, &cache, &input,
+        )
+        .map_err(|e| HostError::Schema {
+            message: format!("query: {e:?}"),
+        })?;
+        Ok(Self { rated })
+    }
+
+    pub fn rated_fields(&self) -> &[RatedField] {
+        &self.rated
+    }
+
+    /// The factor for `input`: for each rated field, `length × rate` summed over its
+    /// occurrences (length of a list or string, 1 for anything else, including a missing value
+    /// under a present parent); the largest sum, clamped to 1..=10.
+    pub fn factor(&self, input: &Value) -> f64 {
+        self.factor_from(|path| {
+            let (last, parents_path) = path.split_last()?;
+            let mut parents = vec![input];
+            for key in parents_path {
+                let mut next = Vec::new();
+                for parent in parents {
+                    match parent.as_object().and_then(|o| o.get(key)) {
+                        Some(Value::Array(items)) => next.extend(items),
+                        Some(value) => next.push(value),
+                        None => {}
+                    }
+                }
+                parents = next;
+            }
+            Some(
+                parents
+                    .iter()
+                    .map(|p| match p.as_object().and_then(|o| o.get(last)) {
+                        Some(Value::String(s)) => s.len(),
+                        Some(Value::Array(a)) => a.len(),
+                        _ => 1,
+                    })
+                    .sum(),
+            )
+        })
+        .unwrap_or(MIN_FACTOR)
+    }
+
+    /// The factor from `total_length(path)`: the summed length of the rated field's
+    /// occurrences, for a caller that knows its input's lists without a JSON value. `None`
+    /// when the caller does not know a rated path.
+    pub fn factor_from(&self, total_length: impl Fn(&[String]) -> Option<usize>) -> Option<f64> {
+        let mut factor = MIN_FACTOR;
+        for field in &self.rated {
+            factor = factor.max(total_length(&field.path)? as f64 * field.rate);
+        }
+        Some(factor.clamp(MIN_FACTOR, MAX_FACTOR))
+    }
 }
 
 fn schema_error<E: Into<ParseError>>(what: &str, source: &str, errors: Vec<E>) -> HostError {
@@ -56,18 +126,16 @@ fn schema_error<E: Into<ParseError>>(what: &str, source: &str, errors: Vec<E>) -
     HostError::Schema { message }
 }
 
-struct ScaleLimits<'a> {
-    /// For each field being visited, the input values it was found in (flattened over lists).
-    values: Vec<Vec<&'a Value>>,
+/// Collects the rated fields while the orchestrator walks the query against the schema.
+struct RatedFields<'a> {
     path: Vec<&'a str>,
-    /// `length × rate` per (field path, occurrence).
-    rates: HashMap<(Vec<&'a str>, usize), f64>,
+    rated: Vec<RatedField>,
 }
 
 type Doc<'a> = ExecutableDocument<'a>;
 type Schema<'a> = SchemaDefinition<'a, DefaultContext>;
 
-impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for ScaleLimits<'a> {
+impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for RatedFields<'a> {
     type ExtraInfo = &'a Value;
 
     fn new(
@@ -75,12 +143,11 @@ impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for ScaleLimits<'a
         _schema: &'a Schema<'a>,
         _variables: &'a Map<String, Value>,
         _cache: &'a Cache<'a, Doc<'a>, Schema<'a>>,
-        input: &'a Value,
+        _input: &'a Value,
     ) -> Self {
         Self {
-            values: vec![vec![input]],
             path: Vec::new(),
-            rates: HashMap::new(),
+            rated: Vec::new(),
         }
     }
 
@@ -91,29 +158,14 @@ impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for ScaleLimits<'a
         _scoped_type: bluejay_core::definition::TypeDefinitionReference<'a, Schema<'a>>,
         _included: bool,
     ) {
-        let key = field.response_key();
-        self.path.push(key);
-        let rate = rate(definition);
-        let mut nested = Vec::new();
-        let parents = self.values.last().map(Vec::as_slice).unwrap_or_default();
-        for (index, parent) in parents.iter().enumerate() {
-            let value = parent.as_object().and_then(|o| o.get(key));
-            if let Some(rate) = rate {
-                let length = match value {
-                    Some(Value::String(s)) => s.len(),
-                    Some(Value::Array(a)) => a.len(),
-                    _ => 1,
-                };
-                let entry = self.rates.entry((self.path.clone(), index)).or_default();
-                *entry = entry.max(length as f64 * rate);
-            }
-            match value {
-                Some(Value::Array(items)) => nested.extend(items),
-                Some(value) => nested.push(value),
-                None => {}
+        self.path.push(field.response_key());
+        if let Some(rate) = rate(definition) {
+            let path: Vec<String> = self.path.iter().map(|k| k.to_string()).collect();
+            // A field selected twice (fragments) counts once, like function-runner's max.
+            if !self.rated.iter().any(|r| r.path == path) {
+                self.rated.push(RatedField { path, rate });
             }
         }
-        self.values.push(nested);
     }
 
     fn leave_field(
@@ -124,22 +176,14 @@ impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for ScaleLimits<'a
         _included: bool,
     ) {
         self.path.pop();
-        self.values.pop();
     }
 }
 
-impl<'a> Analyzer<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for ScaleLimits<'a> {
-    type Output = f64;
+impl<'a> Analyzer<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for RatedFields<'a> {
+    type Output = Vec<RatedField>;
 
-    fn into_output(self) -> f64 {
-        let mut per_path: HashMap<Vec<&str>, f64> = HashMap::new();
-        for ((path, _), rate) in self.rates {
-            *per_path.entry(path).or_default() += rate;
-        }
-        per_path
-            .into_values()
-            .fold(MIN_FACTOR, f64::max)
-            .clamp(MIN_FACTOR, MAX_FACTOR)
+    fn into_output(self) -> Vec<RatedField> {
+        self.rated
     }
 }
 
@@ -211,6 +255,38 @@ mod tests {
         // 4 lines × 3 parts × 0.1 = 1.2
         let input = json!({"cart": {"lines": lines(4, 3)}});
         assert!((scale_factor(SCHEMA, q, &input).unwrap() - 1.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_plan_lists_the_selected_rated_fields_and_computes_from_lengths() {
+        let plan = ScalePlan::new(
+            SCHEMA,
+            "query { cart { lines { parts { id } } } other { id } }",
+        )
+        .unwrap();
+        let paths: Vec<Vec<&str>> = plan
+            .rated_fields()
+            .iter()
+            .map(|r| r.path.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                vec!["cart", "lines"],
+                vec!["cart", "lines", "parts"],
+                vec!["other"]
+            ]
+        );
+        // 600 × 0.01 = 6 beats 100 × 0.005 and 20 × 0.1.
+        let lengths = |p: &[String]| match p.last().map(String::as_str) {
+            Some("other") => Some(600),
+            Some("lines") => Some(100),
+            Some("parts") => Some(20),
+            _ => None,
+        };
+        assert_eq!(plan.factor_from(lengths), Some(6.0));
+        // A caller that does not know a rated path gets no factor rather than a wrong one.
+        assert_eq!(plan.factor_from(|p| (p.len() == 1).then_some(1)), None);
     }
 
     #[test]

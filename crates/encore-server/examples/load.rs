@@ -65,10 +65,11 @@ async fn main() {
     );
     {
         use encore_server::runner::OfferRunner;
+        let input = encore_server::input::FunctionInput::from_json(&fixture).unwrap();
         let t0 = Instant::now();
         let n = 300;
         for _ in 0..n {
-            std::hint::black_box(runner.run(&fixture));
+            std::hint::black_box(runner.run(&input));
         }
         let per = t0.elapsed().as_secs_f64() / n as f64;
         println!(
@@ -103,8 +104,14 @@ async fn main() {
         ("new purchases", &tokens[20..]),
         ("retries (stored decisions)", &tokens[20..]),
     ] {
+        let cpu_before = process_cpu_seconds();
         let (lat, elapsed, offers, errors) = run(&http, &base, tokens, concurrency, max_time).await;
+        let cpu = process_cpu_seconds() - cpu_before;
         report(label, &lat, elapsed, offers, errors);
+        println!(
+            "  CPU (server, Function and load client together): {:.2} ms per request",
+            cpu * 1000.0 / lat.len().max(1) as f64
+        );
     }
     server.stop().await;
 }
@@ -161,6 +168,25 @@ async fn run(
         errors += e;
     }
     (all, start.elapsed(), offers, errors)
+}
+
+/// User + system CPU time of this process so far (Linux /proc; 0 elsewhere), in seconds.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at ") ".
+    let fields: Vec<&str> = stat
+        .rsplit_once(") ")
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of stat, indexes 11 and 12 after the name (which
+    // ends field 2); USER_HZ is 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn report(label: &str, lat: &[Duration], elapsed: Duration, offers: usize, errors: usize) {

@@ -133,7 +133,7 @@ async fn preview(
         .and_then(|o| o["changesetToken"].as_str())
         .and_then(decode_claims);
     Ok(Json(
-        json!({"answer": answer, "signedClaims": signed, "functionInput": *input}),
+        json!({"answer": answer, "signedClaims": signed, "functionInput": input.map(|i| i.to_json())}),
     ))
 }
 

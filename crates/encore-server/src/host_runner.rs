@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use encore_host::{FunctionHost, FunctionModule, Limits, RunError};
-use serde_json::Value;
+use encore_host::{FunctionHost, FunctionModule, Limits, RunError, ScalePlan};
 
+use crate::input::FunctionInput;
 use crate::runner::{OfferRunner, RunOutcome, INPUT_QUERY, SCHEMA_SDL};
 
 /// The Function's wasm (or the provider) could not be loaded.
@@ -26,6 +26,8 @@ pub enum LoadError {
     },
     #[error("the Function host cannot load {path}: {message}")]
     Host { path: PathBuf, message: String },
+    #[error("schema.graphql rates a list the server does not build (@scaleLimits on {0}); teach input.rs its length")]
+    UnknownRatedList(String),
 }
 
 /// Where scripts/build-wasm.sh puts the artifacts (encore-host's rule).
@@ -36,6 +38,7 @@ pub fn default_artifact_dir() -> PathBuf {
 /// The offer Function, compiled and ready to run.
 pub struct HostRunner {
     module: FunctionModule,
+    scale: ScalePlan,
     path: PathBuf,
     export: String,
 }
@@ -62,16 +65,33 @@ impl HostRunner {
             path: function_wasm.to_path_buf(),
             message: e.to_string(),
         })?;
+        let scale = ScalePlan::new(SCHEMA_SDL, INPUT_QUERY).map_err(|e| LoadError::Host {
+            path: function_wasm.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let empty = FunctionInput::from_json(&serde_json::json!({})).expect("{} encodes");
+        if let Some(field) = scale
+            .rated_fields()
+            .iter()
+            .find(|f| empty.list_length(&f.path).is_none())
+        {
+            return Err(LoadError::UnknownRatedList(field.path.join(".")));
+        }
         Ok(Self {
             module,
+            scale,
             path: function_wasm.to_path_buf(),
             export: "run".into(),
         })
     }
 
     /// Limits for `input`: Shopify's, scaled by the schema's `@scaleLimits`.
-    pub fn limits_for(input: &Value) -> Limits {
-        let factor = encore_host::scale_factor(SCHEMA_SDL, INPUT_QUERY, input).unwrap_or(1.0);
+    pub fn limits_for(&self, input: &FunctionInput) -> Limits {
+        // Every rated path is known (checked at load), so the factor is always there.
+        let factor = self
+            .scale
+            .factor_from(|path| input.list_length(path))
+            .unwrap_or(1.0);
         Limits::shopify().scaled(factor)
     }
 }
@@ -89,9 +109,11 @@ pub fn failure_code(e: &RunError) -> &'static str {
 }
 
 impl OfferRunner for HostRunner {
-    fn run(&self, input: &Value) -> RunOutcome {
-        let limits = Self::limits_for(input);
-        let report = self.module.run(&self.export, input, &limits);
+    fn run(&self, input: &FunctionInput) -> RunOutcome {
+        let limits = self.limits_for(input);
+        let report = self
+            .module
+            .run_msgpack(&self.export, input.msgpack(), &limits);
         if !report.logs.is_empty() {
             tracing::debug!(logs = %report.logs, "offer Function logs");
         }

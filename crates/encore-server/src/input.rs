@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::store::{DecisionRow, FunnelRow, ShopFacts};
@@ -83,12 +84,92 @@ pub struct InputParts<'a> {
     pub facts: &'a ShopFacts,
     pub customer: Option<Value>,
     pub funnel: Value,
-    pub offer_stats: Vec<Value>,
+    pub offer_stats: &'a [Value],
     pub now_rfc3339: String,
 }
 
+/// The offer Function's input, encoded once as the MessagePack the Function reads.
+///
+/// Built by serializing borrowed parts (the shop's cached config and catalog are never copied):
+/// the bytes are exactly what encore-host's JSON encoding gives for the same JSON (a test holds
+/// that), in input.graphql's order.
+#[derive(Debug, Clone)]
+pub struct FunctionInput {
+    msgpack: Vec<u8>,
+    catalog_len: usize,
+    co_purchases_len: usize,
+    lines_len: usize,
+}
+
+/// The `@scaleLimits` lists of the input, by response path.
+const RATED_LISTS: [&[&str]; 3] = [&["catalog"], &["coPurchases"], &["purchase", "lines"]];
+
+impl FunctionInput {
+    /// An input given as JSON (fixtures, benchmarks): encoded as encore-host encodes JSON.
+    pub fn from_json(input: &Value) -> Result<Self, String> {
+        let len = |p: &str| {
+            input
+                .pointer(p)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        Ok(Self {
+            msgpack: encore_host::json_to_msgpack(input)?,
+            catalog_len: len("/catalog"),
+            co_purchases_len: len("/coPurchases"),
+            lines_len: len("/purchase/lines"),
+        })
+    }
+
+    /// The MessagePack bytes the Function reads.
+    pub fn msgpack(&self) -> &[u8] {
+        &self.msgpack
+    }
+
+    /// The input as JSON, for the demo page and test runners.
+    pub fn to_json(&self) -> Value {
+        encore_host::msgpack_to_json(&self.msgpack).unwrap_or(Value::Null)
+    }
+
+    /// The length of a rated list (`@scaleLimits`) at `path`, or `None` for a path this
+    /// input does not have (the schema rated a field the server does not know).
+    pub fn list_length(&self, path: &[String]) -> Option<usize> {
+        let i = RATED_LISTS.iter().position(|p| p.iter().eq(path.iter()))?;
+        Some([self.catalog_len, self.co_purchases_len, self.lines_len][i])
+    }
+}
+
+/// The input document, field by field in input.graphql's order, long lists last: the provider
+/// walks every value before the one the Function asks for, so the order is instruction count.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputDoc<'a> {
+    locale: &'a str,
+    now: &'a str,
+    shop: ShopDoc<'a>,
+    funnel: &'a Value,
+    customer: Option<Value>,
+    purchase: Value,
+    offer_stats: &'a [Value],
+    co_purchases: &'a [&'a Value],
+    catalog: &'a [&'a Value],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShopDoc<'a> {
+    currency_code: &'a str,
+    metafield: Option<MetafieldDoc<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MetafieldDoc<'a> {
+    json_value: &'a Value,
+}
+
 /// The Function input for `purchase`.
-pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
+pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<FunctionInput, String> {
     let lines: Vec<Value> = purchase
         .lines
         .iter()
@@ -109,6 +190,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
             })
         })
         .collect();
+    let lines_len = lines.len();
     let purchased: Vec<&str> = purchase
         .lines
         .iter()
@@ -119,10 +201,6 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
         parts.facts,
         &purchased,
     );
-    let metafield = match &parts.facts.config {
-        Some((_, config)) => json!({"jsonValue": encore_engine::config::canonical_order(config)}),
-        None => Value::Null,
-    };
     let customer = parts.customer.map(|c| {
         json!({
             "id": c.get("id").cloned().unwrap_or(Value::Null),
@@ -131,38 +209,52 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Value {
             "amountSpent": {"amount": c.pointer("/amountSpent/amount").cloned().unwrap_or(json!("0"))},
         })
     });
-    // In input.graphql's order, long lists last: the provider walks every value before the one
-    // the Function asks for, so the order is instruction count.
-    json!({
-        "locale": purchase.locale,
-        "now": parts.now_rfc3339,
-        "shop": {"currencyCode": parts.currency_code, "metafield": metafield},
-        "funnel": parts.funnel,
-        "customer": customer,
-        "purchase": {
-            "referenceId": purchase.reference_id,
-            "customerId": purchase.customer_id,
-            "destinationCountryCode": purchase.destination_country_code,
-            "totalPriceSet": {
-                "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
-                "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
-            },
-            "lines": lines,
+    let purchase_doc = json!({
+        "referenceId": purchase.reference_id,
+        "customerId": purchase.customer_id,
+        "destinationCountryCode": purchase.destination_country_code,
+        "totalPriceSet": {
+            "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
+            "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
         },
-        "offerStats": parts.offer_stats,
-        "coPurchases": co_purchases,
-        "catalog": catalog,
+        "lines": lines,
+    });
+    let doc = InputDoc {
+        locale: &purchase.locale,
+        now: &parts.now_rfc3339,
+        shop: ShopDoc {
+            currency_code: parts.currency_code,
+            metafield: parts
+                .facts
+                .function_config
+                .as_ref()
+                .map(|json_value| MetafieldDoc { json_value }),
+        },
+        funnel: &parts.funnel,
+        customer,
+        purchase: purchase_doc,
+        offer_stats: parts.offer_stats,
+        co_purchases: &co_purchases,
+        catalog: &catalog,
+    };
+    let msgpack = rmp_serde::to_vec_named(&doc)
+        .map_err(|e| format!("cannot encode the Function input: {e}"))?;
+    Ok(FunctionInput {
+        msgpack,
+        catalog_len: catalog.len(),
+        co_purchases_len: co_purchases.len(),
+        lines_len,
     })
 }
 
 /// The catalog variants and co-purchase pairs this purchase can use: variants some campaign
 /// names, and variants of products suggested for the purchased products. The Function looks up
 /// nothing else, and every variant in its input costs instructions to walk past.
-pub fn relevant_facts(
+pub fn relevant_facts<'a>(
     config: Option<&Value>,
-    facts: &ShopFacts,
+    facts: &'a ShopFacts,
     purchased: &[&str],
-) -> (Vec<Value>, Vec<Value>) {
+) -> (Vec<&'a Value>, Vec<&'a Value>) {
     let mut named: HashSet<&str> = HashSet::new();
     if let Some(campaigns) = config
         .and_then(|c| c.get("campaigns"))
@@ -209,7 +301,7 @@ pub fn relevant_facts(
             }
         }
     }
-    let co_purchases: Vec<Value> = facts
+    let co_purchases: Vec<&Value> = facts
         .co_purchases
         .iter()
         .filter(|pair| {
@@ -217,7 +309,6 @@ pub fn relevant_facts(
                 .and_then(Value::as_str)
                 .is_some_and(|p| purchased.contains(&p))
         })
-        .cloned()
         .collect();
     let suggested: HashSet<&str> = co_purchases
         .iter()
@@ -234,7 +325,6 @@ pub fn relevant_facts(
                     .and_then(Value::as_str)
                     .is_some_and(|p| suggested.contains(p))
         })
-        .cloned()
         .collect();
     (catalog, co_purchases)
 }
@@ -249,6 +339,7 @@ mod tests {
         let facts = ShopFacts {
             data_version: 0,
             config: None,
+            function_config: None,
             catalog: vec![
                 variant("1", "p1"),
                 variant("2", "p2"),
@@ -269,6 +360,109 @@ mod tests {
         let ids: Vec<&str> = catalog.iter().filter_map(|v| v["id"].as_str()).collect();
         assert_eq!(ids, ["1", "2", "3", "5"]);
         assert_eq!(pairs.len(), 1);
+    }
+
+    fn money(amount: &str) -> crate::token::Money {
+        crate::token::Money {
+            amount: amount.into(),
+            currency_code: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn the_built_input_is_byte_for_byte_the_json_encoding_in_query_order() {
+        // Numbers of every MessagePack width and sign, floats, nulls, nested lists.
+        let config = json!({"version": 1, "campaigns": [{"id": "c", "priority": 300, "steps": [
+            {"id": "s", "offer": {"products": ["v1"], "discount": {"percent": 12.5}, "limit": -40000}}]}]});
+        let facts = ShopFacts {
+            data_version: 3,
+            function_config: Some(encore_engine::config::canonical_order(&config)),
+            config: Some((1, config)),
+            catalog: vec![
+                json!({"id": "v1", "price": "10.00", "inventory": 70000, "product": {"id": "p1", "tags": []}}),
+                json!({"id": "v9", "price": "1.00", "inventory": -3, "product": {"id": "p9"}}),
+            ],
+            products: [("p0".to_string(), json!({"tags": ["gift"], "vendor": null}))].into(),
+            co_purchases: vec![
+                json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
+            ],
+        };
+        let purchase = VerifiedPurchase {
+            shop_domain: "s.myshopify.com".into(),
+            reference_id: "r1".into(),
+            customer_id: Some("7".into()),
+            destination_country_code: None,
+            total_shop: money("300.00"),
+            total_presentment: money("300.00"),
+            lines: vec![crate::token::LineItem {
+                product_id: "p0".into(),
+                product_title: "P".into(),
+                variant_id: "v0".into(),
+                variant_title: None,
+                quantity: 200,
+                total_shop: money("300.00"),
+                total_presentment: money("300.00"),
+                selling_plan_id: None,
+            }],
+            locale: "fr".into(),
+            issued_at: 0,
+        };
+        let stats = [
+            json!({"campaignId": "c", "stepId": "s", "accepts": 128, "acceptedUnits": 65536, "refundedUnits": 0}),
+        ];
+        let input = build(
+            &purchase,
+            InputParts {
+                currency_code: "USD",
+                facts: &facts,
+                customer: Some(json!({"id": "7", "numberOfOrders": 255})),
+                funnel: json!({"campaignId": null, "offersShown": 0}),
+                offer_stats: &stats,
+                now_rfc3339: "2026-11-26T00:00:00Z".into(),
+            },
+        )
+        .unwrap();
+        let json = input.to_json();
+        assert_eq!(
+            FunctionInput::from_json(&json).unwrap().msgpack(),
+            input.msgpack()
+        );
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "locale",
+                "now",
+                "shop",
+                "funnel",
+                "customer",
+                "purchase",
+                "offerStats",
+                "coPurchases",
+                "catalog"
+            ]
+        );
+        assert_eq!(
+            json["shop"]["metafield"]["jsonValue"]["campaigns"][0]["steps"][0]["offer"]["limit"],
+            -40000
+        );
+        assert_eq!(json["purchase"]["lines"][0]["quantity"], 200);
+        assert_eq!(
+            json["purchase"]["lines"][0]["product"]["tags"],
+            json!(["gift"])
+        );
+        // Only the suggested variant reaches the Function, and the lists' lengths scale limits.
+        assert_eq!(json["catalog"].as_array().unwrap().len(), 1);
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(input.list_length(&path(&["catalog"])), Some(1));
+        assert_eq!(input.list_length(&path(&["purchase", "lines"])), Some(1));
+        assert_eq!(input.list_length(&path(&["coPurchases"])), Some(1));
+        assert_eq!(input.list_length(&path(&["purchase"])), None);
     }
 
     #[test]

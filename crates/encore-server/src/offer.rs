@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use encore_engine::Currency;
 
 use crate::error::ApiError;
-use crate::input::{self, InputParts};
+use crate::input::{self, FunctionInput, InputParts};
 use crate::runner::RunOutcome;
 use crate::state::AppState;
 use crate::store::{DecisionRow, FunnelRow, ShopFacts, ShopRow};
@@ -75,25 +75,32 @@ pub async fn decide(
     funnel: &FunnelRow,
     decisions: &[DecisionRow],
     now: i64,
-) -> Result<(Arc<Value>, Decided), ApiError> {
+) -> Result<(Option<FunctionInput>, Decided), ApiError> {
     let facts = facts(state, shop).await?;
     let customer = match &purchase.customer_id {
         Some(id) => state.store.customer(&shop.domain, id).await?,
         None => None,
     };
     let offer_stats = state.store.offer_stats(&shop.domain).await?;
-    let input = input::build(
+    let built = input::build(
         purchase,
         InputParts {
             currency_code: &shop.currency_code,
             facts: &facts,
             customer,
             funnel: input::funnel_json(funnel, decisions),
-            offer_stats,
+            offer_stats: &offer_stats,
             now_rfc3339: rfc3339(now),
         },
     );
-    let input = Arc::new(input);
+    let input = match built {
+        Ok(input) => Arc::new(input),
+        Err(detail) => {
+            tracing::warn!(detail = %detail, "offer Function input cannot be built; answering no offer");
+            let code = "FUNCTION_FAILED";
+            return Ok((None, Decided::Failed { code, detail }));
+        }
+    };
     let outcome = run_function(state, input.clone()).await?;
     let decided = match outcome {
         RunOutcome::Failed { code, detail } => {
@@ -113,11 +120,11 @@ pub async fn decide(
             }
         }
     };
-    Ok((input, decided))
+    Ok((Some(Arc::unwrap_or_clone(input)), decided))
 }
 
 /// Runs the Function on a blocking thread, bounded by the run permits.
-async fn run_function(state: &AppState, input: Arc<Value>) -> Result<RunOutcome, ApiError> {
+async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<RunOutcome, ApiError> {
     let _permit = state
         .run_permits
         .clone()
@@ -283,19 +290,26 @@ pub async fn offer(
     purchase: &VerifiedPurchase,
     now: i64,
 ) -> Result<OfferResponse, ApiError> {
-    let shop = state
+    let (shop, funnel) = state
         .store
-        .shop(&purchase.shop_domain)
+        .shop_and_funnel(&purchase.shop_domain, &purchase.reference_id)
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
-    let funnel = state
-        .store
-        .funnel(&shop.domain, &purchase.reference_id, now)
-        .await?;
-    let decisions = state
-        .store
-        .decisions_of(&shop.domain, &purchase.reference_id)
-        .await?;
+    // A purchase without a funnel row has no decisions yet: its first offer needs no more reads.
+    let decisions = match &funnel {
+        Some(_) => {
+            state
+                .store
+                .decisions_of(&shop.domain, &purchase.reference_id)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let funnel = funnel.unwrap_or(FunnelRow {
+        seq: 0,
+        campaign_id: None,
+        step_id: None,
+    });
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond(state, existing, purchase, now));
     }

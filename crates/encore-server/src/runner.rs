@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::input::FunctionInput;
+
 /// The result of one Function run, as the server needs it.
 #[derive(Debug, Clone)]
 pub enum RunOutcome {
@@ -16,7 +18,7 @@ pub enum RunOutcome {
 
 /// Something that can run the offer Function on an input.
 pub trait OfferRunner: Send + Sync + 'static {
-    fn run(&self, input: &Value) -> RunOutcome;
+    fn run(&self, input: &FunctionInput) -> RunOutcome;
     /// What is being run, for logs and /readyz.
     fn describe(&self) -> String;
 }

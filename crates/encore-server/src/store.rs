@@ -61,6 +61,8 @@ pub struct ShopRow {
 pub struct ShopFacts {
     pub data_version: i64,
     pub config: Option<(i64, Value)>,
+    /// The live config as the Function's metafield `jsonValue` (canonical key order).
+    pub function_config: Option<Value>,
     /// CatalogVariant objects as the Function's input has them (with `product`).
     pub catalog: Vec<Value>,
     /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
@@ -514,8 +516,12 @@ impl Store {
                 })
             })
             .collect();
+        let function_config = config
+            .as_ref()
+            .map(|(_, c)| encore_engine::config::canonical_order(c));
         Ok(ShopFacts {
             data_version: shop.data_version,
+            function_config,
             config,
             catalog,
             products,
@@ -575,38 +581,34 @@ impl Store {
 
     // ---- funnels and decisions ----------------------------------------------------------
 
-    /// The purchase's funnel position, created at the start when it is new.
-    pub async fn funnel(&self, shop: &str, reference_id: &str, now: i64) -> Result<FunnelRow> {
-        if let Some(f) = self.funnel_row(shop, reference_id).await? {
-            return Ok(f);
-        }
-        sqlx::query(
-            "INSERT INTO funnels (shop, reference_id, seq, updated_at) VALUES ($1, $2, 0, $3) \
-             ON CONFLICT (shop, reference_id) DO NOTHING",
-        )
-        .bind(shop)
-        .bind(reference_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(self
-            .funnel_row(shop, reference_id)
-            .await?
-            .expect("the funnel row was just inserted"))
-    }
-
-    async fn funnel_row(&self, shop: &str, reference_id: &str) -> Result<Option<FunnelRow>> {
+    /// The shop and, when the purchase has been seen, its funnel position: one query, because
+    /// it starts every offer request. A purchase without a funnel row is at its start.
+    pub async fn shop_and_funnel(
+        &self,
+        shop: &str,
+        reference_id: &str,
+    ) -> Result<Option<(ShopRow, Option<FunnelRow>)>> {
         let row = sqlx::query(
-            "SELECT seq, campaign_id, step_id FROM funnels WHERE shop = $1 AND reference_id = $2",
+            "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id \
+             FROM shops s LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
+             WHERE s.domain = $1",
         )
         .bind(shop)
         .bind(reference_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| FunnelRow {
-            seq: r.get(0),
-            campaign_id: r.get(1),
-            step_id: r.get(2),
+        Ok(row.map(|r| {
+            let shop = ShopRow {
+                domain: r.get(0),
+                currency_code: r.get(1),
+                data_version: r.get(2),
+            };
+            let funnel = r.get::<Option<i64>, _>(3).map(|seq| FunnelRow {
+                seq,
+                campaign_id: r.get(4),
+                step_id: r.get(5),
+            });
+            (shop, funnel)
         }))
     }
 
@@ -633,11 +635,23 @@ impl Store {
     }
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
+    /// The purchase's funnel row is created here, at its start, the first time it gets one.
     pub async fn insert_decision(&self, d: &DecisionRow, now: i64) -> Result<DecisionRow> {
-        sqlx::query(&format!(
+        // Two autocommit statements, no transaction: a funnel row without a decision (a crash
+        // between them) is the same as no row, a purchase at its start.
+        sqlx::query(
+            "INSERT INTO funnels (shop, reference_id, seq, updated_at) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (shop, reference_id) DO NOTHING",
+        )
+        .bind(&d.shop)
+        .bind(&d.reference_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let inserted = sqlx::query(&format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}, created_at) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
-             ON CONFLICT (shop, reference_id, seq) DO NOTHING"
+             ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
         .bind(&d.shop)
@@ -661,8 +675,12 @@ impl Store {
         .bind(d.shown as i64)
         .bind(&d.outcome)
         .bind(now)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        if let Some(row) = inserted {
+            return Ok(decision_from_row(&row));
+        }
+        // A concurrent request for the same step stored its decision first: that one stands.
         let row = sqlx::query(&format!(
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE shop = $1 AND reference_id = $2 AND seq = $3"
         ))

@@ -329,9 +329,13 @@ fn scripted_offer(step: &str, funnel: &Value) -> Value {
 }
 
 impl OfferRunner for ScriptedRunner {
-    fn run(&self, input: &Value) -> encore_server::runner::RunOutcome {
+    fn run(
+        &self,
+        input: &encore_server::input::FunctionInput,
+    ) -> encore_server::runner::RunOutcome {
         use encore_server::runner::RunOutcome;
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let input = &input.to_json();
         self.inputs.lock().unwrap().push(input.clone());
         let products: Vec<&str> = input["purchase"]["lines"]
             .as_array()

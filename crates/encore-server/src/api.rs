@@ -145,6 +145,9 @@ async fn post_event(
             now(),
         )
         .await?;
+    if kind == EventKind::Accepted && effect != EventEffect::Duplicate {
+        state.offer_stats_changed(&decision.shop);
+    }
     tracing::info!(
         decision = %decision.id,
         event = kind.as_str(),

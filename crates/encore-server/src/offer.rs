@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::input::{self, FunctionInput, InputParts};
 use crate::runner::RunOutcome;
 use crate::state::AppState;
-use crate::store::{DecisionRow, FunnelRow, ShopFacts, ShopRow};
+use crate::store::{DecisionRow, FunnelRow, PurchaseState, ShopFacts, ShopRow};
 use crate::token::VerifiedPurchase;
 
 /// One offer as the extension receives it.
@@ -81,7 +81,7 @@ pub async fn decide(
         Some(id) => state.store.customer(&shop.domain, id).await?,
         None => None,
     };
-    let offer_stats = state.store.offer_stats(&shop.domain).await?;
+    let offer_stats = state.offer_stats(&shop.domain).await?;
     let built = input::build(
         purchase,
         InputParts {
@@ -290,26 +290,15 @@ pub async fn offer(
     purchase: &VerifiedPurchase,
     now: i64,
 ) -> Result<OfferResponse, ApiError> {
-    let (shop, funnel) = state
+    let PurchaseState {
+        shop,
+        funnel,
+        decisions,
+    } = state
         .store
-        .shop_and_funnel(&purchase.shop_domain, &purchase.reference_id)
+        .purchase_state(&purchase.shop_domain, &purchase.reference_id)
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
-    // A purchase without a funnel row has no decisions yet: its first offer needs no more reads.
-    let decisions = match &funnel {
-        Some(_) => {
-            state
-                .store
-                .decisions_of(&shop.domain, &purchase.reference_id)
-                .await?
-        }
-        None => Vec::new(),
-    };
-    let funnel = funnel.unwrap_or(FunnelRow {
-        seq: 0,
-        campaign_id: None,
-        step_id: None,
-    });
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond(state, existing, purchase, now));
     }

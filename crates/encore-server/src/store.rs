@@ -38,10 +38,15 @@ pub enum Backend {
     Postgres,
 }
 
-/// The connection pool and the backend it speaks to.
+/// The connection pools and the backend they speak to.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, everything).
     pool: AnyPool,
+    /// Writes. On SQLite one connection: SQLite has one writer at a time, and writers that
+    /// find the lock taken sleep in its busy handler for milliseconds; queueing them here
+    /// instead keeps the latency tail short. On PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -76,6 +81,23 @@ pub struct FunnelRow {
     pub seq: i64,
     pub campaign_id: Option<String>,
     pub step_id: Option<String>,
+}
+
+impl FunnelRow {
+    /// Where a purchase without a funnel row is: before its first answered offer.
+    pub const START: FunnelRow = FunnelRow {
+        seq: 0,
+        campaign_id: None,
+        step_id: None,
+    };
+}
+
+/// What an offer request starts from.
+#[derive(Debug, Clone)]
+pub struct PurchaseState {
+    pub shop: ShopRow,
+    pub funnel: FunnelRow,
+    pub decisions: Vec<DecisionRow>,
 }
 
 /// A stored decision.
@@ -167,33 +189,62 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         let options = AnyConnectOptions::from_str(&url).map_err(StoreError::Connect)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
+        let pool_options = |max_connections| {
+            AnyPoolOptions::new()
+                .max_connections(max_connections)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
-        if backend == Backend::Sqlite {
-            // Persistent in the file: readers never wait for the writer.
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
+        };
+        let (pool, writer) = match backend {
+            // Each connection to :memory: is its own database: one connection does all.
+            Backend::Sqlite if url.contains(":memory:") => {
+                let pool = pool_options(1)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::Connect)?;
+                (pool.clone(), pool)
+            }
+            Backend::Sqlite => {
+                let writer = pool_options(1)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(StoreError::Connect)?;
+                // Persistent in the file: readers never wait for the writer.
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+                let readers = pool_options(8)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::Connect)?;
+                (readers, writer)
+            }
+            Backend::Postgres => {
+                let pool = pool_options(16)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::Connect)?;
+                (pool.clone(), pool)
+            }
+        };
         let migrator = match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&pool).await.map_err(StoreError::Migrate)?;
-        Ok(Self { pool, backend })
+        migrator.run(&writer).await.map_err(StoreError::Migrate)?;
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -208,6 +259,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     // ---- shops -------------------------------------------------------------------------
@@ -221,7 +273,7 @@ impl Store {
         .bind(domain)
         .bind(currency_code)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -265,14 +317,14 @@ impl Store {
         .bind(shop)
         .bind(topic)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
 
     /// Deletes what Encore keeps about one customer of a shop (`customers/redact`).
     pub async fn redact_customer(&self, shop: &str, customer_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
         sqlx::query("DELETE FROM customers WHERE shop = $1 AND customer_id = $2")
             .bind(shop)
@@ -285,7 +337,7 @@ impl Store {
 
     /// Deletes everything Encore keeps about a shop (`shop/redact`, 48 hours after uninstall).
     pub async fn redact_shop(&self, shop: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE shop = $1)",
         )
@@ -320,7 +372,7 @@ impl Store {
     /// Stores a validated config as the shop's next version and makes it live.
     pub async fn put_config(&self, shop: &str, config: &Value, now: i64) -> Result<i64> {
         let text = serde_json::to_string(config)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
         let version: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM config_versions WHERE shop = $1",
@@ -388,7 +440,7 @@ impl Store {
     /// Upserts products (facts) and their variants. Each item: (product id, product facts,
     /// [(variant id, variant data)]).
     pub async fn upsert_catalog(&self, shop: &str, products: &[CatalogProduct]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
         for (product_id, facts, variants) in products {
             sqlx::query(
@@ -418,7 +470,7 @@ impl Store {
     }
 
     pub async fn upsert_customers(&self, shop: &str, customers: &[(String, Value)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
         for (id, data) in customers {
             sqlx::query(
@@ -453,7 +505,7 @@ impl Store {
         shop: &str,
         pairs: &[(String, String, i64)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
         for (a, b, lift) in pairs {
             sqlx::query(
@@ -559,7 +611,7 @@ impl Store {
         shop: &str,
         stats: &[(String, String, i64, i64, i64)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for (campaign, step, accepts, units, refunded) in stats {
             sqlx::query(
                 "INSERT INTO offer_stats (shop, campaign_id, step_id, accepts, accepted_units, refunded_units) \
@@ -581,47 +633,53 @@ impl Store {
 
     // ---- funnels and decisions ----------------------------------------------------------
 
-    /// The shop and, when the purchase has been seen, its funnel position: one query, because
-    /// it starts every offer request. A purchase without a funnel row is at its start.
-    pub async fn shop_and_funnel(
+    /// The shop, the purchase's funnel position (at its start when it has no row) and its
+    /// decisions in funnel order: one query, because it starts every offer request.
+    pub async fn purchase_state(
         &self,
         shop: &str,
         reference_id: &str,
-    ) -> Result<Option<(ShopRow, Option<FunnelRow>)>> {
-        let row = sqlx::query(
-            "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id \
-             FROM shops s LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
-             WHERE s.domain = $1",
-        )
-        .bind(shop)
-        .bind(reference_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| {
-            let shop = ShopRow {
-                domain: r.get(0),
-                currency_code: r.get(1),
-                data_version: r.get(2),
-            };
-            let funnel = r.get::<Option<i64>, _>(3).map(|seq| FunnelRow {
-                seq,
-                campaign_id: r.get(4),
-                step_id: r.get(5),
-            });
-            (shop, funnel)
-        }))
-    }
-
-    /// All decisions of a purchase, in funnel order.
-    pub async fn decisions_of(&self, shop: &str, reference_id: &str) -> Result<Vec<DecisionRow>> {
+    ) -> Result<Option<PurchaseState>> {
         let rows = sqlx::query(&format!(
-            "SELECT {DECISION_COLUMNS} FROM decisions WHERE shop = $1 AND reference_id = $2 ORDER BY seq"
+            "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
+             {} FROM shops s \
+             LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
+             LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
+             WHERE s.domain = $1 ORDER BY d.seq",
+            DECISION_COLUMNS
+                .split(", ")
+                .map(|c| format!("d.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .bind(shop)
         .bind(reference_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(decision_from_row).collect())
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let funnel = match first.get::<Option<i64>, _>(3) {
+            Some(seq) => FunnelRow {
+                seq,
+                campaign_id: first.get(4),
+                step_id: first.get(5),
+            },
+            None => FunnelRow::START,
+        };
+        Ok(Some(PurchaseState {
+            shop: ShopRow {
+                domain: first.get(0),
+                currency_code: first.get(1),
+                data_version: first.get(2),
+            },
+            funnel,
+            decisions: rows
+                .iter()
+                .filter(|r| r.get::<Option<String>, _>(6).is_some())
+                .map(|r| decision_from_row_at(r, 6))
+                .collect(),
+        }))
     }
 
     pub async fn decision(&self, id: &str) -> Result<Option<DecisionRow>> {
@@ -635,19 +693,7 @@ impl Store {
     }
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
-    /// The purchase's funnel row is created here, at its start, the first time it gets one.
     pub async fn insert_decision(&self, d: &DecisionRow, now: i64) -> Result<DecisionRow> {
-        // Two autocommit statements, no transaction: a funnel row without a decision (a crash
-        // between them) is the same as no row, a purchase at its start.
-        sqlx::query(
-            "INSERT INTO funnels (shop, reference_id, seq, updated_at) VALUES ($1, $2, 0, $3) \
-             ON CONFLICT (shop, reference_id) DO NOTHING",
-        )
-        .bind(&d.shop)
-        .bind(&d.reference_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}, created_at) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
@@ -675,7 +721,7 @@ impl Store {
         .bind(d.shown as i64)
         .bind(&d.outcome)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         if let Some(row) = inserted {
             return Ok(decision_from_row(&row));
@@ -704,7 +750,7 @@ impl Store {
         accepted_ok: bool,
         now: i64,
     ) -> Result<EventEffect> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO events (decision_id, event, status, errors, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (decision_id, event) DO NOTHING",
@@ -750,9 +796,13 @@ impl Store {
                     } else {
                         &d.next_on_decline
                     };
+                    // The funnel row is created by the first answer (a purchase without one is
+                    // at its start) and moves on only from the step this decision was for.
                     advanced = sqlx::query(
-                        "UPDATE funnels SET seq = seq + 1, campaign_id = $1, step_id = $2, updated_at = $3 \
-                         WHERE shop = $4 AND reference_id = $5 AND seq = $6",
+                        "INSERT INTO funnels (shop, reference_id, seq, campaign_id, step_id, updated_at) \
+                         VALUES ($4, $5, $6 + 1, $1, $2, $3) ON CONFLICT (shop, reference_id) DO UPDATE SET \
+                         seq = excluded.seq, campaign_id = excluded.campaign_id, step_id = excluded.step_id, \
+                         updated_at = excluded.updated_at WHERE funnels.seq = $6",
                     )
                     .bind(&d.campaign_id)
                     .bind(next)
@@ -828,28 +878,33 @@ impl Store {
 }
 
 fn decision_from_row(r: &sqlx::any::AnyRow) -> DecisionRow {
+    decision_from_row_at(r, 0)
+}
+
+/// A decision from [`DECISION_COLUMNS`] starting at column `at`.
+fn decision_from_row_at(r: &sqlx::any::AnyRow, at: usize) -> DecisionRow {
     DecisionRow {
-        id: r.get(0),
-        shop: r.get(1),
-        reference_id: r.get(2),
-        seq: r.get(3),
-        render: r.get::<i64, _>(4) != 0,
-        campaign_id: r.get(5),
-        step_id: r.get(6),
-        experiment_id: r.get(7),
-        arm_id: r.get(8),
-        next_on_accept: r.get(9),
-        next_on_decline: r.get(10),
-        offer: r.get(11),
-        reasons: r.get(12),
-        changes: r.get(13),
-        offer_amount: r.get(14),
-        currency_code: r.get(15),
-        variant_ids: r.get(16),
-        product_ids: r.get(17),
-        units: r.get(18),
-        shown: r.get::<i64, _>(19) != 0,
-        outcome: r.get(20),
+        id: r.get(at),
+        shop: r.get(at + 1),
+        reference_id: r.get(at + 2),
+        seq: r.get(at + 3),
+        render: r.get::<i64, _>(at + 4) != 0,
+        campaign_id: r.get(at + 5),
+        step_id: r.get(at + 6),
+        experiment_id: r.get(at + 7),
+        arm_id: r.get(at + 8),
+        next_on_accept: r.get(at + 9),
+        next_on_decline: r.get(at + 10),
+        offer: r.get(at + 11),
+        reasons: r.get(at + 12),
+        changes: r.get(at + 13),
+        offer_amount: r.get(at + 14),
+        currency_code: r.get(at + 15),
+        variant_ids: r.get(at + 16),
+        product_ids: r.get(at + 17),
+        units: r.get(at + 18),
+        shown: r.get::<i64, _>(at + 19) != 0,
+        outcome: r.get(at + 20),
     }
 }
 

@@ -114,6 +114,14 @@ async fn funnel_walk_offer_decline_downsell_accept_next() {
         assert_eq!(f["offersAccepted"], 1);
         assert_eq!(f["acceptedVariantIds"], json!(["222"]));
         assert_eq!(f["acceptedProductIds"], json!(["22"]));
+        // The accept is in the statistics the next run sees, although the server read them
+        // (as none) less than OFFER_STATS_MAX_AGE ago.
+        let inputs = runner.inputs.lock().unwrap().clone();
+        assert_eq!(inputs[0]["offerStats"], json!([]));
+        assert_eq!(
+            inputs[2]["offerStats"],
+            json!([{"campaignId": "c1", "stepId": "downsell", "accepts": 1, "acceptedUnits": 1, "refundedUnits": 0}])
+        );
         let text = payload_text(o3["changesetToken"].as_str().unwrap());
         assert!(text.contains(r#""price":0.30"#), "{text}");
         let (s, _) = c

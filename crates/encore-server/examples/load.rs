@@ -5,7 +5,9 @@
 //!
 //!   cargo run --release -p encore-server --example load -- [REQUESTS] [CONCURRENCY] [SECONDS]
 //!
-//! Defaults: 5000 requests, 32 in flight, at most 30 s. Needs scripts/build-wasm.sh's artifacts.
+//! Defaults: 5000 requests, 16 in flight, at most 30 s. Needs scripts/build-wasm.sh's artifacts.
+//! The load client runs in the same process, on the same cores, as the server: the CPU per
+//! request it prints is the server's, the Function's and the client's together.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -28,9 +30,19 @@ const SHOP: &str = "bench.myshopify.com";
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5000);
-    let concurrency: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(32);
+    let concurrency: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(16);
     let max_time = Duration::from_secs(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30));
 
+    // The server's logging as `encore-server` runs it (default filter, JSON lines), formatted
+    // per request like in production and written to a sink instead of the terminal.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "info,sqlx=warn,tower_http=info",
+        ))
+        .with_target(false)
+        .json()
+        .with_writer(std::io::sink)
+        .init();
     let fixture_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/bench-typical.json"

@@ -5,9 +5,11 @@
 //!
 //!   cargo run --release -p encore-server --example load -- [REQUESTS] [CONCURRENCY] [SECONDS]
 //!
-//! Defaults: 5000 requests, 16 in flight, at most 30 s. Needs scripts/build-wasm.sh's artifacts.
-//! The load client runs in the same process, on the same cores, as the server: the CPU per
-//! request it prints is the server's, the Function's and the client's together.
+//! Defaults: 5000 requests, 16 in flight, at most 30 s; a fresh SQLite file unless
+//! ENCORE_DATABASE_URL names another database (PostgreSQL, say). Needs scripts/build-wasm.sh's
+//! artifacts. The load client runs in the same process, on the same cores, as the server: the
+//! CPU per request it prints is the server's, the Function's and the client's together (a
+//! PostgreSQL server's is not in it).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -62,10 +64,9 @@ async fn main() {
         "ENCORE_DATABASE_URL".into(),
         format!("sqlite://{}", dir.path().join("bench.sqlite").display()),
     )])
-    .chain(
-        std::env::vars()
-            .filter(|(k, _)| k == "ENCORE_FUNCTION_WASM" || k == "ENCORE_PROVIDER_WASM"),
-    )
+    .chain(std::env::vars().filter(|(k, _)| {
+        k == "ENCORE_FUNCTION_WASM" || k == "ENCORE_PROVIDER_WASM" || k == "ENCORE_DATABASE_URL"
+    }))
     .collect();
     let settings = Settings::from_vars(&vars, false).unwrap();
     let runner = Arc::new(
@@ -94,8 +95,12 @@ async fn main() {
     setup(&server.state.store, &fixture).await;
     let base = format!("http://{}/api/post-purchase/offer", server.addr);
 
+    // Purchases new to the database even when ENCORE_DATABASE_URL is one kept between runs.
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let tokens: Vec<String> = (0..total)
-        .map(|i| token(&fixture, &format!("bench-{i}")))
+        .map(|i| token(&fixture, &format!("bench-{run_id}-{i}")))
         .collect();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)

@@ -157,6 +157,7 @@ async fn funnel_walk_offer_decline_downsell_accept_next() {
         );
         assert_eq!(runner.runs(), 4);
         server.stop().await;
+        db.dispose().await;
     }
 }
 
@@ -293,6 +294,7 @@ async fn retries_are_idempotent_and_events_never_double_count() {
         let (_, b) = c.offer(&token, json!({})).await;
         assert_eq!(b["offers"][0]["stepId"], "final");
         server.stop().await;
+        db.dispose().await;
     }
 }
 
@@ -653,6 +655,7 @@ async fn state_survives_a_restart() {
         .await;
         assert_eq!(summary(&c).await["declined"], 1);
         server.stop().await;
+        db.dispose().await;
     }
 }
 
@@ -711,6 +714,7 @@ async fn campaign_configs_are_validated_versioned_and_live() {
         let input = runner.inputs.lock().unwrap().last().unwrap().clone();
         assert_eq!(input["shop"]["metafield"]["jsonValue"], second);
         server.stop().await;
+        db.dispose().await;
     }
 }
 

@@ -229,6 +229,7 @@ async fn phone_funnel_walk_with_the_real_function() {
             json!({"amount": "29.00", "currencyCode": "USD"})
         );
         server.stop().await;
+        db.dispose().await;
     }
 }
 

@@ -124,5 +124,6 @@ async fn webhooks_are_verified_handled_once_and_redact_data() {
             .await;
         assert_eq!(s, 404, "the shop's configurations are gone too: {b}");
         server.stop().await;
+        db.dispose().await;
     }
 }

@@ -115,6 +115,27 @@ impl Db {
             Db::Postgres(u) => u.clone(),
         }
     }
+
+    /// Drops a PostgreSQL test database once its test is done with it (the server stopped).
+    /// A test that panics leaves its database behind, to look at.
+    pub async fn dispose(self) {
+        let Db::Postgres(url) = self else { return };
+        let (Ok(base), Some((_, name))) = (
+            std::env::var("ENCORE_TEST_POSTGRES_URL"),
+            url.rsplit_once('/'),
+        ) else {
+            return;
+        };
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("connect to ENCORE_TEST_POSTGRES_URL");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .expect("drop the test database");
+        conn.close().await.ok();
+    }
 }
 
 /// A fresh SQLite file in `dir`.

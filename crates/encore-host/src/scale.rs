@@ -161,9 +161,11 @@ impl<'a> Visitor<'a, Doc<'a>, Schema<'a>, Map<String, Value>> for RatedFields<'a
         self.path.push(field.response_key());
         if let Some(rate) = rate(definition) {
             let path: Vec<String> = self.path.iter().map(|k| k.to_string()).collect();
-            // A field selected twice (fragments) counts once, like function-runner's max.
-            if !self.rated.iter().any(|r| r.path == path) {
-                self.rated.push(RatedField { path, rate });
+            // A path selected twice (fragments, aliases) counts once, at its larger rate, like
+            // function-runner's max.
+            match self.rated.iter_mut().find(|r| r.path == path) {
+                Some(known) => known.rate = known.rate.max(rate),
+                None => self.rated.push(RatedField { path, rate }),
             }
         }
     }

@@ -120,7 +120,12 @@ async fn preview(
             .map(str::to_string),
         step_id: f.get("stepId").and_then(Value::as_str).map(str::to_string),
     };
-    let (input, decided) = offer::decide(&state, &shop, &purchase, &funnel, &[], t).await?;
+    let customer = match &purchase.customer_id {
+        Some(id) => state.store.customer(&shop.domain, id).await?,
+        None => None,
+    };
+    let (input, decided) =
+        offer::decide(&state, &shop, &purchase, &funnel, &[], customer, t).await?;
     let answer = match decided {
         Decided::Failed { code, detail } => {
             serde_json::to_value(offer::failed_response(code, &detail))

@@ -18,9 +18,9 @@ pub fn product_facts(p: &Map<String, Value>, id: &str) -> Value {
         "id": id,
         "title": p.get("title").and_then(Value::as_str).unwrap_or(""),
         "imageUrl": p.get("imageUrl").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
-        "tags": string_list(p.get("tags")),
         "productType": p.get("productType").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
         "vendor": p.get("vendor").filter(|v| v.is_string()).cloned().unwrap_or(Value::Null),
+        "tags": string_list(p.get("tags")),
         "collectionIds": string_list(p.get("collectionIds")),
     })
 }
@@ -107,11 +107,11 @@ const RATED_LISTS: [&[&str]; 3] = [&["catalog"], &["coPurchases"], &["purchase",
 impl FunctionInput {
     /// An input given as JSON (fixtures, benchmarks): encoded as encore-host encodes JSON.
     pub fn from_json(input: &Value) -> Result<Self, String> {
-        let len = |p: &str| {
-            input
-                .pointer(p)
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
+        // `@scaleLimits`' length: of a list or string, 1 for anything else or nothing.
+        let len = |p: &str| match input.pointer(p) {
+            Some(Value::Array(a)) => a.len(),
+            Some(Value::String(s)) => s.len(),
+            _ => 1,
         };
         Ok(Self {
             msgpack: encore_host::json_to_msgpack(input)?,
@@ -182,9 +182,9 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                 "product": {
                     "id": l.product_id,
                     "variant": {"id": l.variant_id},
-                    "tags": fact("tags").unwrap_or_else(|| json!([])),
                     "productType": fact("productType").unwrap_or(Value::Null),
                     "vendor": fact("vendor").unwrap_or(Value::Null),
+                    "tags": fact("tags").unwrap_or_else(|| json!([])),
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
             })
@@ -204,9 +204,9 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
     let customer = parts.customer.map(|c| {
         json!({
             "id": c.get("id").cloned().unwrap_or(Value::Null),
-            "tags": c.get("tags").cloned().unwrap_or_else(|| json!([])),
             "numberOfOrders": c.get("numberOfOrders").cloned().unwrap_or(json!(0)),
             "amountSpent": {"amount": c.pointer("/amountSpent/amount").cloned().unwrap_or(json!("0"))},
+            "tags": c.get("tags").cloned().unwrap_or_else(|| json!([])),
         })
     });
     let purchase_doc = json!({

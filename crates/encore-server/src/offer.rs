@@ -74,13 +74,10 @@ pub async fn decide(
     purchase: &VerifiedPurchase,
     funnel: &FunnelRow,
     decisions: &[DecisionRow],
+    customer: Option<Value>,
     now: i64,
 ) -> Result<(Option<FunctionInput>, Decided), ApiError> {
     let facts = facts(state, shop).await?;
-    let customer = match &purchase.customer_id {
-        Some(id) => state.store.customer(&shop.domain, id).await?,
-        None => None,
-    };
     let offer_stats = state.offer_stats(&shop.domain).await?;
     let built = input::build(
         purchase,
@@ -294,15 +291,20 @@ pub async fn offer(
         shop,
         funnel,
         decisions,
+        customer,
     } = state
         .store
-        .purchase_state(&purchase.shop_domain, &purchase.reference_id)
+        .purchase_state(
+            &purchase.shop_domain,
+            &purchase.reference_id,
+            purchase.customer_id.as_deref(),
+        )
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond(state, existing, purchase, now));
     }
-    let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, now).await?;
+    let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, customer, now).await?;
     match decided {
         Decided::Failed { code, detail } => Ok(failed_response(code, &detail)),
         Decided::Decision(d) => {

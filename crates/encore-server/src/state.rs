@@ -12,15 +12,67 @@ use crate::changeset::ChangesetSigner;
 use crate::runner::OfferRunner;
 use crate::settings::Settings;
 use crate::store::{ShopFacts, Store, StoreError};
+use crate::token::TokenVerifier;
 
 /// How long a server reuses a shop's offer statistics. They feed guardrails over many
 /// purchases (refund rates), so another instance's accepts may be this late; this instance's
 /// own accepts are seen at once.
 pub const OFFER_STATS_MAX_AGE: Duration = Duration::from_secs(1);
-use crate::token::TokenVerifier;
 
-/// A shop's offer statistics and when they were read.
-type CachedStats = (Instant, Arc<Vec<Value>>);
+/// Offer statistics per shop, reused for [`OFFER_STATS_MAX_AGE`].
+#[derive(Default)]
+pub struct StatsCache {
+    shops: Mutex<HashMap<String, CachedStats>>,
+}
+
+#[derive(Default)]
+struct CachedStats {
+    /// The statistics and when their read began.
+    stats: Option<(Instant, Arc<Vec<Value>>)>,
+    /// Bumped by every change this instance makes: a read that began before a change does
+    /// not go into the cache after it.
+    generation: u64,
+}
+
+/// What a lookup found: fresh statistics, or the generation a new read starts at.
+pub enum StatsLookup {
+    Fresh(Arc<Vec<Value>>),
+    Stale { generation: u64 },
+}
+
+impl StatsCache {
+    /// The shop's statistics if they are fresh at `now`.
+    pub fn lookup(&self, shop: &str, now: Instant) -> StatsLookup {
+        let shops = self.shops.lock().expect("cache lock");
+        let cached = shops.get(shop);
+        match cached.and_then(|c| c.stats.as_ref()) {
+            Some((read_at, stats)) if now.duration_since(*read_at) < OFFER_STATS_MAX_AGE => {
+                StatsLookup::Fresh(stats.clone())
+            }
+            _ => StatsLookup::Stale {
+                generation: cached.map_or(0, |c| c.generation),
+            },
+        }
+    }
+
+    /// Keeps statistics whose read began at `read_at` in `generation`, unless this instance
+    /// changed them since.
+    pub fn store(&self, shop: &str, generation: u64, read_at: Instant, stats: Arc<Vec<Value>>) {
+        let mut shops = self.shops.lock().expect("cache lock");
+        let cached = shops.entry(shop.to_string()).or_default();
+        if cached.generation == generation {
+            cached.stats = Some((read_at, stats));
+        }
+    }
+
+    /// Forgets the shop's statistics, and any read of them still in flight.
+    pub fn changed(&self, shop: &str) {
+        let mut shops = self.shops.lock().expect("cache lock");
+        let cached = shops.entry(shop.to_string()).or_default();
+        cached.stats = None;
+        cached.generation += 1;
+    }
+}
 
 /// Everything a request handler needs.
 pub struct AppState {
@@ -34,7 +86,7 @@ pub struct AppState {
     /// Per-shop facts keyed by domain, valid while their data_version is current.
     pub facts_cache: Mutex<HashMap<String, Arc<ShopFacts>>>,
     /// Per-shop offer statistics and when they were read.
-    offer_stats_cache: Mutex<HashMap<String, CachedStats>>,
+    offer_stats_cache: StatsCache,
 }
 
 impl AppState {
@@ -50,32 +102,66 @@ impl AppState {
             runner,
             run_permits: Arc::new(Semaphore::new(cores.max(1))),
             facts_cache: Mutex::new(HashMap::new()),
-            offer_stats_cache: Mutex::new(HashMap::new()),
+            offer_stats_cache: StatsCache::default(),
         })
     }
 
-    /// The shop's offer statistics, read at most [`OFFER_STATS_MAX_AGE`] ago.
+    /// The shop's offer statistics, read at most [`OFFER_STATS_MAX_AGE`] ago and after this
+    /// instance's last change to them.
     pub async fn offer_stats(&self, shop: &str) -> Result<Arc<Vec<Value>>, StoreError> {
-        if let Some((read_at, stats)) = self.offer_stats_cache.lock().expect("cache lock").get(shop)
-        {
-            if read_at.elapsed() < OFFER_STATS_MAX_AGE {
-                return Ok(stats.clone());
+        let read_at = Instant::now();
+        match self.offer_stats_cache.lookup(shop, read_at) {
+            StatsLookup::Fresh(stats) => Ok(stats),
+            StatsLookup::Stale { generation } => {
+                let stats = Arc::new(self.store.offer_stats(shop).await?);
+                self.offer_stats_cache
+                    .store(shop, generation, read_at, stats.clone());
+                Ok(stats)
             }
         }
-        let read_at = Instant::now();
-        let stats = Arc::new(self.store.offer_stats(shop).await?);
-        self.offer_stats_cache
-            .lock()
-            .expect("cache lock")
-            .insert(shop.to_string(), (read_at, stats.clone()));
-        Ok(stats)
     }
 
     /// Forgets the shop's cached statistics after this instance changed them.
     pub fn offer_stats_changed(&self, shop: &str) {
-        self.offer_stats_cache
-            .lock()
-            .expect("cache lock")
-            .remove(shop);
+        self.offer_stats_cache.changed(shop);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn statistics_are_reused_for_a_second_and_never_outlive_a_change() {
+        let cache = StatsCache::default();
+        let t0 = Instant::now();
+        let before = Arc::new(vec![json!({"accepts": 0})]);
+        let StatsLookup::Stale { generation } = cache.lookup("s", t0) else {
+            panic!("an empty cache has nothing fresh")
+        };
+        cache.store("s", generation, t0, before.clone());
+        assert!(
+            matches!(cache.lookup("s", t0 + Duration::from_millis(999)), StatsLookup::Fresh(s) if s == before)
+        );
+        assert!(matches!(
+            cache.lookup("s", t0 + OFFER_STATS_MAX_AGE),
+            StatsLookup::Stale { .. }
+        ));
+
+        // A read begins, an accept on this instance changes the statistics, the read ends:
+        // its older result must not be reused.
+        cache.changed("s");
+        let StatsLookup::Stale { generation } = cache.lookup("s", t0) else {
+            panic!("a change forgets the statistics")
+        };
+        cache.changed("s");
+        cache.store("s", generation, t0, before);
+        assert!(matches!(cache.lookup("s", t0), StatsLookup::Stale { .. }));
+        // Another shop is not affected.
+        assert!(matches!(
+            cache.lookup("other", t0),
+            StatsLookup::Stale { generation: 0 }
+        ));
     }
 }

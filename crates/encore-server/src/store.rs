@@ -1,4 +1,4 @@
-//! Durable storage on SQLite (default, one WAL file) or PostgreSQL, through one sqlx `Any` pool.
+//! Durable storage on SQLite (default, one WAL file) or PostgreSQL, through sqlx's `Any` driver.
 //!
 //! The SQL is written once for both backends (numbered `$n` parameters, `ON CONFLICT`,
 //! `COUNT(CASE …)`); the schema has one migration directory per backend because the DDL
@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -98,6 +99,8 @@ pub struct PurchaseState {
     pub shop: ShopRow,
     pub funnel: FunnelRow,
     pub decisions: Vec<DecisionRow>,
+    /// The buyer's facts when the purchase names a known customer.
+    pub customer: Option<Value>,
 }
 
 /// A stored decision.
@@ -208,7 +211,10 @@ impl Store {
         let (pool, writer) = match backend {
             // Each connection to :memory: is its own database: one connection does all.
             Backend::Sqlite if url.contains(":memory:") => {
+                // Kept for good: a recycled connection would take the database with it.
                 let pool = pool_options(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Connect)?;
@@ -633,29 +639,36 @@ impl Store {
 
     // ---- funnels and decisions ----------------------------------------------------------
 
-    /// The shop, the purchase's funnel position (at its start when it has no row) and its
-    /// decisions in funnel order: one query, because it starts every offer request.
+    /// The shop, the purchase's funnel position (at its start when it has no row), its
+    /// decisions in funnel order and the customer's facts: one query, because it starts every
+    /// offer request.
     pub async fn purchase_state(
         &self,
         shop: &str,
         reference_id: &str,
+        customer_id: Option<&str>,
     ) -> Result<Option<PurchaseState>> {
-        let rows = sqlx::query(&format!(
-            "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
-             {} FROM shops s \
-             LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
-             LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
-             WHERE s.domain = $1 ORDER BY d.seq",
-            DECISION_COLUMNS
-                .split(", ")
-                .map(|c| format!("d.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .bind(shop)
-        .bind(reference_id)
-        .fetch_all(&self.pool)
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
+                 c.data, {} FROM shops s \
+                 LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
+                 LEFT JOIN customers c ON c.shop = s.domain AND c.customer_id = $3 \
+                 LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
+                 WHERE s.domain = $1 ORDER BY d.seq",
+                DECISION_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("d.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        let rows = sqlx::query(SQL.as_str())
+            .bind(shop)
+            .bind(reference_id)
+            .bind(customer_id)
+            .fetch_all(&self.pool)
+            .await?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -674,10 +687,14 @@ impl Store {
                 data_version: first.get(2),
             },
             funnel,
+            customer: first
+                .get::<Option<String>, _>(6)
+                .map(|data| serde_json::from_str(&data))
+                .transpose()?,
             decisions: rows
                 .iter()
-                .filter(|r| r.get::<Option<String>, _>(6).is_some())
-                .map(|r| decision_from_row_at(r, 6))
+                .filter(|r| r.get::<Option<String>, _>(7).is_some())
+                .map(|r| decision_from_row_at(r, 7))
                 .collect(),
         }))
     }

@@ -92,6 +92,7 @@ pub async fn receive(
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;
             state.facts_cache.lock().expect("cache lock").remove(&shop);
+            state.offer_stats_changed(&shop);
         }
         _ => {}
     }

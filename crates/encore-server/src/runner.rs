@@ -1,7 +1,8 @@
 //! Runs the offer Function: a trait for the server, backed by encore-host's Wasm runtime.
 //!
-//! `run` is synchronous and CPU-bound; the API calls it on tokio's blocking pool behind a
-//! semaphore sized to the machine's cores.
+//! `run` is synchronous and CPU-bound; the API calls it behind a semaphore sized to the
+//! machine's cores, on the request's own thread for inputs within Shopify's unscaled limits and
+//! on tokio's blocking pool for larger ones (see `offer::run_function`).
 
 use serde_json::Value;
 

@@ -548,6 +548,19 @@ async fn malformed_oversized_unknown_and_failing() {
         assert_eq!(b["render"], false);
         assert_eq!(b["reasons"][0]["code"], "FUNCTION_LIMIT_EXCEEDED");
     }
+    // A runner that panics (the host never should): no offer, a reason, the server lives on.
+    let token = token_for(&input_data("ref-panic", &[("997", "9970", "20.00")]));
+    let (s, b) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["render"], false);
+    assert_eq!(b["reasons"][0]["code"], "FUNCTION_FAILED");
+    assert!(
+        b["reasons"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("panicked: scripted panic"),
+        "{b}"
+    );
     // A Function whose changes cannot be signed: no offer.
     let token = token_for(&input_data("ref-invalid", &[("998", "9980", "20.00")]));
     let (s, b) = c.offer(&token, json!({})).await;
@@ -716,6 +729,54 @@ async fn campaign_configs_are_validated_versioned_and_live() {
         server.stop().await;
         db.dispose().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_over_the_unscaled_limit_is_still_answered() {
+    // Runs of inputs within Shopify's unscaled input limit stay on the request's worker; a
+    // larger one (here a suggested product with 800 long-titled variants) goes to the
+    // blocking pool. Either way the buyer gets an answer.
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_db(&dir);
+    let runner = ScriptedRunner::new();
+    let server = start(&db, runner.clone()).await;
+    let c = Client::new(&server);
+    setup_shop(&c).await;
+    // In four requests: each stays under the admin body limit.
+    for part in 0..4 {
+        let variants: Vec<Value> = (part * 200..(part + 1) * 200)
+            .map(|i| json!({"id": format!("9{i:04}"), "title": "x".repeat(200), "price": "1.00"}))
+            .collect();
+        let (s, b) = c
+            .admin_put(
+                &format!("/api/catalog?shop={SHOP}"),
+                json!({"products": [{"id": "big", "title": "Big", "variants": variants}]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, b) = c
+        .admin_put(
+            &format!("/api/co-purchases?shop={SHOP}"),
+            json!({"pairs": [{"productId": "1", "suggestedProductId": "big", "liftPermille": 3000}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let token = token_for(&input_data("ref-large", &[PHONE]));
+    let (s, b) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["render"], true, "{b}");
+    let input = runner.inputs.lock().unwrap().last().unwrap().clone();
+    assert_eq!(input["catalog"].as_array().unwrap().len(), 800);
+    let size = encore_server::input::FunctionInput::from_json(&input)
+        .unwrap()
+        .msgpack()
+        .len();
+    assert!(
+        size > encore_host::Limits::shopify().input_bytes,
+        "the premise: {size} B is over the unscaled limit"
+    );
+    server.stop().await;
 }
 
 fn valid_config(id: &str) -> Value {

@@ -364,6 +364,9 @@ impl OfferRunner for ScriptedRunner {
             .iter()
             .filter_map(|l| l["product"]["id"].as_str())
             .collect();
+        if products.contains(&"997") {
+            panic!("scripted panic");
+        }
         if products.contains(&"999") {
             return RunOutcome::Failed {
                 code: "FUNCTION_LIMIT_EXCEEDED",

@@ -69,11 +69,10 @@ impl HostRunner {
             path: function_wasm.to_path_buf(),
             message: e.to_string(),
         })?;
-        let empty = FunctionInput::from_json(&serde_json::json!({})).expect("{} encodes");
         if let Some(field) = scale
             .rated_fields()
             .iter()
-            .find(|f| empty.list_length(&f.path).is_none())
+            .find(|f| !FunctionInput::has_rated_list(&f.path))
         {
             return Err(LoadError::UnknownRatedList(field.path.join(".")));
         }

@@ -104,6 +104,10 @@ pub struct FunctionInput {
 /// The `@scaleLimits` lists of the input, by response path.
 const RATED_LISTS: [&[&str]; 3] = [&["catalog"], &["coPurchases"], &["purchase", "lines"]];
 
+fn rated_list_index(path: &[String]) -> Option<usize> {
+    RATED_LISTS.iter().position(|p| p.iter().eq(path.iter()))
+}
+
 impl FunctionInput {
     /// An input given as JSON (fixtures, benchmarks): encoded as encore-host encodes JSON.
     pub fn from_json(input: &Value) -> Result<Self, String> {
@@ -134,8 +138,13 @@ impl FunctionInput {
     /// The length of a rated list (`@scaleLimits`) at `path`, or `None` for a path this
     /// input does not have (the schema rated a field the server does not know).
     pub fn list_length(&self, path: &[String]) -> Option<usize> {
-        let i = RATED_LISTS.iter().position(|p| p.iter().eq(path.iter()))?;
+        let i = rated_list_index(path)?;
         Some([self.catalog_len, self.co_purchases_len, self.lines_len][i])
+    }
+
+    /// Whether the server builds the rated list at `path` (checked against the schema at load).
+    pub fn has_rated_list(path: &[String]) -> bool {
+        rated_list_index(path).is_some()
     }
 }
 
@@ -196,11 +205,8 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
         .iter()
         .map(|l| l.product_id.as_str())
         .collect();
-    let (catalog, co_purchases) = relevant_facts(
-        parts.facts.config.as_ref().map(|(_, c)| c),
-        parts.facts,
-        &purchased,
-    );
+    let (catalog, co_purchases) =
+        relevant_facts(parts.facts.config.as_ref(), parts.facts, &purchased);
     let customer = parts.customer.map(|c| {
         json!({
             "id": c.get("id").cloned().unwrap_or(Value::Null),
@@ -226,7 +232,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             currency_code: parts.currency_code,
             metafield: parts
                 .facts
-                .function_config
+                .config
                 .as_ref()
                 .map(|json_value| MetafieldDoc { json_value }),
         },
@@ -339,7 +345,6 @@ mod tests {
         let facts = ShopFacts {
             data_version: 0,
             config: None,
-            function_config: None,
             catalog: vec![
                 variant("1", "p1"),
                 variant("2", "p2"),
@@ -376,8 +381,7 @@ mod tests {
             {"id": "s", "offer": {"products": ["v1"], "discount": {"percent": 12.5}, "limit": -40000}}]}]});
         let facts = ShopFacts {
             data_version: 3,
-            function_config: Some(encore_engine::config::canonical_order(&config)),
-            config: Some((1, config)),
+            config: Some(encore_engine::config::canonical_order(&config)),
             catalog: vec![
                 json!({"id": "v1", "price": "10.00", "inventory": 70000, "product": {"id": "p1", "tags": []}}),
                 json!({"id": "v9", "price": "1.00", "inventory": -3, "product": {"id": "p9"}}),

@@ -66,9 +66,8 @@ pub struct ShopRow {
 #[derive(Debug, Clone, Default)]
 pub struct ShopFacts {
     pub data_version: i64,
-    pub config: Option<(i64, Value)>,
     /// The live config as the Function's metafield `jsonValue` (canonical key order).
-    pub function_config: Option<Value>,
+    pub config: Option<Value>,
     /// CatalogVariant objects as the Function's input has them (with `product`).
     pub catalog: Vec<Value>,
     /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
@@ -574,13 +573,9 @@ impl Store {
                 })
             })
             .collect();
-        let function_config = config
-            .as_ref()
-            .map(|(_, c)| encore_engine::config::canonical_order(c));
         Ok(ShopFacts {
             data_version: shop.data_version,
-            function_config,
-            config,
+            config: config.map(|(_, c)| encore_engine::config::canonical_order(&c)),
             catalog,
             products,
             co_purchases,

@@ -108,9 +108,10 @@ async fn get_campaigns(
     }))
 }
 
-/// Validates a campaign configuration with the engine's own parser.
-pub fn validate_config(config: &Value) -> Result<(), Vec<(String, String)>> {
-    encore_engine::config::validate_json(config)
+/// Validates a campaign configuration with the engine's own parser, reading every amount in
+/// the shop currency (an amount it cannot write is refused at its path).
+pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(String, String)>> {
+    encore_engine::config::validate_json(config, currency)
         .map(|_| ())
         .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
 }
@@ -124,7 +125,13 @@ async fn put_campaigns(
     check_admin(&state, &headers)?;
     let JsonBody(config) = body?;
     let shop = shop_of(&state, &q).await?;
-    validate_config(&config).map_err(ApiError::InvalidConfig)?;
+    let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "the shop currency {} is not an ISO 4217 code; PUT the shop again",
+            shop.currency_code
+        ))
+    })?;
+    validate_config(&config, currency).map_err(ApiError::InvalidConfig)?;
     let version = state.store.put_config(&shop.domain, &config, now()).await?;
     tracing::info!(shop = %shop.domain, version, "campaign config accepted");
     Ok(Json(json!({"shop": shop.domain, "version": version})))

@@ -258,39 +258,62 @@ pub fn decision_from_output(
 }
 
 /// The extension's answer for a stored decision, with a freshly signed changeset token.
+///
+/// A stored decision that does not decode (a damaged row) is an error, never a guess: nothing is
+/// signed from it and the caller answers no offer.
 pub fn respond(
     state: &AppState,
     d: &DecisionRow,
     purchase: &VerifiedPurchase,
     now: i64,
-) -> OfferResponse {
-    let reasons: Value = serde_json::from_str(&d.reasons).unwrap_or_else(|_| json!([]));
+) -> Result<OfferResponse, String> {
+    let damaged = |what: &str, e: serde_json::Error| {
+        format!("the stored decision {}'s {what} is not JSON: {e}", d.id)
+    };
+    let reasons: Value = serde_json::from_str(&d.reasons).map_err(|e| damaged("reasons", e))?;
     let mut offers = Vec::new();
     if d.render {
-        if let (Some(offer), Some(changes)) = (&d.offer, &d.changes) {
-            let offer: Value = serde_json::from_str(offer).unwrap_or(Value::Null);
-            let changes = RawValue::from_string(changes.clone()).expect("stored changes are JSON");
-            let token = state
-                .signer
-                .sign(&d.reference_id, &changes, now, purchase.issued_at);
-            offers.push(OfferOut {
-                decision_id: d.id.clone(),
-                campaign_id: d.campaign_id.clone(),
-                step_id: d.step_id.clone(),
-                experiment_id: d.experiment_id.clone(),
-                arm_id: d.arm_id.clone(),
-                products: offer.get("products").cloned().unwrap_or(json!([])),
-                copy: offer.get("copy").cloned().unwrap_or(Value::Null),
-                changes,
-                changeset_token: token,
-            });
-        }
+        let (Some(offer), Some(changes)) = (&d.offer, &d.changes) else {
+            return Err(format!(
+                "the stored decision {} offers something but has no offer or changes",
+                d.id
+            ));
+        };
+        let offer: Value = serde_json::from_str(offer).map_err(|e| damaged("offer", e))?;
+        let changes = RawValue::from_string(changes.clone()).map_err(|e| damaged("changes", e))?;
+        let token = state
+            .signer
+            .sign(&d.reference_id, &changes, now, purchase.issued_at);
+        offers.push(OfferOut {
+            decision_id: d.id.clone(),
+            campaign_id: d.campaign_id.clone(),
+            step_id: d.step_id.clone(),
+            experiment_id: d.experiment_id.clone(),
+            arm_id: d.arm_id.clone(),
+            products: offer.get("products").cloned().unwrap_or(json!([])),
+            copy: offer.get("copy").cloned().unwrap_or(Value::Null),
+            changes,
+            changeset_token: token,
+        });
     }
-    OfferResponse {
+    Ok(OfferResponse {
         render: !offers.is_empty(),
         offers,
         reasons,
-    }
+    })
+}
+
+/// The answer for a stored decision, or no offer (logged) when the stored row is damaged.
+pub fn respond_stored(
+    state: &AppState,
+    d: &DecisionRow,
+    purchase: &VerifiedPurchase,
+    now: i64,
+) -> OfferResponse {
+    respond(state, d, purchase, now).unwrap_or_else(|detail| {
+        tracing::error!(decision = %d.id, detail = %detail, "stored decision is unreadable; answering no offer");
+        failed_response("STORED_DECISION_UNREADABLE", &detail)
+    })
 }
 
 /// No offer, because the Function could not decide.
@@ -323,7 +346,7 @@ pub async fn offer(
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
-        return Ok(respond(state, existing, purchase, now));
+        return Ok(respond_stored(state, existing, purchase, now));
     }
     let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, customer, now).await?;
     match decided {
@@ -338,7 +361,7 @@ pub async fn offer(
                 step = stored.step_id.as_deref().unwrap_or("-"),
                 "decision"
             );
-            Ok(respond(state, &stored, purchase, now))
+            Ok(respond_stored(state, &stored, purchase, now))
         }
     }
 }

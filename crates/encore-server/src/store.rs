@@ -385,8 +385,7 @@ impl Store {
         .bind(shop)
         .fetch_one(&mut *tx)
         .await?
-        .try_get::<i64, _>(0)
-        .or_else(|_| Ok::<i64, sqlx::Error>(1))?;
+        .try_get::<i64, _>(0)?;
         sqlx::query(
             "INSERT INTO config_versions (shop, version, config, created_at) VALUES ($1, $2, $3, $4)",
         )

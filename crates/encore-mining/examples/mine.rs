@@ -26,7 +26,10 @@ fn peak_rss_mib() -> f64 {
 fn arg<T: std::str::FromStr>(at: usize, default: T) -> T {
     std::env::args()
         .nth(at)
-        .map(|a| a.parse().unwrap_or_else(|_| panic!("argument {at} is not a number: {a}")))
+        .map(|a| {
+            a.parse()
+                .unwrap_or_else(|_| panic!("argument {at} is not a number: {a}"))
+        })
         .unwrap_or(default)
 }
 
@@ -36,7 +39,10 @@ fn main() {
     let seed: u64 = arg(3, 1);
     let bar_permille: i64 = arg(4, 10_000);
     let spec = HistorySpec::new(seed, orders, products);
-    println!("history: {orders} orders, {products} products, seed {seed}, {} planted pairs, {} days", spec.planted_pairs, spec.days);
+    println!(
+        "history: {orders} orders, {products} products, seed {seed}, {} planted pairs, {} days",
+        spec.planted_pairs, spec.days
+    );
     println!("peak RSS at start: {:.1} MiB", peak_rss_mib());
 
     let t = Instant::now();

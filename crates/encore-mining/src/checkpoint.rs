@@ -51,7 +51,9 @@ pub enum CheckpointError {
 impl fmt::Display for CheckpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CheckpointError::NotACheckpoint => write!(f, "not an encore-mining version 1 checkpoint"),
+            CheckpointError::NotACheckpoint => {
+                write!(f, "not an encore-mining version 1 checkpoint")
+            }
             CheckpointError::Decode(e) => write!(f, "checkpoint does not decode: {e}"),
             CheckpointError::Inconsistent(what) => write!(f, "checkpoint is inconsistent: {what}"),
         }
@@ -159,7 +161,9 @@ impl Miner {
         pairs.reserve(s.pairs.len());
         for (lo, hi, c) in s.pairs {
             if lo >= hi || hi as usize >= n || c == 0 {
-                return Err(bad("a pair is not two distinct known products with a count"));
+                return Err(bad(
+                    "a pair is not two distinct known products with a count",
+                ));
             }
             if pairs.insert(Pair { lo, hi }, c).is_some() {
                 return Err(bad("a pair is counted twice"));

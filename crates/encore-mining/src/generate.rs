@@ -98,7 +98,8 @@ fn cdf(weights: impl Iterator<Item = f64>) -> Vec<f64> {
 
 fn draw(rng: &mut ChaCha8Rng, cdf: &[f64]) -> usize {
     let u: f64 = rng.gen();
-    cdf.partition_point(|&c| c <= u).min(cdf.len().saturating_sub(1))
+    cdf.partition_point(|&c| c <= u)
+        .min(cdf.len().saturating_sub(1))
 }
 
 impl History {

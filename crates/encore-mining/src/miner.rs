@@ -140,7 +140,12 @@ impl Miner {
         if self.log.contains(order.id) {
             return Added::Duplicate;
         }
-        if self.config.window.start(self.today).is_some_and(|start| order.day < start) {
+        if self
+            .config
+            .window
+            .start(self.today)
+            .is_some_and(|start| order.day < start)
+        {
             return Added::OutsideWindow;
         }
         let mut ids: Vec<&str> = order.products.iter().map(String::as_str).collect();
@@ -175,7 +180,9 @@ impl Miner {
         self.today = today;
         if let Some(start) = self.config.window.start(today) {
             let counts = &mut self.counts;
-            self.progress.expired += self.log.expire_before(start, |basket| counts.remove(basket));
+            self.progress.expired += self
+                .log
+                .expire_before(start, |basket| counts.remove(basket));
         }
     }
 
@@ -201,7 +208,7 @@ impl Miner {
         for order in orders {
             self.progress.position += 1;
             self.add_order(&order);
-            if self.progress.position % every == 0 && on_progress(self).is_break() {
+            if self.progress.position.is_multiple_of(every) && on_progress(self).is_break() {
                 return Fed::Stopped;
             }
         }

@@ -28,9 +28,8 @@ fn most_orders_hold_one_to_three_lines_and_a_few_more_than_ten() {
     };
     let weights = basket_size_weights();
     let total: f64 = weights.iter().sum();
-    let expected = |range: std::ops::RangeInclusive<usize>| {
-        range.map(|k| weights[k - 1]).sum::<f64>() / total
-    };
+    let expected =
+        |range: std::ops::RangeInclusive<usize>| range.map(|k| weights[k - 1]).sum::<f64>() / total;
     // 200,000 draws: a share's standard error is below 0.0012; allow 5 of them.
     for range in [1..=1, 2..=2, 3..=3, 1..=3, 11..=60] {
         let (got, want) = (share(range.clone()), expected(range.clone()));
@@ -49,7 +48,9 @@ fn planted_pairs_are_disjoint() {
         .flat_map(|p| [p.product_id.as_str(), p.complement_id.as_str()])
         .collect();
     assert_eq!(ids.len(), 100);
-    assert!(planted.iter().all(|p| (150..=450).contains(&p.attach_permille)));
+    assert!(planted
+        .iter()
+        .all(|p| (150..=450).contains(&p.attach_permille)));
 }
 
 #[test]

@@ -93,11 +93,11 @@ fn ties_go_to_the_product_id_that_sorts_first_by_bytes_as_in_the_engine() {
         order(3, 10, &["X"]),
     ]);
     let ranking = miner.rank(&every_pair());
-    let x: Vec<_> = rows(&ranking)
-        .into_iter()
-        .filter(|r| r.0 == "X")
-        .collect();
-    assert_eq!(x, vec![("X", "10", 1, 3333, 1000), ("X", "9", 1, 3333, 1000)]);
+    let x: Vec<_> = rows(&ranking).into_iter().filter(|r| r.0 == "X").collect();
+    assert_eq!(
+        x,
+        vec![("X", "10", 1, 3333, 1000), ("X", "9", 1, 3333, 1000)]
+    );
 }
 
 #[test]
@@ -200,9 +200,15 @@ fn a_basket_that_repeats_a_product_counts_it_once() {
 fn an_order_id_counts_once_however_often_it_arrives() {
     let mut miner = miner_of(&seven_orders());
     let before = miner.rank(&every_pair());
-    assert_eq!(miner.add_order(&order(5, 10, &["B", "C"])), Added::Duplicate);
+    assert_eq!(
+        miner.add_order(&order(5, 10, &["B", "C"])),
+        Added::Duplicate
+    );
     // Same id, other contents (an edited order redelivered): still the first version counts.
-    assert_eq!(miner.add_order(&order(6, 10, &["A", "B"])), Added::Duplicate);
+    assert_eq!(
+        miner.add_order(&order(6, 10, &["A", "B"])),
+        Added::Duplicate
+    );
     assert_eq!(miner.rank(&every_pair()), before);
     assert_eq!(miner.progress().duplicates, 2);
 }
@@ -328,7 +334,8 @@ fn a_progress_callback_that_breaks_cancels_the_run_where_it_stands() {
 fn suggestions_convert_to_the_engines_own_type_unchanged() {
     let miner = miner_of(&seven_orders());
     let ranking = miner.rank(&every_pair());
-    let engine: Vec<encore_engine::Suggestion> = ranking.suggestions.iter().map(Into::into).collect();
+    let engine: Vec<encore_engine::Suggestion> =
+        ranking.suggestions.iter().map(Into::into).collect();
     assert_eq!(
         engine[3],
         encore_engine::Suggestion {

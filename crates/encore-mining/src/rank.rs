@@ -23,12 +23,22 @@ impl RankOptions {
     /// meetings of mid-popular products reach lifts above 10 (docs/mining.md "Minimum support").
     pub const DEFAULT_MIN_SUPPORT: u32 = 10;
 
-    /// The defaults, with a minimum support that grows with the window: the larger of 10 and
-    /// one order in 100,000 (rounded up), as a real complement's support grows with the window.
+    /// The defaults, with a minimum support that grows with the window: 10, plus 10 for each
+    /// tenfold beyond a million orders (20 from 10 million, 30 from 100 million). Chance
+    /// meetings get likelier as pairs multiply, but slowly: a support that grew in proportion
+    /// to the window would drop real complements of long-tail products (docs/mining.md).
     pub fn for_window(orders_in_window: u64) -> RankOptions {
-        let scaled = u32::try_from(orders_in_window.div_ceil(100_000)).unwrap_or(u32::MAX);
+        let mut min_support = RankOptions::DEFAULT_MIN_SUPPORT;
+        let mut tenfold = 10_000_000u64;
+        while orders_in_window >= tenfold {
+            min_support += 10;
+            match tenfold.checked_mul(10) {
+                Some(next) => tenfold = next,
+                None => break,
+            }
+        }
         RankOptions {
-            min_support: scaled.max(RankOptions::DEFAULT_MIN_SUPPORT),
+            min_support,
             ..RankOptions::default()
         }
     }
@@ -244,11 +254,13 @@ mod tests {
     }
 
     #[test]
-    fn the_minimum_support_grows_with_the_window_beyond_a_million_orders() {
+    fn the_minimum_support_grows_by_ten_with_each_tenfold_of_the_window_past_a_million() {
         assert_eq!(RankOptions::for_window(0).min_support, 10);
-        assert_eq!(RankOptions::for_window(1_000_000).min_support, 10);
-        assert_eq!(RankOptions::for_window(1_000_001).min_support, 11);
-        assert_eq!(RankOptions::for_window(30_000_000).min_support, 300);
+        assert_eq!(RankOptions::for_window(9_999_999).min_support, 10);
+        assert_eq!(RankOptions::for_window(10_000_000).min_support, 20);
+        assert_eq!(RankOptions::for_window(99_999_999).min_support, 20);
+        assert_eq!(RankOptions::for_window(100_000_000).min_support, 30);
+        assert_eq!(RankOptions::for_window(u64::MAX).min_support, 140);
         assert_eq!(RankOptions::for_window(1_000_000).top_k, 20);
     }
 

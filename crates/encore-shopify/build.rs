@@ -40,7 +40,9 @@ fn main() {
         options.set_variables_derives("Debug, Clone".to_string());
         options.set_custom_scalars_module(syn::parse_str("crate::admin::scalars").expect("path"));
         // A deprecated field fails the build: the API version moves every quarter.
-        options.set_deprecation_strategy(graphql_client_codegen::deprecation::DeprecationStrategy::Deny);
+        options.set_deprecation_strategy(
+            graphql_client_codegen::deprecation::DeprecationStrategy::Deny,
+        );
         let tokens = generate_module_token_stream(query.clone(), &schema, options)
             .unwrap_or_else(|e| panic!("{} does not fit the Admin schema: {e}", query.display()));
         code.push_str(&tokens.to_string());

@@ -6,3 +6,14 @@
 //! callers store what these types give them.
 
 pub mod admin;
+pub mod domain;
+pub mod host;
+pub mod ids;
+pub mod money;
+pub mod oauth;
+pub mod secret;
+pub mod session;
+pub mod webhook;
+
+pub use domain::ShopDomain;
+pub use secret::Secret;

@@ -6,6 +6,7 @@
 //! callers store what these types give them.
 
 pub mod admin;
+pub mod bulk;
 pub mod domain;
 pub mod host;
 pub mod ids;

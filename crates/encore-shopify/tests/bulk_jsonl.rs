@@ -40,33 +40,57 @@ fn children_that_follow_their_product_are_joined_into_it() {
     assert_eq!(products.len(), 2);
     let phone = products[0];
     assert_eq!(phone.id, ProductId::new(101).unwrap());
-    assert_eq!(phone.image_url.as_deref(), Some("https://cdn.shopify.com/phone-x.jpg"));
+    assert_eq!(
+        phone.image_url.as_deref(),
+        Some("https://cdn.shopify.com/phone-x.jpg")
+    );
     assert_eq!(phone.variants.len(), 2);
     assert_eq!(phone.variants[0].price_minor, 79900);
     assert_eq!(phone.variants[0].compare_at_price_minor, Some(89900));
-    assert_eq!(phone.variants[0].inventory_item.unit_cost, Some((42050, "USD".into())));
-    assert_eq!(phone.variants[1].inventory_policy, InventoryPolicy::Continue);
+    assert_eq!(
+        phone.variants[0].inventory_item.unit_cost,
+        Some((42050, "USD".into()))
+    );
+    assert_eq!(
+        phone.variants[1].inventory_policy,
+        InventoryPolicy::Continue
+    );
     assert_eq!(phone.variants[1].inventory_quantity, Some(-1));
     assert_eq!(phone.collections[0].handle, "phones");
     let planner = products[1];
     assert!(planner.requires_selling_plan && planner.image_url.is_none());
     assert_eq!(planner.selling_plan_groups[0].name, "Monthly");
     assert!(!planner.variants[0].inventory_item.requires_shipping);
-    assert_eq!((stats.products, stats.variants, stats.malformed, stats.detached), (2, 3, 0, 0));
+    assert_eq!(
+        (
+            stats.products,
+            stats.variants,
+            stats.malformed,
+            stats.detached
+        ),
+        (2, 3, 0, 0)
+    );
 }
 
 #[test]
 fn a_child_arriving_after_the_next_product_is_given_out_detached_with_its_parent() {
     let (entries, stats) = read_file("catalog-child-after-the-next-product.jsonl");
-    assert!(matches!(&entries[0], CatalogEntry::Product(p) if p.id.get() == 101 && p.collections.is_empty()));
+    assert!(
+        matches!(&entries[0], CatalogEntry::Product(p) if p.id.get() == 101 && p.collections.is_empty())
+    );
     match &entries[1] {
-        CatalogEntry::Detached { product, child: Child::Collection(c) } => {
+        CatalogEntry::Detached {
+            product,
+            child: Child::Collection(c),
+        } => {
             assert_eq!(product.get(), 101);
             assert_eq!(c.handle, "phones");
         }
         other => panic!("expected a detached collection, got {other:?}"),
     }
-    assert!(matches!(&entries[2], CatalogEntry::Product(p) if p.id.get() == 102 && p.collections.len() == 1));
+    assert!(
+        matches!(&entries[2], CatalogEntry::Product(p) if p.id.get() == 102 && p.collections.len() == 1)
+    );
     assert_eq!(stats.detached, 1);
 }
 
@@ -75,7 +99,11 @@ fn malformed_lines_are_skipped_and_counted_with_their_line_numbers() {
     let (entries, stats) = read_file("catalog-with-malformed-lines.jsonl");
     let products = products(&entries);
     assert_eq!(products.len(), 1);
-    let kept: Vec<&str> = products[0].variants.iter().map(|v| v.title.as_str()).collect();
+    let kept: Vec<&str> = products[0]
+        .variants
+        .iter()
+        .map(|v| v.title.as_str())
+        .collect();
     assert_eq!(kept, ["good"]);
     assert_eq!(stats.malformed, 5);
     let lines: Vec<u64> = stats.first_malformed.iter().map(|m| m.line).collect();
@@ -98,8 +126,15 @@ fn a_line_longer_than_the_limit_is_skipped_without_being_kept() {
 
 #[tokio::test]
 async fn a_generated_catalog_streams_through_the_async_reader_whole() {
-    let spec = StoreSpec { seed: 11, products: 500, variants_per_product: 4, currency: "USD".into() };
-    let bytes: Vec<u8> = JsonlChunks::new(spec.clone(), true).flat_map(|c| c.to_vec()).collect();
+    let spec = StoreSpec {
+        seed: 11,
+        products: 500,
+        variants_per_product: 4,
+        currency: "USD".into(),
+    };
+    let bytes: Vec<u8> = JsonlChunks::new(spec.clone(), true)
+        .flat_map(|c| c.to_vec())
+        .collect();
     let mut reader = CatalogReader::new(tokio::io::BufReader::new(&bytes[..]), usd());
     let (mut products, mut variants, mut detached) = (0u64, 0u64, 0u64);
     while let Some(entry) = reader.next().await.unwrap() {

@@ -11,7 +11,10 @@ const NOW: i64 = 1_790_000_000;
 const SHOP: &str = "encore-demo.myshopify.com";
 
 fn verifier(config: &SimConfig) -> SessionVerifier {
-    SessionVerifier::new(&config.client_id, &Secret::new(config.client_secret.clone()))
+    SessionVerifier::new(
+        &config.client_id,
+        &Secret::new(config.client_secret.clone()),
+    )
 }
 
 fn claims() -> Value {
@@ -29,7 +32,12 @@ fn claims() -> Value {
 }
 
 fn sign(claims: &Value, secret: &str, alg: Algorithm) -> String {
-    encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn check(claims: &Value) -> Result<encore_shopify::session::SessionToken, SessionTokenError> {
@@ -97,7 +105,9 @@ fn a_token_for_another_app_is_refused() {
 #[test]
 fn dest_and_iss_must_name_the_same_myshopify_shop() {
     assert_eq!(
-        check(&with(|c| c["iss"] = json!("https://other.myshopify.com/admin"))),
+        check(&with(
+            |c| c["iss"] = json!("https://other.myshopify.com/admin")
+        )),
         Err(SessionTokenError::ShopMismatch)
     );
     assert_eq!(

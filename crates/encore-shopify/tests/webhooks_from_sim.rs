@@ -64,21 +64,35 @@ async fn a_product_update_for_a_generated_product_arrives_verified_and_typed() {
     assert_eq!(delivery.topic, Topic::ProductsUpdate);
     assert_eq!(delivery.webhook_id, "wh-1");
     assert_eq!(delivery.api_version.as_deref(), Some("2026-10"));
-    let Payload::ProductUpsert(p) = payload else { panic!("{payload:?}") };
+    let Payload::ProductUpsert(p) = payload else {
+        panic!("{payload:?}")
+    };
     assert_eq!(p.id.get(), product.id);
     assert_eq!(p.variants.len(), product.variants.len());
-    assert_eq!(p.variants[0].inventory_item_id.map(|i| i.get()), Some(product.variants[0].inventory_item_id));
+    assert_eq!(
+        p.variants[0].inventory_item_id.map(|i| i.get()),
+        Some(product.variants[0].inventory_item_id)
+    );
 }
 
 #[tokio::test]
 async fn a_delivery_signed_with_another_secret_is_refused_and_not_read() {
-    let forger = Sim::start(SimConfig { client_secret: "forged".into(), ..SimConfig::default() })
-        .await
-        .unwrap();
+    let forger = Sim::start(SimConfig {
+        client_secret: "forged".into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let (url, received) = receiver(&SimConfig::default().client_secret).await;
     let body = shopify_sim::payloads::inventory_level(5, 6, 3, "2026-11-30T10:00:00Z").to_string();
     let status = forger
-        .deliver_webhook(&url, SHOP, "inventory_levels/update", "wh-2", body.as_bytes())
+        .deliver_webhook(
+            &url,
+            SHOP,
+            "inventory_levels/update",
+            "wh-2",
+            body.as_bytes(),
+        )
         .await
         .unwrap();
     assert_eq!(status, 401);

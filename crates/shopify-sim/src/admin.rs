@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::bulk;
-use crate::state::{ShopState, Shared};
+use crate::state::{Shared, ShopState};
 
 /// A GraphQL request; the simulator answers by operation name.
 #[derive(Deserialize)]
@@ -173,7 +173,10 @@ fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
         .and_then(Value::as_str)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let namespace = variables.get("namespace").and_then(Value::as_str).unwrap_or_default();
+    let namespace = variables
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let end = (start + PAGE).min(order.lines.len());
     let currency = &state.spec.currency;
     let nodes: Vec<Value> = order.lines[start.min(end)..end]

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::admin::gid_number;
-use crate::state::{BulkOp, ShopState, Shared};
+use crate::state::{BulkOp, Shared, ShopState};
 use crate::store::{decimal, Product, StoreSpec};
 
 fn bulk_gid(id: u64) -> String {
@@ -26,7 +26,10 @@ fn completed(shared: &Shared, op: &BulkOp) -> bool {
 }
 
 pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Value) -> Value {
-    let query = variables.get("query").and_then(Value::as_str).unwrap_or_default();
+    let query = variables
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !query.contains("products") {
         return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
             "field": ["query"],
@@ -54,13 +57,21 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
     }})
 }
 
-pub(crate) fn by_id(shared: &Shared, state: &ShopState, variables: &Value) -> Result<Value, String> {
+pub(crate) fn by_id(
+    shared: &Shared,
+    state: &ShopState,
+    variables: &Value,
+) -> Result<Value, String> {
     let id = gid_number(variables, "id", "BulkOperation")?;
     let Some(op) = state.bulk_ops.iter().find(|op| op.id == id) else {
         return Ok(json!({"bulkOperation": null}));
     };
     let done = completed(shared, op);
-    let objects = if done { *op.object_count.get_or_init(|| object_count(&op.spec)) } else { 0 };
+    let objects = if done {
+        *op.object_count.get_or_init(|| object_count(&op.spec))
+    } else {
+        0
+    };
     Ok(json!({"bulkOperation": {
         "id": bulk_gid(op.id),
         "status": if done { "COMPLETED" } else { "RUNNING" },
@@ -164,58 +175,70 @@ fn product_gid(p: &Product) -> String {
 }
 
 fn product_lines(p: &Product, currency: &str, out: &mut String) {
-    push(out, json!({
-        "id": product_gid(p),
-        "title": p.title,
-        "handle": p.handle,
-        "productType": p.product_type,
-        "vendor": p.vendor,
-        "tags": p.tags,
-        "status": "ACTIVE",
-        "updatedAt": p.updated_at,
-        "requiresSellingPlan": p.requires_selling_plan,
-        "featuredMedia": p.image_url.as_ref().map(|url| json!({
-            "__typename": "MediaImage",
-            "preview": {"image": {"url": url, "altText": p.title}},
-        })),
-    }));
+    push(
+        out,
+        json!({
+            "id": product_gid(p),
+            "title": p.title,
+            "handle": p.handle,
+            "productType": p.product_type,
+            "vendor": p.vendor,
+            "tags": p.tags,
+            "status": "ACTIVE",
+            "updatedAt": p.updated_at,
+            "requiresSellingPlan": p.requires_selling_plan,
+            "featuredMedia": p.image_url.as_ref().map(|url| json!({
+                "__typename": "MediaImage",
+                "preview": {"image": {"url": url, "altText": p.title}},
+            })),
+        }),
+    );
     for (id, name) in &p.selling_plan_groups {
-        push(out, json!({
-            "id": format!("gid://shopify/SellingPlanGroup/{id}"),
-            "name": name,
-            "__parentId": product_gid(p),
-        }));
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/SellingPlanGroup/{id}"),
+                "name": name,
+                "__parentId": product_gid(p),
+            }),
+        );
     }
     for v in &p.variants {
-        push(out, json!({
-            "id": format!("gid://shopify/ProductVariant/{}", v.id),
-            "title": v.title,
-            "sku": v.sku,
-            "price": decimal(v.price_minor, currency),
-            "compareAtPrice": v.compare_at_minor.map(|m| decimal(m, currency)),
-            "inventoryPolicy": if v.deny_when_out_of_stock { "DENY" } else { "CONTINUE" },
-            "sellableOnlineQuantity": v.quantity.max(0),
-            "inventoryQuantity": v.tracked.then_some(v.quantity),
-            "availableForSale": !v.tracked || !v.deny_when_out_of_stock || v.quantity > 0,
-            "updatedAt": p.updated_at,
-            "inventoryItem": {
-                "id": format!("gid://shopify/InventoryItem/{}", v.inventory_item_id),
-                "tracked": v.tracked,
-                "requiresShipping": v.requires_shipping,
-                "unitCost": v.unit_cost_minor.map(|m| json!({"amount": decimal(m, currency), "currencyCode": currency})),
-            },
-            "__parentId": product_gid(p),
-        }));
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/ProductVariant/{}", v.id),
+                "title": v.title,
+                "sku": v.sku,
+                "price": decimal(v.price_minor, currency),
+                "compareAtPrice": v.compare_at_minor.map(|m| decimal(m, currency)),
+                "inventoryPolicy": if v.deny_when_out_of_stock { "DENY" } else { "CONTINUE" },
+                "sellableOnlineQuantity": v.quantity.max(0),
+                "inventoryQuantity": v.tracked.then_some(v.quantity),
+                "availableForSale": !v.tracked || !v.deny_when_out_of_stock || v.quantity > 0,
+                "updatedAt": p.updated_at,
+                "inventoryItem": {
+                    "id": format!("gid://shopify/InventoryItem/{}", v.inventory_item_id),
+                    "tracked": v.tracked,
+                    "requiresShipping": v.requires_shipping,
+                    "unitCost": v.unit_cost_minor.map(|m| json!({"amount": decimal(m, currency), "currencyCode": currency})),
+                },
+                "__parentId": product_gid(p),
+            }),
+        );
     }
 }
 
 fn collections(p: &Product, out: &mut String) {
     for c in &p.collections {
-        push(out, json!({
-            "id": format!("gid://shopify/Collection/{}", c.id),
-            "handle": c.handle,
-            "title": c.title,
-            "__parentId": product_gid(p),
-        }));
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/Collection/{}", c.id),
+                "handle": c.handle,
+                "title": c.title,
+                "__parentId": product_gid(p),
+            }),
+        );
     }
 }

@@ -128,7 +128,9 @@ impl Sim {
 
     /// How many Admin GraphQL requests the shop received (every attempt counts).
     pub fn admin_requests(&self, shop: &str) -> u64 {
-        self.shared.with_shop(shop, |s| s.admin_requests).unwrap_or(0)
+        self.shared
+            .with_shop(shop, |s| s.admin_requests)
+            .unwrap_or(0)
     }
 
     /// How many THROTTLED answers the shop got.
@@ -142,12 +144,19 @@ impl Sim {
     }
 
     pub fn put_order(&self, shop: &str, order: SimOrder) {
-        self.shared.with_shop(shop, |s| s.orders.insert(order.id, order));
+        self.shared
+            .with_shop(shop, |s| s.orders.insert(order.id, order));
     }
 
     /// The URL the simulated admin sends a merchant to after granting (the OAuth callback),
     /// signed like Shopify's, for an install through `/admin/oauth/authorize`.
-    pub fn authorize(&self, shop: &str, redirect_uri: &str, state: &str, now: i64) -> Option<String> {
+    pub fn authorize(
+        &self,
+        shop: &str,
+        redirect_uri: &str,
+        state: &str,
+        now: i64,
+    ) -> Option<String> {
         tokens::authorize(&self.shared, shop, redirect_uri, state, now)
     }
 
@@ -166,8 +175,14 @@ impl Sim {
 
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/{shop}/admin/oauth/access_token", post(tokens::access_token))
-        .route("/{shop}/admin/api/{version}/graphql.json", post(admin::graphql))
+        .route(
+            "/{shop}/admin/oauth/access_token",
+            post(tokens::access_token),
+        )
+        .route(
+            "/{shop}/admin/api/{version}/graphql.json",
+            post(admin::graphql),
+        )
         .route("/{shop}/bulk/{file}", get(bulk::download))
         .with_state(shared)
 }

@@ -16,16 +16,46 @@ use crate::SimConfig;
 pub const EXAMPLES_VERSION: &str = "2026-07";
 
 const EXAMPLES: &[(&str, &str)] = &[
-    ("products/create", include_str!("../payloads/2026-07/products/create.json")),
-    ("products/update", include_str!("../payloads/2026-07/products/update.json")),
-    ("products/delete", include_str!("../payloads/2026-07/products/delete.json")),
-    ("inventory_levels/update", include_str!("../payloads/2026-07/inventory_levels/update.json")),
-    ("collections/update", include_str!("../payloads/2026-07/collections/update.json")),
-    ("orders/create", include_str!("../payloads/2026-07/orders/create.json")),
-    ("orders/edited", include_str!("../payloads/2026-07/orders/edited.json")),
-    ("orders/cancelled", include_str!("../payloads/2026-07/orders/cancelled.json")),
-    ("refunds/create", include_str!("../payloads/2026-07/refunds/create.json")),
-    ("app/uninstalled", include_str!("../payloads/2026-07/app/uninstalled.json")),
+    (
+        "products/create",
+        include_str!("../payloads/2026-07/products/create.json"),
+    ),
+    (
+        "products/update",
+        include_str!("../payloads/2026-07/products/update.json"),
+    ),
+    (
+        "products/delete",
+        include_str!("../payloads/2026-07/products/delete.json"),
+    ),
+    (
+        "inventory_levels/update",
+        include_str!("../payloads/2026-07/inventory_levels/update.json"),
+    ),
+    (
+        "collections/update",
+        include_str!("../payloads/2026-07/collections/update.json"),
+    ),
+    (
+        "orders/create",
+        include_str!("../payloads/2026-07/orders/create.json"),
+    ),
+    (
+        "orders/edited",
+        include_str!("../payloads/2026-07/orders/edited.json"),
+    ),
+    (
+        "orders/cancelled",
+        include_str!("../payloads/2026-07/orders/cancelled.json"),
+    ),
+    (
+        "refunds/create",
+        include_str!("../payloads/2026-07/refunds/create.json"),
+    ),
+    (
+        "app/uninstalled",
+        include_str!("../payloads/2026-07/app/uninstalled.json"),
+    ),
 ];
 
 /// The topics with a vendored example.
@@ -72,7 +102,11 @@ pub fn product(p: &Product, currency: &str, updated_at: &str) -> Value {
             row["sku"] = json!(v.sku);
             row["price"] = json!(decimal(v.price_minor, currency));
             row["compare_at_price"] = json!(v.compare_at_minor.map(|m| decimal(m, currency)));
-            row["inventory_policy"] = json!(if v.deny_when_out_of_stock { "deny" } else { "continue" });
+            row["inventory_policy"] = json!(if v.deny_when_out_of_stock {
+                "deny"
+            } else {
+                "continue"
+            });
             row["inventory_item_id"] = json!(v.inventory_item_id);
             row["inventory_quantity"] = json!(v.quantity);
             row["old_inventory_quantity"] = json!(v.quantity);
@@ -95,8 +129,9 @@ pub fn inventory_level(item: u64, location: u64, available: i64, updated_at: &st
     body["location_id"] = json!(location);
     body["available"] = json!(available);
     body["updated_at"] = json!(updated_at);
-    body["admin_graphql_api_id"] =
-        json!(format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"));
+    body["admin_graphql_api_id"] = json!(format!(
+        "gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"
+    ));
     body
 }
 
@@ -124,7 +159,10 @@ pub(crate) async fn deliver(
         .header("X-Shopify-Webhook-Id", webhook_id)
         .header("X-Shopify-API-Version", &config.api_version)
         .header("X-Shopify-Triggered-At", "2026-11-30T10:00:00.000000Z")
-        .header("X-Shopify-Event-Id", format!("{:032x}", rand::random::<u128>()))
+        .header(
+            "X-Shopify-Event-Id",
+            format!("{:032x}", rand::random::<u128>()),
+        )
         .timeout(std::time::Duration::from_secs(10))
         .body(body.to_vec())
         .send()

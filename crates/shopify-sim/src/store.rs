@@ -66,13 +66,34 @@ pub struct Collection {
     pub title: String,
 }
 
-const TYPES: &[&str] = &["Phone", "Case", "Camera", "Memory Card", "Coffee", "Pods", "Dog Food", "Cookbook"];
+const TYPES: &[&str] = &[
+    "Phone",
+    "Case",
+    "Camera",
+    "Memory Card",
+    "Coffee",
+    "Pods",
+    "Dog Food",
+    "Cookbook",
+];
 const VENDORS: &[&str] = &["Acme", "Northwind", "Globex", "Initech"];
 const ADJECTIVES: &[&str] = &["Classic", "Pro", "Mini", "Everyday", "Deluxe", "Travel"];
-const SIZES: &[&str] = &["Small", "Medium", "Large", "XL", "XXL", "Red", "Blue", "Green"];
+const SIZES: &[&str] = &[
+    "Small", "Medium", "Large", "XL", "XXL", "Red", "Blue", "Green",
+];
 const COLLECTIONS: &[&str] = &[
-    "accessories", "audio", "bestsellers", "coffee", "gifts", "kitchen", "new-arrivals", "outdoor",
-    "pets", "photo", "sale", "travel",
+    "accessories",
+    "audio",
+    "bestsellers",
+    "coffee",
+    "gifts",
+    "kitchen",
+    "new-arrivals",
+    "outdoor",
+    "pets",
+    "photo",
+    "sale",
+    "travel",
 ];
 
 /// Ids are offset so that products, variants and items never share a number (as in Shopify,
@@ -90,7 +111,8 @@ impl StoreSpec {
 
     /// The product at `index` (0-based), the same for the same seed every time.
     pub fn product(&self, index: u64) -> Product {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index);
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index);
         let product_type = TYPES[rng.gen_range(0..TYPES.len())];
         let adjective = ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())];
         let id = PRODUCT_BASE + index + 1;
@@ -99,11 +121,14 @@ impl StoreSpec {
         let first = rng.gen_range(0..COLLECTIONS.len());
         let mut collections = vec![collection(first)];
         if rng.gen_bool(0.4) {
-            collections.push(collection((first + 1 + rng.gen_range(0..COLLECTIONS.len() - 1)) % COLLECTIONS.len()));
+            collections.push(collection(
+                (first + 1 + rng.gen_range(0..COLLECTIONS.len() - 1)) % COLLECTIONS.len(),
+            ));
         }
         let subscribable = index % 10 == 3;
         let exponent_scale = if self.currency == "JPY" { 1 } else { 100 };
-        let base_price = rng.gen_range(5..300) as i64 * exponent_scale - if exponent_scale == 100 { 1 } else { 0 };
+        let base_price = rng.gen_range(5..300) as i64 * exponent_scale
+            - if exponent_scale == 100 { 1 } else { 0 };
         let variants = (0..self.variants_per_product)
             .map(|v| {
                 let variant_index = index * self.variants_per_product + v;
@@ -129,15 +154,25 @@ impl StoreSpec {
             handle,
             product_type: product_type.to_string(),
             vendor: VENDORS[rng.gen_range(0..VENDORS.len())].to_string(),
-            tags: [product_type.to_lowercase(), format!("tier-{}", rng.gen_range(1..4))].into(),
+            tags: [
+                product_type.to_lowercase(),
+                format!("tier-{}", rng.gen_range(1..4)),
+            ]
+            .into(),
             updated_at: "2026-11-30T09:00:00Z".to_string(),
             requires_selling_plan: false,
-            image_url: rng
-                .gen_bool(0.8)
-                .then(|| format!("https://cdn.shopify.com/s/files/1/0000/0001/products/{}.jpg", id)),
+            image_url: rng.gen_bool(0.8).then(|| {
+                format!(
+                    "https://cdn.shopify.com/s/files/1/0000/0001/products/{}.jpg",
+                    id
+                )
+            }),
             collections,
             selling_plan_groups: if subscribable {
-                vec![(SELLING_PLAN_GROUP_BASE + 1, "Subscribe and save".to_string())]
+                vec![(
+                    SELLING_PLAN_GROUP_BASE + 1,
+                    "Subscribe and save".to_string(),
+                )]
             } else {
                 Vec::new()
             },
@@ -173,7 +208,10 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_store_and_another_seed_another() {
         let a = StoreSpec::default();
-        let b = StoreSpec { seed: 8, ..StoreSpec::default() };
+        let b = StoreSpec {
+            seed: 8,
+            ..StoreSpec::default()
+        };
         assert_eq!(a.product(5), a.product(5));
         assert_ne!(a.product(5), b.product(5));
         assert_eq!(a.product(5).variants.len(), 3);

@@ -53,6 +53,9 @@ fn params(body: &[u8]) -> Option<HashMap<String, String>> {
     }
 }
 
+/// A refused grant: the OAuth error code and its description (always HTTP 400).
+struct Refusal(&'static str, &'static str);
+
 #[derive(Deserialize)]
 struct SessionClaims {
     dest: String,
@@ -65,7 +68,11 @@ pub(crate) async fn access_token(
     body: Bytes,
 ) -> Response {
     let Some(p) = params(&body) else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "unreadable body");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "unreadable body",
+        );
     };
     let config = &shared.config;
     if p.get("client_id") != Some(&config.client_id)
@@ -75,15 +82,18 @@ pub(crate) async fn access_token(
     }
     let expiring = p.get("expiring").map(String::as_str) == Some("1");
     let grant = p.get("grant_type").map(String::as_str);
-    let outcome = shared.with_shop(&shop, |state| -> Result<Issued, Response> {
+    let outcome = shared.with_shop(&shop, |state| -> Result<Issued, Refusal> {
         match grant {
             Some(TOKEN_EXCHANGE) => {
                 if p.get("subject_token_type").map(String::as_str) != Some(ID_TOKEN)
                     || p.get("requested_token_type").map(String::as_str) != Some(OFFLINE)
                 {
-                    return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "unsupported token types"));
+                    return Err(Refusal("invalid_request", "unsupported token types"));
                 }
-                let token = p.get("subject_token").map(String::as_str).unwrap_or_default();
+                let token = p
+                    .get("subject_token")
+                    .map(String::as_str)
+                    .unwrap_or_default();
                 let mut validation = Validation::new(Algorithm::HS256);
                 validation.set_audience(&[&config.client_id]);
                 validation.leeway = 5;
@@ -92,10 +102,20 @@ pub(crate) async fn access_token(
                     &DecodingKey::from_secret(config.client_secret.as_bytes()),
                     &validation,
                 )
-                .map_err(|_| oauth_error(StatusCode::BAD_REQUEST, "invalid_subject_token", "the session token is invalid or expired"))?
+                .map_err(|_| {
+                    Refusal(
+                        "invalid_subject_token",
+                        "the session token is invalid or expired",
+                    )
+                })?
                 .claims;
-                if claims.dest != format!("https://{shop}") || claims.iss != format!("https://{shop}/admin") {
-                    return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_subject_token", "the session token is for another shop"));
+                if claims.dest != format!("https://{shop}")
+                    || claims.iss != format!("https://{shop}/admin")
+                {
+                    return Err(Refusal(
+                        "invalid_subject_token",
+                        "the session token is for another shop",
+                    ));
                 }
                 Ok(state.issue(config, expiring))
             }
@@ -103,10 +123,10 @@ pub(crate) async fn access_token(
                 let given = p.get("refresh_token").cloned().unwrap_or_default();
                 let now = Instant::now();
                 let Some(token) = state.refresh.get(&given) else {
-                    return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown or retired refresh token"));
+                    return Err(Refusal("invalid_grant", "unknown or retired refresh token"));
                 };
                 if token.expires_at <= now {
-                    return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "the refresh token expired"));
+                    return Err(Refusal("invalid_grant", "the refresh token expired"));
                 }
                 let (own_pair, unused_replacement) = (token.pair, token.replaced_by);
                 // Using this token is the first use of its own pair: its predecessor retires.
@@ -125,15 +145,17 @@ pub(crate) async fn access_token(
                 let code = p.get("code").cloned().unwrap_or_default();
                 match state.codes.remove(&code) {
                     Some(expires) if expires > Instant::now() => Ok(state.issue(config, expiring)),
-                    _ => Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, used or expired code")),
+                    _ => Err(Refusal("invalid_grant", "unknown, used or expired code")),
                 }
             }
-            _ => Err(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported grant")),
+            _ => Err(Refusal("unsupported_grant_type", "unsupported grant")),
         }
     });
     match outcome {
         None => (StatusCode::NOT_FOUND, "shop not found").into_response(),
-        Some(Err(response)) => response,
+        Some(Err(Refusal(code, description))) => {
+            oauth_error(StatusCode::BAD_REQUEST, code, description)
+        }
         Some(Ok(issued)) => {
             let mut body = json!({"access_token": issued.access, "scope": SCOPES});
             if let Some(refresh) = issued.refresh {
@@ -160,7 +182,8 @@ pub(crate) fn authorize(
             .insert(code.clone(), Instant::now() + Duration::from_secs(600))
     })?;
     let name = shop.trim_end_matches(".myshopify.com");
-    let host = base64::engine::general_purpose::STANDARD.encode(format!("admin.shopify.com/store/{name}"));
+    let host =
+        base64::engine::general_purpose::STANDARD.encode(format!("admin.shopify.com/store/{name}"));
     let timestamp = now.to_string();
     let mut params = vec![
         ("code", code.as_str()),

@@ -14,18 +14,13 @@ pub async fn open(
     url: &str,
     timeout: Duration,
 ) -> Result<impl AsyncBufRead + Unpin, AdminError> {
-    let response = http
-        .get(url)
-        .timeout(timeout)
-        .send()
-        .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                AdminError::Timeout { attempts: 1 }
-            } else {
-                AdminError::Transport(e.without_url().to_string())
-            }
-        })?;
+    let response = http.get(url).timeout(timeout).send().await.map_err(|e| {
+        if e.is_timeout() {
+            AdminError::Timeout { attempts: 1 }
+        } else {
+            AdminError::Transport(e.without_url().to_string())
+        }
+    })?;
     let status = response.status();
     if !status.is_success() {
         return Err(AdminError::Http {

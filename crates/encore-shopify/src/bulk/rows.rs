@@ -2,9 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::ids::{
-    CollectionId, InventoryItemId, ProductId, SellingPlanGroupId, VariantId,
-};
+use crate::ids::{CollectionId, InventoryItemId, ProductId, SellingPlanGroupId, VariantId};
 use crate::money::WireMoney;
 
 /// A product and what hangs under it.

@@ -51,6 +51,8 @@ pub enum SessionTokenError {
     BadShop(&'static str),
     #[error("session token's dest and iss name different shops")]
     ShopMismatch,
+    #[error("session token's sub is not a staff member id")]
+    BadSubject,
 }
 
 #[derive(Deserialize)]
@@ -143,9 +145,9 @@ impl SessionVerifier {
             return Err(SessionTokenError::ShopMismatch);
         }
         let user = match claims.sub {
-            Some(sub) => Some(
-                StaffMemberId::parse(&sub).map_err(|_| SessionTokenError::MissingClaim("sub"))?,
-            ),
+            Some(sub) => {
+                Some(StaffMemberId::parse(&sub).map_err(|_| SessionTokenError::BadSubject)?)
+            }
             None => None,
         };
         Ok(SessionToken {

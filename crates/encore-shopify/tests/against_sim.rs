@@ -430,3 +430,25 @@ async fn a_bulk_sync_streams_a_generated_catalog_and_one_runs_at_a_time_per_shop
     // The shop's bulk slot is free again.
     f.admin.start_catalog_bulk(&token).await.unwrap();
 }
+
+#[tokio::test]
+async fn waiting_for_a_bulk_operation_gives_up_at_the_deadline() {
+    let config = SimConfig {
+        bulk_duration: Duration::from_secs(30),
+        ..SimConfig::default()
+    };
+    let f = fixture(config, StoreSpec::default()).await;
+    let token = installed(&f).await.access_token;
+    let id = f.admin.start_catalog_bulk(&token).await.unwrap();
+    let gave_up = f
+        .admin
+        .wait_for_bulk(
+            &token,
+            id,
+            Duration::from_millis(20),
+            Duration::from_millis(100),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(gave_up, AdminError::BulkDeadline);
+}

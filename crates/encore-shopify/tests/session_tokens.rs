@@ -149,3 +149,11 @@ fn base64url(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }
+
+#[test]
+fn a_subject_that_is_not_a_staff_member_id_is_refused() {
+    assert_eq!(
+        check(&with(|c| c["sub"] = json!("gid://shopify/Customer/42"))),
+        Err(SessionTokenError::BadSubject)
+    );
+}

@@ -78,6 +78,9 @@ pub enum AdminError {
     UserErrors(Vec<UserError>),
     #[error("the Admin API's answer could not be read: {0}")]
     Decode(String),
+    /// `wait_for_bulk` gave up: the bulk operation still runs (it may finish later).
+    #[error("the bulk operation did not finish in time")]
+    BulkDeadline,
 }
 
 impl AdminError {

@@ -346,7 +346,7 @@ impl AdminClient {
                 return Ok(op);
             }
             if started.elapsed() >= deadline {
-                return Err(AdminError::Timeout { attempts: 1 });
+                return Err(AdminError::BulkDeadline);
             }
             tokio::time::sleep(every).await;
         }

@@ -141,6 +141,7 @@ async fn run_function(
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let runner = state.runner.clone();
+    let counted = move |input: &FunctionInput| runner.run_counted(input);
     let panicked = |message: String| {
         let outcome = RunOutcome::Failed {
             code: "FUNCTION_FAILED",
@@ -149,20 +150,20 @@ async fn run_function(
         (outcome, None)
     };
     if input.msgpack().len() <= encore_host::Limits::shopify().input_bytes {
-        return Ok(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runner.run_counted(&input)
-        }))
-        .unwrap_or_else(|payload| {
-            panicked(
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_default(),
-            )
-        }));
+        return Ok(
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| counted(&input)))
+                .unwrap_or_else(|payload| {
+                    panicked(
+                        payload
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| payload.downcast_ref::<String>().cloned())
+                            .unwrap_or_default(),
+                    )
+                }),
+        );
     }
-    match tokio::task::spawn_blocking(move || runner.run_counted(&input)).await {
+    match tokio::task::spawn_blocking(move || counted(&input)).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => Ok(panicked(e.to_string())),
     }

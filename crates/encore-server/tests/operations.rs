@@ -445,7 +445,8 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
             .await;
         assert_eq!(s, 200);
         age_purchase(&pool, "inside", 399).await;
-        // "straddling": its first decision is old, but it was declined and moved on today.
+        // "straddling": its first decision and its funnel's move are old, its second decision
+        // is from today.
         let straddling = token_for(&purchase_of("straddling", None));
         let (_, b) = c.offer(&straddling, json!({})).await;
         let (s, _) = c
@@ -457,13 +458,28 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
         assert_eq!(s, 200);
         let (_, b) = c.offer(&straddling, json!({})).await;
         let straddling_second = b["offers"][0]["decisionId"].clone();
-        sqlx::query(
+        for sql in [
             "UPDATE decisions SET created_at = $1 WHERE reference_id = 'straddling' AND seq = 0",
-        )
-        .bind(now() - 800 * DAY)
-        .execute(&pool)
-        .await
-        .unwrap();
+            "UPDATE funnels SET updated_at = $1 WHERE reference_id = 'straddling'",
+        ] {
+            sqlx::query(sql)
+                .bind(now() - 800 * DAY)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        // "answered-late": its only decision is old, but the buyer declined it today.
+        let late = token_for(&purchase_of("answered-late", None));
+        let (_, b) = c.offer(&late, json!({})).await;
+        let late_decision = b["offers"][0]["decisionId"].clone();
+        age_purchase(&pool, "answered-late", 800).await;
+        let (s, _) = c
+            .event(
+                &late,
+                json!({"decisionId": late_decision, "event": "declined"}),
+            )
+            .await;
+        assert_eq!(s, 200);
         // Webhook receipts 31 and 29 days old; data requests 91 and 89 days old.
         for id in ["r-old", "r-new"] {
             let (s, _) = deliver(&c, SHOP, "orders/edited", id, &json!({}), SECRET, None).await;
@@ -543,13 +559,16 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
             .await;
         assert_eq!(s, 200);
         assert_eq!(
-            summary["decisions"], 3,
-            "inside + straddling's two: {summary}"
+            summary["decisions"], 4,
+            "inside, straddling's two, answered-late: {summary}"
         );
 
         // The straddling purchase is whole: a retry answers its stored second decision.
         let (_, b) = c.offer(&straddling, json!({})).await;
         assert_eq!(b["offers"][0]["decisionId"], straddling_second);
+        // The purchase answered today goes on to its next step.
+        let (_, b) = c.offer(&late, json!({})).await;
+        assert_eq!(b["offers"][0]["stepId"], "downsell");
         // The pruned purchase starts over from its first step, as a new purchase would.
         let (_, b) = c.offer(&walked, json!({})).await;
         assert_eq!(b["offers"][0]["stepId"], "upsell");

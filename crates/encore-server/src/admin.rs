@@ -46,16 +46,21 @@ pub fn check_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError
         .and_then(|v| v.to_str().ok())
         .and_then(|h| crate::token::bearer(Some(h)).ok())
         .ok_or(ApiError::AdminUnauthorized)?;
+    if same_secret(expected, given) {
+        Ok(())
+    } else {
+        Err(ApiError::AdminUnauthorized)
+    }
+}
+
+/// Compares a configured token with a given one in time that does not depend on where they differ.
+pub fn same_secret(expected: &str, given: &str) -> bool {
     let (a, b) = (expected.as_bytes(), given.as_bytes());
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
         diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
     }
-    if diff == 0 {
-        Ok(())
-    } else {
-        Err(ApiError::AdminUnauthorized)
-    }
+    diff == 0
 }
 
 async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {

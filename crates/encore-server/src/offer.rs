@@ -95,10 +95,12 @@ pub async fn decide(
         Err(detail) => {
             tracing::warn!(detail = %detail, "offer Function input cannot be built; answering no offer");
             let code = "FUNCTION_FAILED";
-            return Ok((None, Decided::Failed { code, detail }));
+            let decided = Decided::Failed { code, detail };
+            state.metrics.function_decided(&decided, None);
+            return Ok((None, decided));
         }
     };
-    let outcome = run_function(state, input.clone()).await?;
+    let (outcome, instructions) = run_function(state, input.clone()).await?;
     let decided = match outcome {
         RunOutcome::Failed { code, detail } => {
             tracing::warn!(code, detail = %detail, "offer Function failed; answering no offer");
@@ -117,6 +119,7 @@ pub async fn decide(
             }
         }
     };
+    state.metrics.function_decided(&decided, instructions);
     Ok((Some(Arc::unwrap_or_clone(input)), decided))
 }
 
@@ -127,7 +130,10 @@ pub async fn decide(
 /// worker thread: handing every run to the blocking pool and back cost about a third of the
 /// throughput in thread switches. A larger input, whose limits scale up to 10×, runs on the
 /// blocking pool so it cannot hold an async worker for long.
-async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<RunOutcome, ApiError> {
+async fn run_function(
+    state: &AppState,
+    input: Arc<FunctionInput>,
+) -> Result<(RunOutcome, Option<u64>), ApiError> {
     let _permit = state
         .run_permits
         .clone()
@@ -135,13 +141,17 @@ async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<Run
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let runner = state.runner.clone();
-    let panicked = |message: String| RunOutcome::Failed {
-        code: "FUNCTION_FAILED",
-        detail: format!("the Function run panicked: {message}"),
+    let counted = move |input: &FunctionInput| runner.run_counted(input);
+    let panicked = |message: String| {
+        let outcome = RunOutcome::Failed {
+            code: "FUNCTION_FAILED",
+            detail: format!("the Function run panicked: {message}"),
+        };
+        (outcome, None)
     };
     if input.msgpack().len() <= encore_host::Limits::shopify().input_bytes {
         return Ok(
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(&input)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| counted(&input)))
                 .unwrap_or_else(|payload| {
                     panicked(
                         payload
@@ -153,7 +163,7 @@ async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<Run
                 }),
         );
     }
-    match tokio::task::spawn_blocking(move || runner.run(&input)).await {
+    match tokio::task::spawn_blocking(move || counted(&input)).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => Ok(panicked(e.to_string())),
     }
@@ -352,7 +362,10 @@ pub async fn offer(
     match decided {
         Decided::Failed { code, detail } => Ok(failed_response(code, &detail)),
         Decided::Decision(d) => {
-            let stored = state.store.insert_decision(&d, now).await?;
+            let stored = state
+                .store
+                .insert_decision(&d, purchase.customer_id.as_deref(), now)
+                .await?;
             tracing::info!(
                 decision = %stored.id,
                 seq = stored.seq,

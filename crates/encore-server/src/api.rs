@@ -219,7 +219,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::admin::routes())
         .merge(crate::retention::routes())
-        .merge(crate::data_request::routes());
+        .merge(crate::data_request::routes())
+        .merge(crate::catalog_sync::routes());
     if state.settings.demo {
         app = app.merge(crate::demo::routes());
     }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
 pub mod data_request;

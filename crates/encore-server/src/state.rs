@@ -89,6 +89,8 @@ pub struct AppState {
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// Catalog syncs: Admin API access and the per-shop queue of bulk work.
+    pub sync: crate::catalog_sync::Syncer,
 }
 
 impl AppState {
@@ -106,6 +108,7 @@ impl AppState {
             facts_cache: Mutex::new(HashMap::new()),
             offer_stats_cache: StatsCache::default(),
             metrics: crate::metrics::Metrics::new(),
+            sync: crate::catalog_sync::Syncer::default(),
         })
     }
 

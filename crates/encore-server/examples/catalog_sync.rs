@@ -99,9 +99,9 @@ async fn main() {
         .expect("the sync");
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{} on {}: {} products, {} variants in {:.2} s = {:.0} variants/s; peak RSS {:.1} MiB before the sync, {:.1} MiB after",
+        "{} on {:?}: {} products, {} variants in {:.2} s = {:.0} variants/s; peak RSS {:.1} MiB before the sync, {:.1} MiB after",
         SHOP,
-        format!("{:?}", store.backend()),
+        store.backend(),
         report.products,
         report.variants,
         seconds,

@@ -157,17 +157,28 @@ pub struct LateCollection {
     pub collection_id: String,
 }
 
+/// One batch of the staging generation.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub products: &'a [ProductRow],
+    pub variants: &'a [VariantRow],
+    pub late_collections: &'a [LateCollection],
+}
+
 /// Writes one batch into the staging generation, with the sync's counts, in one transaction.
 pub async fn write_batch(
     store: &Store,
     shop: &str,
     sync_id: i64,
-    products: &[ProductRow],
-    variants: &[VariantRow],
-    late_collections: &[LateCollection],
+    batch: Batch<'_>,
     counts: &Counts,
     now: i64,
 ) -> Result<()> {
+    let Batch {
+        products,
+        variants,
+        late_collections,
+    } = batch;
     let mut tx = store.writer().begin().await?;
     for chunk in products.chunks(ROWS_PER_STATEMENT) {
         let sql = insert_sql(

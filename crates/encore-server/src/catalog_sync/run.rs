@@ -14,7 +14,7 @@ use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
 
 use super::access::{AccessError, ShopAdmin};
-use super::generation::{self, Claim, Counts, LateCollection};
+use super::generation::{self, Batch, Claim, Counts, LateCollection};
 use super::rows::{self, ProductRow, VariantRow};
 use super::status::SyncState;
 use super::{SyncOptions, Syncer};
@@ -473,9 +473,11 @@ impl BatchWriter<'_> {
             self.store,
             self.shop,
             self.sync_id,
-            &self.products,
-            &self.variants,
-            &self.late,
+            Batch {
+                products: &self.products,
+                variants: &self.variants,
+                late_collections: &self.late,
+            },
             &counts,
             now(),
         )

@@ -385,13 +385,14 @@ async fn a_second_sync_and_a_bulk_operation_started_elsewhere_are_waited_for() {
                 .unwrap();
             assert_eq!(r.status().as_u16(), 202);
         }
+        let pool = sqlx_pool(&db).await;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let rows = sqlx::query_as::<_, (i64, String, Option<String>)>(
                 "SELECT sync_id, state, error FROM catalog_syncs WHERE shop = $1 ORDER BY sync_id",
             )
             .bind(SHOP)
-            .fetch_all(&sqlx_pool(&db).await)
+            .fetch_all(&pool)
             .await
             .unwrap();
             if rows.len() == 2 && rows.iter().all(|r| r.1 != "waiting" && r.1 != "running") {
@@ -404,6 +405,7 @@ async fn a_second_sync_and_a_bulk_operation_started_elsewhere_are_waited_for() {
             assert!(Instant::now() < deadline, "{rows:?}");
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
+        pool.close().await;
         assert_eq!(w.live_variants().await.len(), 90);
         w.stop(db).await;
     }
@@ -501,6 +503,26 @@ async fn webhooks_out_of_order_twice_or_broken_never_lose_or_undo_a_newer_change
         let stale = payloads::product(&product, "USD", &time_text(t - 3600));
         assert_eq!(w.deliver("products/update", "p-stale", &stale).await, 200);
         assert!(!w.live_variants().await.contains_key(&variant));
+
+        // shop/redact deletes what the sync and the webhooks kept, too.
+        let redact = json!({"shop_id": 1, "shop_domain": SHOP});
+        assert_eq!(w.deliver("shop/redact", "redact-1", &redact).await, 200);
+        let pool = sqlx_pool(&db).await;
+        for table in [
+            "catalog_syncs",
+            "inventory_levels",
+            "catalog_removed_products",
+            "catalog_products",
+        ] {
+            let left: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE shop = $1"))
+                    .bind(SHOP)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            assert_eq!(left, 0, "{table} kept rows of a redacted shop");
+        }
+        pool.close().await;
         w.stop(db).await;
     }
 }

@@ -218,12 +218,19 @@ async fn run(
         "bulk operation complete; reading its result"
     );
 
-    let mut writer = BatchWriter {
-        store,
-        shop: domain,
+    // Batches are written by their own task while the next one is read: downloading and
+    // parsing overlap with the database's work. Two batches in flight at most bound memory.
+    let (batches, pending) = tokio::sync::mpsc::channel(2);
+    let staging = tokio::spawn(write_batches(
+        store.clone(),
+        domain.to_string(),
         sync_id,
+        pending,
+    ));
+    let mut writer = BatchWriter {
         currency,
         batch_products: options.batch_products.max(1),
+        batches,
         products: Vec::new(),
         variants: Vec::new(),
         late: Vec::new(),
@@ -232,41 +239,29 @@ async fn run(
         written_products: 0,
         written_variants: 0,
     };
-    let stats = match done.url {
-        // An empty result: the shop has no products.
-        None => CatalogStats::default(),
-        Some(url) => {
-            let body = download::open(&syncer.http, &url, options.download_timeout).await?;
-            let mut reader = CatalogReader::new(body, CatalogAssembler::new(currency));
-            let mut next_log = 10_000;
-            loop {
-                let entry = reader.next().await.map_err(|source| SyncError::Download {
-                    lines: reader.stats().lines,
-                    source,
-                })?;
-                let Some(entry) = entry else { break };
-                writer.push(entry);
-                if writer.full() {
-                    writer.flush(reader.stats()).await?;
-                    update(progress, &writer, reader.stats());
-                    observe(progress);
-                    if writer.written_variants >= next_log {
-                        next_log += 10_000;
-                        tracing::info!(
-                            shop = domain,
-                            sync_id,
-                            lines = reader.stats().lines,
-                            variants = writer.written_variants,
-                            "catalog sync progress"
-                        );
-                    }
-                }
-            }
-            reader.stats().clone()
-        }
+    let read = read_result(
+        syncer,
+        domain,
+        done.url.as_deref(),
+        &options,
+        &mut writer,
+        progress,
+        observe,
+    )
+    .await;
+    drop(writer.batches);
+    // Every batch sent is written (or the writing failed) before the sync goes on or is
+    // failed, so no staging row appears after its sync ended.
+    let written = staging.await.map_err(|e| {
+        StoreError::Sql(sqlx::Error::Protocol(format!(
+            "the staging writer stopped: {e}"
+        )))
+    })?;
+    let stats = match (read, written) {
+        (Err(e), _) => return Err(e),
+        (Ok(_), Err(e)) => return Err(e.into()),
+        (Ok(stats), Ok(())) => stats,
     };
-    writer.flush(&stats).await?;
-    update(progress, &writer, &stats);
     generation::complete(store, domain, sync_id, claimed_at, now()).await?;
     progress.state = SyncState::Complete;
     observe(progress);
@@ -280,7 +275,81 @@ async fn run(
     })
 }
 
-fn update(progress: &mut Progress, writer: &BatchWriter<'_>, stats: &CatalogStats) {
+/// Reads the result file into batches; the stats of what was read.
+async fn read_result(
+    syncer: &Syncer,
+    shop: &str,
+    url: Option<&str>,
+    options: &SyncOptions,
+    writer: &mut BatchWriter,
+    progress: &mut Progress,
+    observe: &(dyn Fn(&Progress) + Send + Sync),
+) -> Result<CatalogStats, SyncError> {
+    // No file: the shop has no products.
+    let Some(url) = url else {
+        writer.flush(&CatalogStats::default()).await;
+        return Ok(CatalogStats::default());
+    };
+    let body = download::open(&syncer.http, url, options.download_timeout).await?;
+    let mut reader = CatalogReader::new(body, CatalogAssembler::new(writer.currency));
+    let mut next_log = 10_000;
+    loop {
+        let entry = reader.next().await.map_err(|source| SyncError::Download {
+            lines: reader.stats().lines,
+            source,
+        })?;
+        let Some(entry) = entry else { break };
+        writer.push(entry);
+        if writer.full() {
+            if !writer.flush(reader.stats()).await {
+                // The writer failed; its error is the sync's.
+                return Ok(reader.stats().clone());
+            }
+            update(progress, writer, reader.stats());
+            observe(progress);
+            if writer.written_variants >= next_log {
+                next_log += 10_000;
+                tracing::info!(
+                    shop,
+                    sync_id = progress.sync_id,
+                    lines = reader.stats().lines,
+                    variants = writer.written_variants,
+                    "catalog sync progress"
+                );
+            }
+        }
+    }
+    writer.flush(reader.stats()).await;
+    update(progress, writer, reader.stats());
+    Ok(reader.stats().clone())
+}
+
+/// Writes batches in order until the channel closes or a write fails.
+async fn write_batches(
+    store: Store,
+    shop: String,
+    sync_id: i64,
+    mut pending: tokio::sync::mpsc::Receiver<StagedBatch>,
+) -> Result<(), StoreError> {
+    while let Some(batch) = pending.recv().await {
+        generation::write_batch(
+            &store,
+            &shop,
+            sync_id,
+            Batch {
+                products: &batch.products,
+                variants: &batch.variants,
+                late_collections: &batch.late,
+            },
+            &batch.counts,
+            now(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn update(progress: &mut Progress, writer: &BatchWriter, stats: &CatalogStats) {
     progress.lines = stats.lines;
     progress.products = writer.written_products;
     progress.variants = writer.written_variants;
@@ -384,13 +453,19 @@ async fn wait(
     }
 }
 
-/// Collects entries into batches and writes them to the staging generation.
-struct BatchWriter<'a> {
-    store: &'a Store,
-    shop: &'a str,
-    sync_id: i64,
+/// A batch on its way to the staging tables.
+struct StagedBatch {
+    products: Vec<ProductRow>,
+    variants: Vec<VariantRow>,
+    late: Vec<LateCollection>,
+    counts: Counts,
+}
+
+/// Collects entries into batches and hands them to the staging writer.
+struct BatchWriter {
     currency: Currency,
     batch_products: usize,
+    batches: tokio::sync::mpsc::Sender<StagedBatch>,
     products: Vec<ProductRow>,
     variants: Vec<VariantRow>,
     late: Vec<LateCollection>,
@@ -401,7 +476,7 @@ struct BatchWriter<'a> {
     written_variants: u64,
 }
 
-impl BatchWriter<'_> {
+impl BatchWriter {
     fn full(&self) -> bool {
         self.products.len() >= self.batch_products
     }
@@ -451,7 +526,8 @@ impl BatchWriter<'_> {
         }
     }
 
-    async fn flush(&mut self, stats: &CatalogStats) -> Result<(), StoreError> {
+    /// Hands the batch to the writer; false when the writer has stopped (on an error).
+    async fn flush(&mut self, stats: &CatalogStats) -> bool {
         self.written_products += self.products.len() as u64;
         self.written_variants += self.variants.len() as u64;
         let counts = Counts {
@@ -469,24 +545,14 @@ impl BatchWriter<'_> {
             )
             .to_string(),
         };
-        generation::write_batch(
-            self.store,
-            self.shop,
-            self.sync_id,
-            Batch {
-                products: &self.products,
-                variants: &self.variants,
-                late_collections: &self.late,
-            },
-            &counts,
-            now(),
-        )
-        .await?;
-        self.products.clear();
-        self.variants.clear();
-        self.late.clear();
         self.in_batch.clear();
-        Ok(())
+        let batch = StagedBatch {
+            products: std::mem::take(&mut self.products),
+            variants: std::mem::take(&mut self.variants),
+            late: std::mem::take(&mut self.late),
+            counts,
+        };
+        self.batches.send(batch).await.is_ok()
     }
 }
 

@@ -2,7 +2,7 @@
 // saved as a new configuration version; the versions with roll back.
 import {loadFigures} from './analytics-data.js';
 import {catalogWarnings, indexCatalog} from './catalog-warnings.js';
-import {h} from './dom.js';
+import {append, h} from './dom.js';
 import {locale, t} from './i18n.js';
 
 const byPriority = (a, b) => (Number(b.priority) || 0) - (Number(a.priority) || 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -11,6 +11,16 @@ const byPriority = (a, b) => (Number(b.priority) || 0) - (Number(a.priority) || 
 export function withOrder(config, ordered) {
   const priorities = new Map(ordered.map((c, i) => [c.id, (ordered.length - i) * 10]));
   return {...config, campaigns: config.campaigns.map((c) => ({...c, priority: priorities.get(c.id)}))};
+}
+
+/** The accepted revenue in the shop currency, formatted for the admin's locale. */
+function shopMoney(figures) {
+  if (figures.revenue === null || !figures.currencyCode) return '—';
+  try {
+    return new Intl.NumberFormat(locale(), {style: 'currency', currency: figures.currencyCode}).format(figures.revenue);
+  } catch {
+    return `${figures.revenue} ${figures.currencyCode}`;
+  }
 }
 
 export async function renderCampaigns(ctx, view) {
@@ -44,7 +54,7 @@ export async function renderCampaigns(ctx, view) {
     return save(withOrder(config, ordered), 'campaigns.reordered');
   };
 
-  view.append(
+  append(view, [
     h(
       'div',
       {class: 'page-header'},
@@ -55,11 +65,11 @@ export async function renderCampaigns(ctx, view) {
       ? h(
           'p',
           {class: 'muted', 'data-testid': 'shop-figures'},
-          t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: figures.revenue ?? '—', currency: figures.currencyCode}),
+          t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)}),
         )
       : null,
     status,
-  );
+  ]);
 
   if (campaigns.length === 0) {
     view.append(h('section', {class: 'card empty'}, h('p', {}, t('campaigns.empty')), h('a', {href: '/app/start', onClick: (e) => ctx.navigate('/app/start', e)}, t('campaigns.emptyStart'))));
@@ -79,12 +89,16 @@ export async function renderCampaigns(ctx, view) {
         h('td', {}, perCampaign ? t('campaigns.figures', perCampaign) : h('span', {class: 'muted', title: t('campaigns.figuresLater')}, '—')),
         h(
           'td',
+          {},
+          h(
+          'div',
           {class: 'row-actions'},
           state === 'paused'
             ? h('button', {type: 'button', onClick: () => setStatus(c, 'active'), 'aria-label': t('campaigns.resumeNamed', {name: c.name || c.id})}, t('campaigns.resume'))
             : h('button', {type: 'button', onClick: () => setStatus(c, 'paused'), 'aria-label': t('campaigns.pauseNamed', {name: c.name || c.id})}, t('campaigns.pause')),
           h('button', {type: 'button', disabled: i === 0, onClick: () => move(i, -1), 'aria-label': t('campaigns.upNamed', {name: c.name || c.id})}, '↑'),
           h('button', {type: 'button', disabled: i === campaigns.length - 1, onClick: () => move(i, 1), 'aria-label': t('campaigns.downNamed', {name: c.name || c.id})}, '↓'),
+          ),
         ),
       );
     });

@@ -14,7 +14,8 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-function append(el, children) {
+/** Appends children, skipping null/undefined/false and flattening arrays. */
+export function append(el, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(el, child);
@@ -45,6 +46,13 @@ export function field(label, control, {hint, path} = {}) {
     hint ? h('p', {class: 'hint', id: hintId}, hint) : null,
     h('p', {class: 'field-error', id: errorId, role: 'alert', hidden: true}),
   );
+}
+
+/** Replaces the element's children (nullish children skipped, as in h). */
+export function put(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
 }
 
 export function clear(el) {

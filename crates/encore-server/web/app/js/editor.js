@@ -2,7 +2,7 @@
 // fields bound to JSON paths of the configuration. Saving PUTs the whole configuration; the
 // engine's faults come back with their JSON paths and are shown at the field with that path.
 import {catalogWarnings, indexCatalog, offerVariantIds} from './catalog-warnings.js';
-import {clear, field, h, uid} from './dom.js';
+import {clear, field, h, put, uid} from './dom.js';
 import {locale, t} from './i18n.js';
 import {formatMoney, offerTotal, parseMinor} from './money.js';
 
@@ -490,7 +490,8 @@ export async function renderEditor(ctx, view, {id}) {
   function redraw() {
     const scroll = window.scrollY;
     const focusedPath = document.activeElement?.dataset?.path;
-    clear(form).append(
+    put(
+      form,
       faultList,
       warnings(),
       basics(),

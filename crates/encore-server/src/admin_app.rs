@@ -25,20 +25,56 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/main.js", JS, include_bytes!("../web/app/js/main.js")),
     ("js/auth.js", JS, include_bytes!("../web/app/js/auth.js")),
     ("js/api.js", JS, include_bytes!("../web/app/js/api.js")),
-    ("js/analytics-data.js", JS, include_bytes!("../web/app/js/analytics-data.js")),
+    (
+        "js/analytics-data.js",
+        JS,
+        include_bytes!("../web/app/js/analytics-data.js"),
+    ),
     ("js/dom.js", JS, include_bytes!("../web/app/js/dom.js")),
     ("js/i18n.js", JS, include_bytes!("../web/app/js/i18n.js")),
-    ("js/messages-en.js", JS, include_bytes!("../web/app/js/messages-en.js")),
-    ("js/messages-fr.js", JS, include_bytes!("../web/app/js/messages-fr.js")),
+    (
+        "js/messages-en.js",
+        JS,
+        include_bytes!("../web/app/js/messages-en.js"),
+    ),
+    (
+        "js/messages-fr.js",
+        JS,
+        include_bytes!("../web/app/js/messages-fr.js"),
+    ),
     ("js/money.js", JS, include_bytes!("../web/app/js/money.js")),
-    ("js/campaigns.js", JS, include_bytes!("../web/app/js/campaigns.js")),
-    ("js/editor.js", JS, include_bytes!("../web/app/js/editor.js")),
-    ("js/analytics.js", JS, include_bytes!("../web/app/js/analytics.js")),
+    (
+        "js/campaigns.js",
+        JS,
+        include_bytes!("../web/app/js/campaigns.js"),
+    ),
+    (
+        "js/editor.js",
+        JS,
+        include_bytes!("../web/app/js/editor.js"),
+    ),
+    (
+        "js/analytics.js",
+        JS,
+        include_bytes!("../web/app/js/analytics.js"),
+    ),
     ("js/why.js", JS, include_bytes!("../web/app/js/why.js")),
-    ("js/status.js", JS, include_bytes!("../web/app/js/status.js")),
+    (
+        "js/status.js",
+        JS,
+        include_bytes!("../web/app/js/status.js"),
+    ),
     ("js/start.js", JS, include_bytes!("../web/app/js/start.js")),
-    ("js/templates.js", JS, include_bytes!("../web/app/js/templates.js")),
-    ("js/catalog-warnings.js", JS, include_bytes!("../web/app/js/catalog-warnings.js")),
+    (
+        "js/templates.js",
+        JS,
+        include_bytes!("../web/app/js/templates.js"),
+    ),
+    (
+        "js/catalog-warnings.js",
+        JS,
+        include_bytes!("../web/app/js/catalog-warnings.js"),
+    ),
 ];
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
@@ -59,10 +95,7 @@ struct PageQuery {
 /// Whether `shop` is a permanent `*.myshopify.com` domain (the only thing put in the CSP).
 fn is_shop_domain(shop: &str) -> bool {
     shop.strip_suffix(".myshopify.com").is_some_and(|name| {
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     })
 }
 
@@ -132,6 +165,9 @@ mod tests {
 
     #[test]
     fn the_api_key_cannot_break_out_of_its_attribute() {
-        assert_eq!(escape_attribute("k\"><script>"), "k&quot;&gt;&lt;script&gt;");
+        assert_eq!(
+            escape_attribute("k\"><script>"),
+            "k&quot;&gt;&lt;script&gt;"
+        );
     }
 }

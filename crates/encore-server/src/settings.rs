@@ -232,7 +232,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.api_secret, demo::API_SECRET);
-        let real = vars(&[("SHOPIFY_API_SECRET", "shpss_real"), ("SHOPIFY_API_KEY", "k")]);
+        let real = vars(&[
+            ("SHOPIFY_API_SECRET", "shpss_real"),
+            ("SHOPIFY_API_KEY", "k"),
+        ]);
         let s = Settings::from_vars(
             &real
                 .into_iter()

@@ -46,7 +46,10 @@ fn demo_mode_refuses_to_start_with_an_apps_real_credentials() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("{name} is set to something else")), "{err}");
+        assert!(
+            err.contains(&format!("{name} is set to something else")),
+            "{err}"
+        );
         assert!(!err.contains(value), "the credential is not echoed: {err}");
         assert!(String::from_utf8_lossy(&out.stdout).is_empty());
         assert!(!db.exists(), "nothing was opened or seeded");

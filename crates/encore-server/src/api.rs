@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::offer::{self, now};
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
-use crate::store::{EventEffect, EventKind};
+use crate::store::{EventEffect, EventKind, NewEvent};
 
 /// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
 /// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's
@@ -121,11 +121,13 @@ async fn post_event(
         .store
         .record_event(
             &decision,
-            kind,
-            status,
-            errors.as_deref(),
-            detail.as_deref(),
-            accepted_ok,
+            &NewEvent {
+                kind,
+                status,
+                errors: errors.as_deref(),
+                detail: detail.as_deref(),
+                accepted_ok,
+            },
             now(),
         )
         .await?;

@@ -150,6 +150,20 @@ impl EventKind {
     }
 }
 
+/// An event to record for a decision.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub kind: EventKind,
+    /// Shopify's status (applyChangeset's, or calculateChangeset's for a price mismatch).
+    pub status: Option<&'a str>,
+    /// Shopify's errors, as JSON text.
+    pub errors: Option<&'a str>,
+    /// A price mismatch's amounts, as JSON text.
+    pub detail: Option<&'a str>,
+    /// False for an accept whose changeset Shopify did not process.
+    pub accepted_ok: bool,
+}
+
 /// A `price_mismatch` event as the merchant sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriceMismatchRow {
@@ -775,18 +789,21 @@ impl Store {
     }
 
     /// Records a buyer event once per (decision, event) and advances the funnel when it
-    /// answers the purchase's current step. `accepted_ok` is false for an accept whose
-    /// changeset Shopify did not process: the funnel then moves on as for a decline.
+    /// answers the purchase's current step. An accept whose changeset Shopify did not process
+    /// (`accepted_ok` false) moves the funnel on as a decline does.
     pub async fn record_event(
         &self,
         d: &DecisionRow,
-        kind: EventKind,
-        status: Option<&str>,
-        errors: Option<&str>,
-        detail: Option<&str>,
-        accepted_ok: bool,
+        event: &NewEvent<'_>,
         now: i64,
     ) -> Result<EventEffect> {
+        let NewEvent {
+            kind,
+            status,
+            errors,
+            detail,
+            accepted_ok,
+        } = *event;
         let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO events (decision_id, event, status, errors, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6) \

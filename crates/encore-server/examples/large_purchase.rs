@@ -4,7 +4,7 @@
 //!
 //!   cargo run --release -p encore-server --example large_purchase -- [LINES,LINES,...] [TRIES] [header|body]
 //!
-//! Defaults: 1,500,1000,1300,2000,3000,4000,5000,6000 lines, 3 tries each (each a new purchase),
+//! Defaults: 1, 500, 1000, 1300, 2000, 3000, 4000, 5000, 6000 lines, 3 tries each (each a new purchase),
 //! the token in the JSON body. Needs scripts/build-wasm.sh's artifacts.
 
 use std::collections::HashMap;
@@ -115,12 +115,17 @@ async fn main() {
                     } else if let Some(code) = body["error"].as_str() {
                         code.to_string()
                     } else {
-                        body["reasons"]
+                        let last = body["reasons"]
                             .as_array()
                             .and_then(|r| r.last())
-                            .and_then(|r| r["code"].as_str())
-                            .unwrap_or("-")
-                            .to_string()
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        match (last["code"].as_str(), last["detail"].as_str()) {
+                            (Some(code), Some(detail)) if code.starts_with("FUNCTION_") => {
+                                format!("{code} ({detail})")
+                            }
+                            (code, _) => code.unwrap_or("-").to_string(),
+                        }
                     };
                     format!("{status} {what} {}", started.elapsed().as_millis())
                 }

@@ -16,7 +16,7 @@ pub const LEEWAY_SECONDS: u64 = 60;
 ///
 /// Sized from the largest purchase the offer Function can take: its input limits scale with the
 /// number of purchase lines up to 10× (`@scaleLimits`), and a token this large carries
-/// more lines than the scaled limits accept (docs/large-purchases.md has the measurements).
+/// more lines than the scaled limits accept (docs/post-purchase-api.md has the measurements).
 /// Larger tokens are refused with `token_too_large` before they are verified.
 pub const MAX_TOKEN_BYTES: usize = 4 * 1024 * 1024;
 /// The issuer of every Shopify-signed post-purchase token.

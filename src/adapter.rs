@@ -110,7 +110,7 @@ fn decide_input(input: &input::Input) -> Result<Decision, Reason> {
     })?;
     let funnel = read_funnel(input.funnel());
     let config = shop.metafield().map(|m| m.json_value());
-    let plan = decide::plan(config, &funnel)?;
+    let plan = decide::plan(config, &funnel, shop_currency)?;
     let purchase = read_purchase(input.purchase(), shop_currency, plan.fact_needs())?;
     let customer = input.customer().map(|c| read_customer(c, shop_currency));
     let now = encore_engine::time::parse_rfc3339(input.now()).ok_or_else(|| {

@@ -61,31 +61,92 @@ impl fmt::Display for ConfigFault {
     }
 }
 
-/// An amount of money in the shop currency as the configuration writes it ("50.00"), held in
-/// ten-thousandths so it can be checked before the shop currency is known.
+/// An amount of money from the configuration ("50.00"), in minor units of the shop currency.
+///
+/// The configuration is always read with the shop currency, so an amount that currency cannot
+/// write ("0.50" in JPY) is a fault at its JSON path: refused when saved, a broken campaign in
+/// the Function — never read as zero, "free" or "no condition".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Amount(i64);
 
 impl Amount {
-    const EXPONENT: u32 = 4;
-
-    /// An amount of whole currency units.
-    pub const fn units(units: i64) -> Amount {
-        Amount(units * 10_000)
+    /// An amount of `minor` units of the shop currency.
+    pub const fn from_minor(minor: i64) -> Amount {
+        Amount(minor)
     }
 
-    /// The amount in minor units of `currency`; refused when it has more decimals than the
-    /// currency's minor unit ("0.5" JPY).
-    pub fn to_minor(self, currency: Currency) -> Result<i64, MoneyError> {
-        let divisor =
-            10i64.pow(Self::EXPONENT - u32::from(currency.exponent()).min(Self::EXPONENT));
-        if self.0 % divisor != 0 {
-            return Err(MoneyError::TooPrecise {
-                exponent: u32::from(currency.exponent()),
-            });
-        }
-        Ok(self.0 / divisor)
+    /// The amount in minor units of the shop currency.
+    pub const fn minor(self) -> i64 {
+        self.0
     }
+}
+
+/// Encore's default `maxOfferPrice` per shop currency, in whole units: round amounts near the
+/// seed's rule of thumb, "under $50" (set in late 2026; a merchant sets their own in
+/// `defaults.guardrails.maxOfferPrice`). Sorted by code for a binary search. A currency not
+/// listed has no default absolute cap; the share-of-purchase cap still applies.
+const DEFAULT_MAX_OFFER_PRICE: &[([u8; 3], i64)] = &[
+    (*b"AED", 185),
+    (*b"AUD", 75),
+    (*b"BHD", 19),
+    (*b"BRL", 270),
+    (*b"CAD", 70),
+    (*b"CHF", 45),
+    (*b"CLP", 47_000),
+    (*b"CNY", 350),
+    (*b"COP", 200_000),
+    (*b"CZK", 1_200),
+    (*b"DKK", 350),
+    (*b"EUR", 50),
+    (*b"GBP", 40),
+    (*b"HKD", 400),
+    (*b"HUF", 18_000),
+    (*b"IDR", 800_000),
+    (*b"ILS", 185),
+    (*b"INR", 4_000),
+    (*b"ISK", 7_000),
+    (*b"JOD", 35),
+    (*b"JPY", 7_500),
+    (*b"KRW", 70_000),
+    (*b"KWD", 15),
+    (*b"MXN", 900),
+    (*b"MYR", 220),
+    (*b"NOK", 550),
+    (*b"NZD", 85),
+    (*b"OMR", 19),
+    (*b"PHP", 2_800),
+    (*b"PLN", 200),
+    (*b"QAR", 180),
+    (*b"RON", 230),
+    (*b"SAR", 190),
+    (*b"SEK", 550),
+    (*b"SGD", 65),
+    (*b"THB", 1_700),
+    (*b"TWD", 1_600),
+    (*b"USD", 50),
+    (*b"VND", 1_300_000),
+    (*b"ZAR", 900),
+];
+
+/// Encore's default `maxOfferPrice` for a shop in `currency`, if the currency has one.
+pub fn default_max_offer_price(currency: Currency) -> Option<Amount> {
+    let code: [u8; 3] = currency.code().as_bytes().try_into().ok()?;
+    let index = DEFAULT_MAX_OFFER_PRICE
+        .binary_search_by(|(c, _)| c.cmp(&code))
+        .ok()?;
+    let whole = DEFAULT_MAX_OFFER_PRICE[index].1;
+    Some(Amount(whole * 10i64.pow(u32::from(currency.exponent()))))
+}
+
+/// Where the `maxOfferPrice` in force comes from, so a reason can say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapSource {
+    /// Encore's default for the shop currency ([`default_max_offer_price`]).
+    CurrencyDefault,
+    /// The shop's `defaults.guardrails`.
+    ShopDefaults,
+    /// The campaign's own `guardrails`.
+    Campaign,
 }
 
 /// A percentage in basis points (hundredths of a percent): 15% = 1500, 12.5% = 1250.
@@ -113,8 +174,11 @@ pub struct GuardrailOverrides {
 /// Guardrails in force for a campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Guardrails {
-    /// Offer price × quantity (all products of the offer) at most this. Default 50.00.
-    pub max_offer_price: Amount,
+    /// Offer price × quantity (all products of the offer) at most this; `None` until set by the
+    /// shop or campaign, then Encore's default for the shop currency applies (if it has one).
+    pub max_offer_price: Option<Amount>,
+    /// Where `max_offer_price` comes from.
+    pub max_offer_price_source: CapSource,
     /// Offer price at most this share of the purchase's merchandise subtotal. Default 25%.
     pub max_share_of_purchase: BasisPoints,
     /// No offer below this merchandise subtotal. Default 0.
@@ -130,9 +194,10 @@ pub struct Guardrails {
 impl Default for Guardrails {
     fn default() -> Self {
         Guardrails {
-            max_offer_price: Amount::units(50),
+            max_offer_price: None,
+            max_offer_price_source: CapSource::CurrencyDefault,
             max_share_of_purchase: 2500,
-            min_purchase: Amount(0),
+            min_purchase: Amount::from_minor(0),
             refund_rate_pause: 500,
             refund_rate_min_accepts: 20,
             margin_floor: None,
@@ -141,10 +206,11 @@ impl Default for Guardrails {
 }
 
 impl Guardrails {
-    /// These guardrails with a campaign's overrides applied.
-    pub fn with(mut self, o: &GuardrailOverrides) -> Guardrails {
+    /// These guardrails with overrides applied; `source` is whose overrides they are.
+    pub fn with(mut self, o: &GuardrailOverrides, source: CapSource) -> Guardrails {
         if let Some(v) = o.max_offer_price {
-            self.max_offer_price = v;
+            self.max_offer_price = Some(v);
+            self.max_offer_price_source = source;
         }
         if let Some(v) = o.max_share_of_purchase {
             self.max_share_of_purchase = v;
@@ -325,8 +391,13 @@ pub struct ShopConfig {
 }
 
 /// Validates a whole configuration strictly (unknown keys, step references, duplicate ids).
-pub fn validate<N: JsonNode + Clone>(root: &N) -> Result<ShopConfig, Vec<ConfigFault>> {
-    let mut r = Reader::<true> { faults: Vec::new() };
+///
+/// Amounts are read in `currency`, the shop currency: one it cannot write is a fault.
+pub fn validate<N: JsonNode + Clone>(
+    root: &N,
+    currency: Currency,
+) -> Result<ShopConfig, Vec<ConfigFault>> {
+    let mut r = Reader::<true>::new(currency);
     let doc = open_with(&mut r, root);
     let mut campaigns = Vec::new();
     if let Some(doc) = &doc {
@@ -365,8 +436,11 @@ pub fn validate<N: JsonNode + Clone>(root: &N) -> Result<ShopConfig, Vec<ConfigF
 
 /// Validates a configuration given as `serde_json` (the server's admin API).
 #[cfg(feature = "serde_json")]
-pub fn validate_json(value: &serde_json::Value) -> Result<ShopConfig, Vec<ConfigFault>> {
-    validate(&value)
+pub fn validate_json(
+    value: &serde_json::Value,
+    currency: Currency,
+) -> Result<ShopConfig, Vec<ConfigFault>> {
+    validate(&value, currency)
 }
 
 /// The configuration with its keys in the order of [`CAMPAIGN_KEYS`] and its kin, unknown keys
@@ -424,6 +498,8 @@ pub fn canonical_order(config: &serde_json::Value) -> serde_json::Value {
 /// A configuration opened lazily: version and defaults read, campaigns read on demand.
 pub struct ConfigDoc<N> {
     pub version: i64,
+    /// The shop currency every amount is read in.
+    pub currency: Currency,
     pub defaults: Defaults,
     campaigns: Option<N>,
     count: usize,
@@ -441,7 +517,7 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
 
     /// The header of campaign `index`, or the faults that make it unusable.
     pub fn campaign_header(&self, index: usize) -> Result<CampaignHeader, Vec<ConfigFault>> {
-        let mut r = Reader::<false> { faults: Vec::new() };
+        let mut r = Reader::<false>::new(self.currency);
         let root = Path::Root;
         let list = root.key("campaigns");
         let path = list.index(index);
@@ -460,7 +536,7 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
         index: usize,
         step_id: &str,
     ) -> Result<Option<Step>, Vec<ConfigFault>> {
-        let mut r = Reader::<false> { faults: Vec::new() };
+        let mut r = Reader::<false>::new(self.currency);
         let root = Path::Root;
         let list = root.key("campaigns");
         let path = list.index(index);
@@ -493,8 +569,13 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
 }
 
 /// Opens a configuration for lazy reading: checks the version and reads the defaults.
-pub fn open<N: JsonNode + Clone>(root: &N) -> Result<ConfigDoc<N>, Vec<ConfigFault>> {
-    let mut r = Reader::<false> { faults: Vec::new() };
+///
+/// Amounts are read in `currency`, the shop currency: one it cannot write is a fault.
+pub fn open<N: JsonNode + Clone>(
+    root: &N,
+    currency: Currency,
+) -> Result<ConfigDoc<N>, Vec<ConfigFault>> {
+    let mut r = Reader::<false>::new(currency);
     match open_with(&mut r, root) {
         Some(doc) if r.faults.is_empty() => Ok(doc),
         _ => Err(r.faults),
@@ -549,7 +630,9 @@ fn open_with<N: JsonNode + Clone, const STRICT: bool>(
         let dpath = path.key("defaults");
         r.check_keys(&node, &dpath, &["guardrails", "maxOffersPerPurchase"]);
         let overrides = r.guardrails(&node, &dpath);
-        defaults.guardrails = defaults.guardrails.with(&overrides);
+        defaults.guardrails = defaults
+            .guardrails
+            .with(&overrides, CapSource::ShopDefaults);
         if let Some(max) = r.int(
             &node,
             "maxOffersPerPurchase",
@@ -576,6 +659,7 @@ fn open_with<N: JsonNode + Clone, const STRICT: bool>(
     };
     Some(ConfigDoc {
         version,
+        currency: r.currency,
         defaults,
         campaigns,
         count,
@@ -586,9 +670,18 @@ fn open_with<N: JsonNode + Clone, const STRICT: bool>(
 /// refuses unknown keys; it is a constant so the Function's wasm carries no code for it.
 struct Reader<const STRICT: bool> {
     faults: Vec<ConfigFault>,
+    /// The shop currency amounts are read in.
+    currency: Currency,
 }
 
 impl<const STRICT: bool> Reader<STRICT> {
+    fn new(currency: Currency) -> Self {
+        Reader {
+            faults: Vec::new(),
+            currency,
+        }
+    }
+
     fn fault(&mut self, path: &Path, message: impl Into<String>) {
         self.faults.push(ConfigFault {
             path: path.to_string(),
@@ -712,12 +805,27 @@ impl<const STRICT: bool> Reader<STRICT> {
             );
             return None;
         };
-        match parse_decimal(&text, Amount::EXPONENT) {
+        match self.currency.parse(&text) {
             Ok(v) if v >= 0 => Some(Amount(v)),
             Ok(_) => {
                 self.fault(
                     &path.key(key),
                     format!("\"{text}\" is negative; amounts are 0 or more"),
+                );
+                None
+            }
+            Err(MoneyError::TooPrecise { exponent }) => {
+                let places = match exponent {
+                    0 => "no decimal places".to_owned(),
+                    1 => "1 decimal place".to_owned(),
+                    n => format!("{n} decimal places"),
+                };
+                self.fault(
+                    &path.key(key),
+                    format!(
+                        "\"{text}\" cannot be written in the shop currency {}, which has {places}",
+                        self.currency
+                    ),
                 );
                 None
             }
@@ -1211,10 +1319,10 @@ impl<const STRICT: bool> Reader<STRICT> {
             selling_plan_id: self.string(&s, "sellingPlanId", &spath),
             initial_shipping_price: self
                 .amount(&s, "initialShippingPrice", &spath)
-                .unwrap_or(Amount(0)),
+                .unwrap_or(Amount::from_minor(0)),
             recurring_shipping_price: self
                 .amount(&s, "recurringShippingPrice", &spath)
-                .unwrap_or(Amount(0)),
+                .unwrap_or(Amount::from_minor(0)),
             shipping_title: self.string(&s, "shippingTitle", &spath),
         })
     }

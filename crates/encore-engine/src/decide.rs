@@ -7,14 +7,14 @@
 //! with no viable candidate falls through to its `onDecline` step (the buyer never saw it).
 
 use crate::config::{
-    self, CampaignHeader, ConfigDoc, ConfigFault, CopyText, Discount, Guardrails, ProductSource,
-    Status, Step,
+    self, Amount, CampaignHeader, CapSource, ConfigDoc, ConfigFault, CopyText, Discount,
+    Guardrails, ProductSource, Status, Step,
 };
 use crate::experiment;
 use crate::facts::{CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, Purchase};
 use crate::json::JsonNode;
 use crate::money::{share_floor, Currency};
-use crate::pricing::{self, DiscountValue, PriceError, Prices};
+use crate::pricing::{self, PriceError, Prices};
 use crate::reason::{Reason, ReasonCode, Reasons};
 use crate::triggers;
 
@@ -133,7 +133,12 @@ pub struct Plan<N> {
 
 /// Opens the configuration and reads the campaign headers this decision may use.
 /// On failure, the one reason there can be no offer.
-pub fn plan<N: JsonNode + Clone>(config: Option<&N>, funnel: &Funnel) -> Result<Plan<N>, Reason> {
+/// Amounts in the configuration are read in `currency`, the shop currency.
+pub fn plan<N: JsonNode + Clone>(
+    config: Option<&N>,
+    funnel: &Funnel,
+    currency: Currency,
+) -> Result<Plan<N>, Reason> {
     let Some(root) = config else {
         return Err(reason(
             ReasonCode::ConfigMissing,
@@ -143,7 +148,7 @@ pub fn plan<N: JsonNode + Clone>(config: Option<&N>, funnel: &Funnel) -> Result<
             "the shop has no Encore configuration; save campaigns in the Encore admin".into(),
         ));
     };
-    let doc = config::open(root).map_err(|faults| {
+    let doc = config::open(root, currency).map_err(|faults| {
         let detail = faults.first().map(ToString::to_string).unwrap_or_default();
         reason(ReasonCode::ConfigInvalid, None, None, None, detail)
     })?;
@@ -272,7 +277,11 @@ impl<N: JsonNode + Clone> Plan<N> {
                     continue;
                 }
             };
-            let guardrails = self.doc.defaults.guardrails.with(&h.guardrails);
+            let guardrails = self
+                .doc
+                .defaults
+                .guardrails
+                .with(&h.guardrails, CapSource::Campaign);
             match eligibility(h, &guardrails, ctx) {
                 Ok(()) => eligible.push((*index, h, guardrails)),
                 Err((code, detail)) => reasons.push(reason(code, Some(&h.id), None, None, detail)),
@@ -360,7 +369,11 @@ impl<N: JsonNode + Clone> Plan<N> {
             ));
             return None;
         }
-        let guardrails = self.doc.defaults.guardrails.with(&header.guardrails);
+        let guardrails = self
+            .doc
+            .defaults
+            .guardrails
+            .with(&header.guardrails, CapSource::Campaign);
         // Follow onDecline past steps with nothing to show; bounded against cycles.
         for _ in 0..16 {
             let step = self.load_step(index, header, &step_id, reasons)?;
@@ -625,16 +638,14 @@ impl<N: JsonNode + Clone> Plan<N> {
             .unwrap_or_else(|| default_discount_title(discount));
         let mut changes = Vec::new();
         for p in products {
-            let explicit = explicit_discount(&p.shop_prices, discount, currency, &title);
+            let explicit = explicit_discount(&p.shop_prices, currency, &title);
             match (&offer.subscription, &p.selling_plan_id) {
                 (Some(sub), Some(plan)) => changes.push(Change::AddSubscription {
                     variant_id: p.variant_id.clone(),
                     selling_plan_id: plan.clone(),
                     quantity: p.quantity,
-                    initial_shipping_price: currency
-                        .format(sub.initial_shipping_price.to_minor(currency).unwrap_or(0)),
-                    recurring_shipping_price: currency
-                        .format(sub.recurring_shipping_price.to_minor(currency).unwrap_or(0)),
+                    initial_shipping_price: currency.format(sub.initial_shipping_price.minor()),
+                    recurring_shipping_price: currency.format(sub.recurring_shipping_price.minor()),
                     shipping_title: sub.shipping_title.clone(),
                     discount: explicit,
                 }),
@@ -646,12 +657,10 @@ impl<N: JsonNode + Clone> Plan<N> {
             }
         }
         if let (Some(shipping), None) = (&offer.shipping, &offer.subscription) {
-            if let Ok(price) = shipping.price.to_minor(currency) {
-                changes.push(Change::AddShippingLine {
-                    price: currency.format(price),
-                    title: shipping.title.clone(),
-                });
-            }
+            changes.push(Change::AddShippingLine {
+                price: currency.format(shipping.price.minor()),
+                title: shipping.title.clone(),
+            });
         }
         let mut value = String::from("{\"campaignId\":");
         push_json_string(&mut value, &header.id);
@@ -710,24 +719,16 @@ fn eligibility(
     }
     let currency = ctx.shop_currency;
     let subtotal = ctx.purchase.merchandise_subtotal();
-    match guardrails.min_purchase.to_minor(currency) {
-        Ok(min) if subtotal < min => {
-            return Err((
-                ReasonCode::BelowMinPurchase,
-                format!(
-                    "the merchandise subtotal {} is below the minimum purchase {}",
-                    currency.format(subtotal),
-                    currency.format(min)
-                ),
-            ))
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return Err((
-                ReasonCode::MoneyNotRepresentable,
-                format!("minPurchase {e} in {currency}"),
-            ))
-        }
+    let min = guardrails.min_purchase.minor();
+    if subtotal < min {
+        return Err((
+            ReasonCode::BelowMinPurchase,
+            format!(
+                "the merchandise subtotal {} is below the minimum purchase {}",
+                currency.format(subtotal),
+                currency.format(min)
+            ),
+        ));
     }
     triggers::check(h, ctx.purchase, ctx.customer, currency)
 }
@@ -844,15 +845,6 @@ impl Checker<'_> {
                 .filter(|c| *c > 0);
             let priced = match pricing::price(unit, quantity, self.discount, compare_at, currency) {
                 Ok(p) => p,
-                Err(PriceError::NotRepresentable(e)) => {
-                    self.skip(
-                        reasons,
-                        ReasonCode::MoneyNotRepresentable,
-                        &v.id,
-                        format!("the discount amount {e} in {currency}"),
-                    );
-                    return None;
-                }
                 Err(PriceError::InvalidPrice(detail)) => {
                     self.skip(reasons, ReasonCode::PriceInvalid, &v.id, detail);
                     return None;
@@ -909,25 +901,22 @@ impl Checker<'_> {
             });
         }
         let first = &variants[0].id;
-        let cap = match self.guardrails.max_offer_price.to_minor(currency) {
-            Ok(cap) => cap,
-            Err(e) => {
-                self.skip(
-                    reasons,
-                    ReasonCode::MoneyNotRepresentable,
-                    first,
-                    format!("maxOfferPrice {e} in {currency}"),
-                );
-                return None;
-            }
-        };
-        if total > cap {
+        let configured = self.guardrails.max_offer_price;
+        let cap = configured.or_else(|| config::default_max_offer_price(currency));
+        if let Some(cap) = cap.map(Amount::minor).filter(|cap| total > *cap) {
+            let source = match (configured, self.guardrails.max_offer_price_source) {
+                (None, _) | (_, CapSource::CurrencyDefault) => format!(
+                    "Encore's default for {currency}; set defaults.guardrails.maxOfferPrice to change it"
+                ),
+                (_, CapSource::ShopDefaults) => "the shop's defaults.guardrails".to_owned(),
+                (_, CapSource::Campaign) => "this campaign's guardrails".to_owned(),
+            };
             self.skip(
                 reasons,
                 ReasonCode::PriceOverCap,
                 first,
                 format!(
-                    "the offer price {} is above the cap {} (maxOfferPrice)",
+                    "the offer price {} is above the cap {} (maxOfferPrice from {source})",
                     currency.format(total),
                     currency.format(cap)
                 ),
@@ -955,20 +944,8 @@ impl Checker<'_> {
     }
 }
 
-fn explicit_discount(
-    prices: &Prices,
-    discount: &Discount,
-    currency: Currency,
-    title: &str,
-) -> Option<ExplicitDiscount> {
-    // Re-derive the kind from the priced amounts so the value always reproduces the price.
-    let value = match discount {
-        _ if prices.savings == 0 => return None,
-        Discount::Percent(bp) if i128::from(prices.original) * i128::from(*bp) % 10_000 == 0 => {
-            DiscountValue::Percentage(*bp)
-        }
-        _ => DiscountValue::FixedAmount(prices.savings),
-    };
+fn explicit_discount(prices: &Prices, currency: Currency, title: &str) -> Option<ExplicitDiscount> {
+    let value = pricing::discount_value(prices.original, prices.savings)?;
     Some(ExplicitDiscount {
         value: value.value_text(currency),
         value_type: value.value_type(),

@@ -1,8 +1,8 @@
 //! Pricing an offered variant: the discount, the `ExplicitDiscount` that reproduces it exactly,
 //! caps, margin and the buyer's-currency amounts for display.
 
-use crate::config::{Amount, BasisPoints, Discount};
-use crate::money::{format_decimal, mul_div_round, share_floor, Currency, MoneyError};
+use crate::config::{BasisPoints, Discount};
+use crate::money::{format_decimal, mul_div_round, share_floor, Currency};
 
 /// Prices of one offered product (whole quantity), in one currency's minor units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,10 +19,30 @@ pub struct Prices {
 /// How Shopify is told the discount: the kind and value of an `ExplicitDiscount`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiscountValue {
-    /// A percentage, used only when Shopify's result cannot differ from Encore's price.
+    /// A percentage, used whenever the savings is an exact percentage of the line (in basis
+    /// points): Shopify's result is then the same whether it applies the value per unit or per
+    /// line, and needs no rounding.
     Percentage(BasisPoints),
-    /// An amount off the line in the shop currency, minor units.
+    /// An amount off the line in the shop currency, minor units. With a quantity above 1 this
+    /// reading (per line) is Encore's assumption; the extension checks Shopify's own
+    /// `calculateChangeset` against the offer price before showing it.
     FixedAmount(i64),
+}
+
+/// The one rule for telling Shopify a discount: no discount when nothing is saved, a percentage
+/// when `savings` is an exact number of basis points of `original`, else the exact amount saved.
+pub fn discount_value(original: i64, savings: i64) -> Option<DiscountValue> {
+    if savings <= 0 || original <= 0 {
+        return None;
+    }
+    let scaled = i128::from(savings) * 10_000;
+    if scaled % i128::from(original) == 0 {
+        Some(DiscountValue::Percentage(
+            (scaled / i128::from(original)) as i64,
+        ))
+    } else {
+        Some(DiscountValue::FixedAmount(savings))
+    }
 }
 
 impl DiscountValue {
@@ -54,8 +74,6 @@ pub fn percent_text(bp: BasisPoints) -> String {
 pub enum PriceError {
     /// The catalog price is missing, not a decimal, zero or negative.
     InvalidPrice(String),
-    /// A configured amount cannot be written in the shop currency ("0.5" JPY).
-    NotRepresentable(MoneyError),
     /// The numbers overflow.
     Overflow,
 }
@@ -84,6 +102,9 @@ pub fn parse_catalog_price(text: Option<&str>, currency: Currency) -> Result<i64
 
 /// Prices `quantity` units at `unit_price` with `discount`. The offer price is never negative
 /// and never above the original price.
+///
+/// A percentage discount rounds the **discount** (the amount saved on the line) half away from
+/// zero, so a tie favours the buyer: 25% off ¥1,998 saves ¥500 (499.5 rounded), price ¥1,498.
 pub fn price(
     unit_price: i64,
     quantity: i64,
@@ -94,31 +115,26 @@ pub fn price(
     let original = unit_price
         .checked_mul(quantity)
         .ok_or(PriceError::Overflow)?;
-    let minor = |a: Amount| a.to_minor(currency).map_err(PriceError::NotRepresentable);
     let offer = match discount {
         Discount::None => original,
         Discount::Percent(bp) => {
-            mul_div_round(original, 10_000 - bp, 10_000).ok_or(PriceError::Overflow)?
+            let off = mul_div_round(original, bp, 10_000).ok_or(PriceError::Overflow)?;
+            original - off.min(original)
         }
         Discount::AmountOff(a) => {
-            let off = minor(a)?
+            let off = a
+                .minor()
                 .checked_mul(quantity)
                 .ok_or(PriceError::Overflow)?;
             original.saturating_sub(off).max(0)
         }
-        Discount::FixedPrice(a) => minor(a)?
+        Discount::FixedPrice(a) => a
+            .minor()
             .checked_mul(quantity)
             .ok_or(PriceError::Overflow)?
             .min(original),
     };
     let savings = original - offer;
-    let discount_value = match discount {
-        _ if savings == 0 => None,
-        Discount::Percent(bp) if i128::from(original) * i128::from(bp) % 10_000 == 0 => {
-            Some(DiscountValue::Percentage(bp))
-        }
-        _ => Some(DiscountValue::FixedAmount(savings)),
-    };
     let compare_at = compare_at_unit
         .filter(|c| *c > unit_price)
         .and_then(|c| c.checked_mul(quantity));
@@ -131,7 +147,7 @@ pub fn price(
             compare_at,
             savings_percent: savings_percent(savings, original),
         },
-        discount: discount_value,
+        discount: discount_value(original, savings),
     })
 }
 
@@ -172,6 +188,7 @@ pub fn to_presentment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Amount;
 
     fn usd() -> Currency {
         Currency::from_code("USD").unwrap()
@@ -190,10 +207,65 @@ mod tests {
     }
 
     #[test]
+    fn a_rounding_tie_goes_to_the_buyer_in_every_exponent() {
+        // 25% off ¥1,998 = ¥499.5 off → ¥500 off, price ¥1,498.
+        let jpy = Currency::from_code("JPY").unwrap();
+        let p = price(1998, 1, Discount::Percent(2500), None, jpy).unwrap();
+        assert_eq!((p.prices.offer, p.prices.savings), (1498, 500));
+        // 25% off 19.98 USD = 4.995 off → 5.00 off, price 14.98.
+        let p = price(1998, 1, Discount::Percent(2500), None, usd()).unwrap();
+        assert_eq!((p.prices.offer, p.prices.savings), (1498, 500));
+        // 25% off 1.998 KWD = 0.4995 off → 0.500 off, price 1.498.
+        let kwd = Currency::from_code("KWD").unwrap();
+        let p = price(1998, 1, Discount::Percent(2500), None, kwd).unwrap();
+        assert_eq!((p.prices.offer, p.prices.savings), (1498, 500));
+        // Not exact, so Shopify is told the amount: 5.00 off the line.
+        assert_eq!(p.discount, Some(DiscountValue::FixedAmount(500)));
+    }
+
+    #[test]
+    fn an_amount_off_that_is_an_exact_percentage_is_sent_as_one() {
+        // 2.25 off each of 2 × 9.00 = 4.50 of 18.00 = 25%: per unit or per line, Shopify agrees.
+        let p = price(
+            900,
+            2,
+            Discount::AmountOff(Amount::from_minor(225)),
+            None,
+            usd(),
+        )
+        .unwrap();
+        assert_eq!(p.discount, Some(DiscountValue::Percentage(2500)));
+        // 1.50 off each = 3.00 of 18.00 is not a whole number of basis points.
+        let p = price(
+            900,
+            2,
+            Discount::AmountOff(Amount::from_minor(150)),
+            None,
+            usd(),
+        )
+        .unwrap();
+        assert_eq!(p.discount, Some(DiscountValue::FixedAmount(300)));
+    }
+
+    #[test]
     fn final_price_is_never_negative_nor_above_original() {
-        let p = price(500, 2, Discount::AmountOff(Amount::units(10)), None, usd()).unwrap();
+        let p = price(
+            500,
+            2,
+            Discount::AmountOff(Amount::from_minor(1000)),
+            None,
+            usd(),
+        )
+        .unwrap();
         assert_eq!((p.prices.offer, p.prices.savings), (0, 1000));
-        let p = price(500, 1, Discount::FixedPrice(Amount::units(9)), None, usd()).unwrap();
+        let p = price(
+            500,
+            1,
+            Discount::FixedPrice(Amount::from_minor(900)),
+            None,
+            usd(),
+        )
+        .unwrap();
         assert_eq!((p.prices.offer, p.discount), (500, None));
     }
 

@@ -42,7 +42,6 @@ pub enum ReasonCode {
     PriceOverShareOfPurchase,
     MarginBelowFloor,
     SellingPlanMissing,
-    MoneyNotRepresentable,
     NoSuggestions,
     ReasonsTruncated,
 }
@@ -88,7 +87,6 @@ impl ReasonCode {
             PriceOverShareOfPurchase => "PRICE_OVER_SHARE_OF_PURCHASE",
             MarginBelowFloor => "MARGIN_BELOW_FLOOR",
             SellingPlanMissing => "SELLING_PLAN_MISSING",
-            MoneyNotRepresentable => "MONEY_NOT_REPRESENTABLE",
             NoSuggestions => "NO_SUGGESTIONS",
             ReasonsTruncated => "REASONS_TRUNCATED",
         }

@@ -2,7 +2,7 @@
 //! Within one list any value matches; every list given must match. Tags, product types and
 //! vendors compare without regard to ASCII case; ids and country codes compare exactly.
 
-use crate::config::{CampaignHeader, CustomerOrders, Triggers};
+use crate::config::{Amount, CampaignHeader, CustomerOrders, Triggers};
 use crate::facts::{Customer, FactNeeds, Purchase};
 use crate::money::Currency;
 use crate::reason::ReasonCode;
@@ -110,8 +110,7 @@ pub fn check(
         ));
     }
     let subtotal = purchase.merchandise_subtotal();
-    let to_minor = |a: crate::config::Amount| a.to_minor(currency).ok();
-    if let Some(min) = t.purchase_min.and_then(to_minor) {
+    if let Some(min) = t.purchase_min.map(Amount::minor) {
         if subtotal < min {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
@@ -123,7 +122,7 @@ pub fn check(
             ));
         }
     }
-    if let Some(max) = t.purchase_max.and_then(to_minor) {
+    if let Some(max) = t.purchase_max.map(Amount::minor) {
         if subtotal > max {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
@@ -234,10 +233,7 @@ fn check_customer(
             c.number_of_orders
         ));
     }
-    if let Some(min) = t
-        .customer_min_amount_spent
-        .and_then(|a| a.to_minor(currency).ok())
-    {
+    if let Some(min) = t.customer_min_amount_spent.map(Amount::minor) {
         if c.amount_spent < min {
             return miss(format!(
                 "the customer has spent {}, less than {}",

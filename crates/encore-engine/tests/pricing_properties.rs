@@ -22,8 +22,8 @@ fn discounts() -> impl Strategy<Value = Discount> {
     prop_oneof![
         Just(Discount::None),
         (0i64..=10_000).prop_map(Discount::Percent),
-        (0i64..=500).prop_map(|u| Discount::AmountOff(Amount::units(u))),
-        (0i64..=500).prop_map(|u| Discount::FixedPrice(Amount::units(u))),
+        (0i64..=500_000).prop_map(|m| Discount::AmountOff(Amount::from_minor(m))),
+        (0i64..=500_000).prop_map(|m| Discount::FixedPrice(Amount::from_minor(m))),
     ]
 }
 
@@ -54,6 +54,22 @@ proptest! {
         prop_assert_eq!(shopify_price(p.original, &priced.discount), p.offer);
         if let Some(DiscountValue::Percentage(bp)) = priced.discount {
             prop_assert_eq!(i128::from(p.original) * i128::from(bp) % 10_000, 0);
+        }
+    }
+
+    #[test]
+    fn a_percentage_rounds_the_discount_half_away_from_zero(
+        currency in currencies(),
+        unit in 1i64..10_000_000,
+        quantity in 1i64..=100,
+        bp in 0i64..=10_000,
+    ) {
+        let p = price(unit, quantity, Discount::Percent(bp), None, currency).unwrap().prices;
+        prop_assert_eq!(p.savings, mul_div_round(unit * quantity, bp, 10_000).unwrap());
+        // A tie (exactly half a minor unit) goes to the buyer: the discount rounds up.
+        let exact = i128::from(unit * quantity) * i128::from(bp);
+        if exact % 10_000 == 5_000 {
+            prop_assert_eq!(i128::from(p.savings) * 10_000, exact + 5_000);
         }
     }
 

@@ -46,16 +46,21 @@ pub fn check_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError
         .and_then(|v| v.to_str().ok())
         .and_then(|h| crate::token::bearer(Some(h)).ok())
         .ok_or(ApiError::AdminUnauthorized)?;
+    if same_secret(expected, given) {
+        Ok(())
+    } else {
+        Err(ApiError::AdminUnauthorized)
+    }
+}
+
+/// Compares a configured token with a given one in time that does not depend on where they differ.
+pub fn same_secret(expected: &str, given: &str) -> bool {
     let (a, b) = (expected.as_bytes(), given.as_bytes());
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
         diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
     }
-    if diff == 0 {
-        Ok(())
-    } else {
-        Err(ApiError::AdminUnauthorized)
-    }
+    diff == 0
 }
 
 async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
@@ -108,9 +113,10 @@ async fn get_campaigns(
     }))
 }
 
-/// Validates a campaign configuration with the engine's own parser.
-pub fn validate_config(config: &Value) -> Result<(), Vec<(String, String)>> {
-    encore_engine::config::validate_json(config)
+/// Validates a campaign configuration with the engine's own parser, reading every amount in
+/// the shop currency (an amount it cannot write is refused at its path).
+pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(String, String)>> {
+    encore_engine::config::validate_json(config, currency)
         .map(|_| ())
         .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
 }
@@ -124,7 +130,13 @@ async fn put_campaigns(
     check_admin(&state, &headers)?;
     let JsonBody(config) = body?;
     let shop = shop_of(&state, &q).await?;
-    validate_config(&config).map_err(ApiError::InvalidConfig)?;
+    let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "the shop currency {} is not an ISO 4217 code; PUT the shop again",
+            shop.currency_code
+        ))
+    })?;
+    validate_config(&config, currency).map_err(ApiError::InvalidConfig)?;
     let version = state.store.put_config(&shop.domain, &config, now()).await?;
     tracing::info!(shop = %shop.domain, version, "campaign config accepted");
     Ok(Json(json!({"shop": shop.domain, "version": version})))

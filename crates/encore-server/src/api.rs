@@ -250,11 +250,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/webhooks/shopify", post(crate::webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(crate::admin::routes());
+        .route("/metrics", get(crate::metrics::serve))
+        .merge(crate::admin::routes())
+        .merge(crate::retention::routes())
+        .merge(crate::data_request::routes());
     if state.settings.demo {
         app = app.merge(crate::demo::routes());
     }
     app.fallback(not_found)
+        // Inside the router's layers, so it sees the matched route and every status.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
         // For extractors that read through axum's limit (the webhook's raw bytes); JsonBody and
         // PurchaseRequest read bodies with their own limits (crate::body).

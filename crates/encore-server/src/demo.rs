@@ -29,7 +29,8 @@ const PAGE: &str = include_str!("../demo/preview.html");
 /// Seeds the demo shop (idempotent: upserts; a new config version only when it changed).
 pub async fn seed(store: &Store) -> Result<(), StoreError> {
     let now = now();
-    store.upsert_shop(SHOP, "USD", now).await?;
+    let usd = encore_engine::Currency::from_code("USD").expect("USD is ISO 4217");
+    store.upsert_shop(SHOP, usd.code(), now).await?;
     let catalog: Value = serde_json::from_str(CATALOG)?;
     match crate::admin::parse_catalog(&catalog) {
         Ok(products) => store.upsert_catalog(SHOP, &products).await?,
@@ -41,7 +42,7 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
         Err(e) => tracing::error!(error = %e, "demo customers are invalid"),
     }
     let config: Value = serde_json::from_str(CAMPAIGNS)?;
-    match crate::admin::validate_config(&config) {
+    match crate::admin::validate_config(&config, usd) {
         Ok(()) => {
             let live = store.live_config(SHOP).await?;
             if live.as_ref().map(|(_, c)| c) != Some(&config) {
@@ -132,7 +133,9 @@ async fn preview(
         Decided::Failed { code, detail } => {
             serde_json::to_value(offer::failed_response(code, &detail))
         }
-        Decided::Decision(d) => serde_json::to_value(offer::respond(&state, &d, &purchase, t)),
+        Decided::Decision(d) => {
+            serde_json::to_value(offer::respond_stored(&state, &d, &purchase, t))
+        }
     }
     .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let signed = answer["offers"]

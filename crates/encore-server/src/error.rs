@@ -18,6 +18,10 @@ pub enum ApiError {
     WebhookUnauthorized,
     #[error("admin routes are disabled: set ENCORE_ADMIN_TOKEN")]
     AdminDisabled,
+    #[error("/metrics needs Authorization: Bearer <ENCORE_METRICS_TOKEN> (or the admin token)")]
+    MetricsUnauthorized,
+    #[error("/metrics is disabled: set ENCORE_METRICS_TOKEN (or ENCORE_ADMIN_TOKEN)")]
+    MetricsDisabled,
     #[error("malformed JSON body: {0}")]
     BadJson(String),
     #[error("{0}")]
@@ -53,10 +57,12 @@ impl ApiError {
         match self {
             ApiError::Unauthorized(_)
             | ApiError::AdminUnauthorized
-            | ApiError::WebhookUnauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::AdminDisabled | ApiError::Store(_) | ApiError::Unavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            | ApiError::WebhookUnauthorized
+            | ApiError::MetricsUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::AdminDisabled
+            | ApiError::MetricsDisabled
+            | ApiError::Store(_)
+            | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             // A header that is too large is 431 (RFC 6585), a body that is, 413.
@@ -76,6 +82,8 @@ impl ApiError {
             ApiError::AdminUnauthorized => "invalid_admin_token",
             ApiError::WebhookUnauthorized => "invalid_webhook_signature",
             ApiError::AdminDisabled => "admin_disabled",
+            ApiError::MetricsUnauthorized => "invalid_metrics_token",
+            ApiError::MetricsDisabled => "metrics_disabled",
             ApiError::BadJson(_) => "malformed_json",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::TooLarge { .. } => "body_too_large",

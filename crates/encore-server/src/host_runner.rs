@@ -109,6 +109,10 @@ pub fn failure_code(e: &RunError) -> &'static str {
 
 impl OfferRunner for HostRunner {
     fn run(&self, input: &FunctionInput) -> RunOutcome {
+        self.run_counted(input).0
+    }
+
+    fn run_counted(&self, input: &FunctionInput) -> (RunOutcome, Option<u64>) {
         let limits = self.limits_for(input);
         let report = self
             .module
@@ -121,7 +125,7 @@ impl OfferRunner for HostRunner {
             input_bytes = report.input_bytes,
             "offer Function run"
         );
-        match (report.success, report.output, report.error) {
+        let outcome = match (report.success, report.output, report.error) {
             (true, Some(output), _) => RunOutcome::Output(output),
             (_, _, Some(e)) => RunOutcome::Failed {
                 code: failure_code(&e),
@@ -131,7 +135,8 @@ impl OfferRunner for HostRunner {
                 code: "FUNCTION_FAILED",
                 detail: "the Function returned no output".into(),
             },
-        }
+        };
+        (outcome, Some(report.instructions))
     }
 
     fn describe(&self) -> String {

@@ -8,12 +8,15 @@ pub mod api;
 pub mod body;
 pub mod changes;
 pub mod changeset;
+pub mod data_request;
 pub mod demo;
 pub mod error;
 pub mod host_runner;
 pub mod input;
+pub mod metrics;
 pub mod offer;
 pub mod purchase_request;
+pub mod retention;
 pub mod runner;
 pub mod serve;
 pub mod settings;
@@ -52,11 +55,16 @@ pub struct Running {
     pub state: Arc<AppState>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    /// The background retention task, if it runs.
+    pruner: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// Stops accepting, finishes in-flight requests, closes the database.
     pub async fn stop(self) {
+        if let Some(pruner) = self.pruner {
+            pruner.abort();
+        }
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -93,6 +101,7 @@ pub async fn start(
     })?;
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
+    let pruner = retention::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -105,5 +114,6 @@ pub async fn start(
         state,
         shutdown: tx,
         task,
+        pruner,
     })
 }

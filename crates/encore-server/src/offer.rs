@@ -95,10 +95,12 @@ pub async fn decide(
         Err(detail) => {
             tracing::warn!(detail = %detail, "offer Function input cannot be built; answering no offer");
             let code = "FUNCTION_FAILED";
-            return Ok((None, Decided::Failed { code, detail }));
+            let decided = Decided::Failed { code, detail };
+            state.metrics.function_decided(&decided, None);
+            return Ok((None, decided));
         }
     };
-    let outcome = run_function(state, input.clone()).await?;
+    let (outcome, instructions) = run_function(state, input.clone()).await?;
     let decided = match outcome {
         RunOutcome::Failed { code, detail } => {
             tracing::warn!(code, detail = %detail, "offer Function failed; answering no offer");
@@ -117,6 +119,7 @@ pub async fn decide(
             }
         }
     };
+    state.metrics.function_decided(&decided, instructions);
     Ok((Some(Arc::unwrap_or_clone(input)), decided))
 }
 
@@ -127,7 +130,10 @@ pub async fn decide(
 /// worker thread: handing every run to the blocking pool and back cost about a third of the
 /// throughput in thread switches. A larger input, whose limits scale up to 10×, runs on the
 /// blocking pool so it cannot hold an async worker for long.
-async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<RunOutcome, ApiError> {
+async fn run_function(
+    state: &AppState,
+    input: Arc<FunctionInput>,
+) -> Result<(RunOutcome, Option<u64>), ApiError> {
     let _permit = state
         .run_permits
         .clone()
@@ -135,13 +141,17 @@ async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<Run
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let runner = state.runner.clone();
-    let panicked = |message: String| RunOutcome::Failed {
-        code: "FUNCTION_FAILED",
-        detail: format!("the Function run panicked: {message}"),
+    let counted = move |input: &FunctionInput| runner.run_counted(input);
+    let panicked = |message: String| {
+        let outcome = RunOutcome::Failed {
+            code: "FUNCTION_FAILED",
+            detail: format!("the Function run panicked: {message}"),
+        };
+        (outcome, None)
     };
     if input.msgpack().len() <= encore_host::Limits::shopify().input_bytes {
         return Ok(
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(&input)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| counted(&input)))
                 .unwrap_or_else(|payload| {
                     panicked(
                         payload
@@ -153,7 +163,7 @@ async fn run_function(state: &AppState, input: Arc<FunctionInput>) -> Result<Run
                 }),
         );
     }
-    match tokio::task::spawn_blocking(move || runner.run(&input)).await {
+    match tokio::task::spawn_blocking(move || counted(&input)).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => Ok(panicked(e.to_string())),
     }
@@ -258,39 +268,62 @@ pub fn decision_from_output(
 }
 
 /// The extension's answer for a stored decision, with a freshly signed changeset token.
+///
+/// A stored decision that does not decode (a damaged row) is an error, never a guess: nothing is
+/// signed from it and the caller answers no offer.
 pub fn respond(
     state: &AppState,
     d: &DecisionRow,
     purchase: &VerifiedPurchase,
     now: i64,
-) -> OfferResponse {
-    let reasons: Value = serde_json::from_str(&d.reasons).unwrap_or_else(|_| json!([]));
+) -> Result<OfferResponse, String> {
+    let damaged = |what: &str, e: serde_json::Error| {
+        format!("the stored decision {}'s {what} is not JSON: {e}", d.id)
+    };
+    let reasons: Value = serde_json::from_str(&d.reasons).map_err(|e| damaged("reasons", e))?;
     let mut offers = Vec::new();
     if d.render {
-        if let (Some(offer), Some(changes)) = (&d.offer, &d.changes) {
-            let offer: Value = serde_json::from_str(offer).unwrap_or(Value::Null);
-            let changes = RawValue::from_string(changes.clone()).expect("stored changes are JSON");
-            let token = state
-                .signer
-                .sign(&d.reference_id, &changes, now, purchase.issued_at);
-            offers.push(OfferOut {
-                decision_id: d.id.clone(),
-                campaign_id: d.campaign_id.clone(),
-                step_id: d.step_id.clone(),
-                experiment_id: d.experiment_id.clone(),
-                arm_id: d.arm_id.clone(),
-                products: offer.get("products").cloned().unwrap_or(json!([])),
-                copy: offer.get("copy").cloned().unwrap_or(Value::Null),
-                changes,
-                changeset_token: token,
-            });
-        }
+        let (Some(offer), Some(changes)) = (&d.offer, &d.changes) else {
+            return Err(format!(
+                "the stored decision {} offers something but has no offer or changes",
+                d.id
+            ));
+        };
+        let offer: Value = serde_json::from_str(offer).map_err(|e| damaged("offer", e))?;
+        let changes = RawValue::from_string(changes.clone()).map_err(|e| damaged("changes", e))?;
+        let token = state
+            .signer
+            .sign(&d.reference_id, &changes, now, purchase.issued_at);
+        offers.push(OfferOut {
+            decision_id: d.id.clone(),
+            campaign_id: d.campaign_id.clone(),
+            step_id: d.step_id.clone(),
+            experiment_id: d.experiment_id.clone(),
+            arm_id: d.arm_id.clone(),
+            products: offer.get("products").cloned().unwrap_or(json!([])),
+            copy: offer.get("copy").cloned().unwrap_or(Value::Null),
+            changes,
+            changeset_token: token,
+        });
     }
-    OfferResponse {
+    Ok(OfferResponse {
         render: !offers.is_empty(),
         offers,
         reasons,
-    }
+    })
+}
+
+/// The answer for a stored decision, or no offer (logged) when the stored row is damaged.
+pub fn respond_stored(
+    state: &AppState,
+    d: &DecisionRow,
+    purchase: &VerifiedPurchase,
+    now: i64,
+) -> OfferResponse {
+    respond(state, d, purchase, now).unwrap_or_else(|detail| {
+        tracing::error!(decision = %d.id, detail = %detail, "stored decision is unreadable; answering no offer");
+        failed_response("STORED_DECISION_UNREADABLE", &detail)
+    })
 }
 
 /// No offer, because the Function could not decide.
@@ -323,13 +356,16 @@ pub async fn offer(
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
-        return Ok(respond(state, existing, purchase, now));
+        return Ok(respond_stored(state, existing, purchase, now));
     }
     let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, customer, now).await?;
     match decided {
         Decided::Failed { code, detail } => Ok(failed_response(code, &detail)),
         Decided::Decision(d) => {
-            let stored = state.store.insert_decision(&d, now).await?;
+            let stored = state
+                .store
+                .insert_decision(&d, purchase.customer_id.as_deref(), now)
+                .await?;
             tracing::info!(
                 decision = %stored.id,
                 seq = stored.seq,
@@ -338,7 +374,7 @@ pub async fn offer(
                 step = stored.step_id.as_deref().unwrap_or("-"),
                 "decision"
             );
-            Ok(respond(state, &stored, purchase, now))
+            Ok(respond_stored(state, &stored, purchase, now))
         }
     }
 }

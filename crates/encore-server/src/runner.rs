@@ -20,6 +20,10 @@ pub enum RunOutcome {
 /// Something that can run the offer Function on an input.
 pub trait OfferRunner: Send + Sync + 'static {
     fn run(&self, input: &FunctionInput) -> RunOutcome;
+    /// A run and the instructions it executed, for runners that count them (the metrics).
+    fn run_counted(&self, input: &FunctionInput) -> (RunOutcome, Option<u64>) {
+        (self.run(input), None)
+    }
     /// What is being run, for logs and /readyz.
     fn describe(&self) -> String;
 }

@@ -58,6 +58,10 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
+    /// Bearer token for `GET /metrics` (the admin token works too); see docs/operations.md.
+    pub metrics_token: Option<String>,
+    /// How long rows are kept and how often they are pruned.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -73,6 +77,8 @@ impl std::fmt::Debug for Settings {
             .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
             .field("function_wasm", &self.function_wasm)
             .field("demo", &self.demo)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -170,6 +176,8 @@ impl Settings {
             })
             .unwrap_or_default();
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
+        let metrics_token = get("ENCORE_METRICS_TOKEN");
+        let retention = crate::retention::RetentionSettings::from_vars(&get)?;
         Ok(Self {
             api_key,
             api_secret,
@@ -182,6 +190,8 @@ impl Settings {
             body_limit,
             cors_origins,
             log_json,
+            metrics_token,
+            retention,
         })
     }
 }

@@ -87,6 +87,8 @@ pub struct AppState {
     pub facts_cache: Mutex<HashMap<String, Arc<ShopFacts>>>,
     /// Per-shop offer statistics and when they were read.
     offer_stats_cache: StatsCache,
+    /// Counters and histograms for `GET /metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
             run_permits: Arc::new(Semaphore::new(cores.max(1))),
             facts_cache: Mutex::new(HashMap::new()),
             offer_stats_cache: StatsCache::default(),
+            metrics: crate::metrics::Metrics::new(),
         })
     }
 

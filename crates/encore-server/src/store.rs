@@ -294,6 +294,16 @@ impl Store {
         self.backend
     }
 
+    /// The read pool, for modules that keep their own SQL (retention, data requests).
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The write pool (one connection on SQLite), for modules that keep their own SQL.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// A cheap round trip, for readiness.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -365,15 +375,22 @@ impl Store {
         Ok(inserted.rows_affected() == 1)
     }
 
-    /// Deletes what Encore keeps about one customer of a shop (`customers/redact`).
+    /// Deletes what Encore keeps about one customer of a shop (`customers/redact`): their facts
+    /// and data requests, and the link from their purchases' decisions to them.
     pub async fn redact_customer(&self, shop: &str, customer_id: &str) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         self.bump(&mut tx, shop).await?;
-        sqlx::query("DELETE FROM customers WHERE shop = $1 AND customer_id = $2")
-            .bind(shop)
-            .bind(customer_id)
-            .execute(&mut *tx)
-            .await?;
+        for sql in [
+            "DELETE FROM customers WHERE shop = $1 AND customer_id = $2",
+            "DELETE FROM data_requests WHERE shop = $1 AND customer_id = $2",
+            "UPDATE decisions SET customer_id = NULL WHERE shop = $1 AND customer_id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(shop)
+                .bind(customer_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -396,6 +413,7 @@ impl Store {
             "catalog_variants",
             "catalog_products",
             "config_versions",
+            "data_requests",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE shop = $1"))
                 .bind(shop)
@@ -423,8 +441,7 @@ impl Store {
         .bind(shop)
         .fetch_one(&mut *tx)
         .await?
-        .try_get::<i64, _>(0)
-        .or_else(|_| Ok::<i64, sqlx::Error>(1))?;
+        .try_get::<i64, _>(0)?;
         sqlx::query(
             "INSERT INTO config_versions (shop, version, config, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -743,10 +760,16 @@ impl Store {
     }
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
-    pub async fn insert_decision(&self, d: &DecisionRow, now: i64) -> Result<DecisionRow> {
+    /// `customer_id` is the purchase's customer (for customer data requests).
+    pub async fn insert_decision(
+        &self,
+        d: &DecisionRow,
+        customer_id: Option<&str>,
+        now: i64,
+    ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -771,6 +794,7 @@ impl Store {
         .bind(d.shown as i64)
         .bind(&d.outcome)
         .bind(now)
+        .bind(customer_id)
         .fetch_optional(&self.writer)
         .await?;
         if let Some(row) = inserted {

@@ -1,8 +1,8 @@
 //! Shopify webhooks at `/webhooks/shopify`: HMAC-verified, handled once per delivery id.
 //!
 //! Compliance topics act on Encore's own data: `customers/redact` deletes the customer's facts,
-//! `shop/redact` deletes the shop, `customers/data_request` is acknowledged (Encore keeps only the
-//! customer facts the merchant loaded). `orders/edited` and `refunds/create` are acknowledged and
+//! `shop/redact` deletes the shop, `customers/data_request` is recorded for the merchant to fetch
+//! its export (`data_request`). `orders/edited` and `refunds/create` are acknowledged and
 //! recorded; attributing them to offers needs the order's `encore` metafields from the Admin API,
 //! which Encore does not call yet.
 
@@ -18,7 +18,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::data_request::DataRequest;
 use crate::error::ApiError;
+use crate::metrics::WebhookOutcome;
 use crate::offer::now;
 use crate::state::AppState;
 
@@ -43,23 +45,47 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// What a verified delivery came to.
+enum Handled {
+    New,
+    Duplicate,
+}
+
 /// `POST /webhooks/shopify`.
 pub async fn receive(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let handled = handle(&state, &headers, &body).await;
+    let outcome = match &handled {
+        Ok(Handled::New) => WebhookOutcome::Handled,
+        Ok(Handled::Duplicate) => WebhookOutcome::Duplicate,
+        Err(ApiError::WebhookUnauthorized) => WebhookOutcome::BadHmac,
+        Err(_) => WebhookOutcome::Error,
+    };
+    state
+        .metrics
+        .webhook(header(&headers, "x-shopify-topic"), outcome);
+    Ok(match handled? {
+        Handled::New => Json(json!({"ok": true})),
+        Handled::Duplicate => Json(json!({"ok": true, "duplicate": true})),
+    }
+    .into_response())
+}
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Handled, ApiError> {
     if !signature_is_valid(
         &state.settings.api_secret,
-        &body,
-        header(&headers, "x-shopify-hmac-sha256"),
+        body,
+        header(headers, "x-shopify-hmac-sha256"),
     ) {
         return Err(ApiError::WebhookUnauthorized);
     }
-    let topic = header(&headers, "x-shopify-topic")
+    let topic = header(headers, "x-shopify-topic")
         .unwrap_or_default()
         .to_owned();
-    let shop = header(&headers, "x-shopify-shop-domain")
+    let shop = header(headers, "x-shopify-shop-domain")
         .unwrap_or_default()
         .to_owned();
     if topic.is_empty() || shop.is_empty() {
@@ -68,16 +94,20 @@ pub async fn receive(
         ));
     }
     let payload: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadJson(e.to_string()))?;
-    let webhook_id = header(&headers, "x-shopify-webhook-id")
+        serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))?;
+    let webhook_id = header(headers, "x-shopify-webhook-id")
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{topic}:{}", uuid::Uuid::new_v4()));
+    // Read before the receipt is written: a refused payload is not taken for handled.
+    let data_request = (topic == "customers/data_request")
+        .then(|| DataRequest::from_payload(&payload))
+        .transpose()?;
     if !state
         .store
         .record_webhook(&webhook_id, &shop, &topic, now())
         .await?
     {
-        return Ok(Json(json!({"ok": true, "duplicate": true})).into_response());
+        return Ok(Handled::Duplicate);
     }
     match topic.as_str() {
         "customers/redact" => {
@@ -89,6 +119,11 @@ pub async fn receive(
                 state.store.redact_customer(&shop, &customer).await?;
             }
         }
+        "customers/data_request" => {
+            if let Some(request) = data_request {
+                request.record(&state.store, &shop, now()).await?;
+            }
+        }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;
             state.facts_cache.lock().expect("cache lock").remove(&shop);
@@ -97,5 +132,5 @@ pub async fn receive(
         _ => {}
     }
     tracing::info!(topic = %topic, "webhook handled");
-    Ok(Json(json!({"ok": true})).into_response())
+    Ok(Handled::New)
 }

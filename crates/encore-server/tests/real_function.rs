@@ -5,28 +5,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use common::*;
-use encore_server::host_runner::HostRunner;
 use encore_server::settings::{demo, Settings};
 use serde_json::{json, Value};
-
-fn runner() -> Arc<HostRunner> {
-    let function = std::env::var("ENCORE_FUNCTION_WASM")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            encore_server::host_runner::default_artifact_dir().join("encore-offer.wasm")
-        });
-    let provider = std::env::var("ENCORE_PROVIDER_WASM")
-        .ok()
-        .map(std::path::PathBuf::from);
-    Arc::new(
-        HostRunner::load(&function, provider.as_deref()).unwrap_or_else(|e| {
-            panic!("{e}\n(the real-Function tests need scripts/build-wasm.sh's artifacts)")
-        }),
-    )
-}
 
 fn demo_settings(db: &Db) -> Settings {
     let vars: HashMap<String, String> = [
@@ -80,7 +62,7 @@ fn verify_changeset(token: &str, reference: &str) -> Value {
 async fn seed_use_cases_through_the_real_function() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_db(&dir);
-    let server = encore_server::start(demo_settings(&db), runner())
+    let server = encore_server::start(demo_settings(&db), real_function_runner())
         .await
         .unwrap();
     let c = Client::new(&server);
@@ -148,7 +130,7 @@ async fn seed_use_cases_through_the_real_function() {
 async fn phone_funnel_walk_with_the_real_function() {
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
-        let server = encore_server::start(demo_settings(&db), runner())
+        let server = encore_server::start(demo_settings(&db), real_function_runner())
             .await
             .unwrap();
         let c = Client::new(&server);
@@ -237,7 +219,7 @@ async fn phone_funnel_walk_with_the_real_function() {
 async fn demo_preview_page_and_api() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_db(&dir);
-    let server = encore_server::start(demo_settings(&db), runner())
+    let server = encore_server::start(demo_settings(&db), real_function_runner())
         .await
         .unwrap();
     let c = Client::new(&server);

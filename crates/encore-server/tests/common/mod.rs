@@ -195,6 +195,25 @@ pub fn settings(db: &Db) -> Settings {
     Settings::from_vars(&vars, false).unwrap()
 }
 
+/// The real optimized offer Function through encore-host (`scripts/build-wasm.sh`'s artifacts,
+/// or ENCORE_FUNCTION_WASM / ENCORE_PROVIDER_WASM).
+pub fn real_function_runner() -> Arc<encore_server::host_runner::HostRunner> {
+    let function = std::env::var("ENCORE_FUNCTION_WASM")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            encore_server::host_runner::default_artifact_dir().join("encore-offer.wasm")
+        });
+    let provider = std::env::var("ENCORE_PROVIDER_WASM")
+        .ok()
+        .map(std::path::PathBuf::from);
+    Arc::new(
+        encore_server::host_runner::HostRunner::load(&function, provider.as_deref())
+            .unwrap_or_else(|e| {
+                panic!("{e}\n(the real-Function tests need scripts/build-wasm.sh's artifacts)")
+            }),
+    )
+}
+
 pub async fn start(db: &Db, runner: Arc<dyn OfferRunner>) -> Running {
     encore_server::start(settings(db), runner).await.unwrap()
 }

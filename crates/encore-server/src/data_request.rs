@@ -1,0 +1,338 @@
+//! Customer data requests (`customers/data_request`): recorded when Shopify sends one, answered
+//! with a JSON export of what Encore holds on the customer, fetched by the merchant from
+//! `GET /api/data-requests/{id}?shop=` (admin token) to pass on.
+//!
+//! The export is built when it is fetched, from the rows as they are then: Encore keeps no second
+//! copy of the customer's data, so a later `customers/redact` leaves nothing behind. It holds the
+//! customer facts the merchant loaded and, for every purchase whose post-purchase token named the
+//! customer, the funnel, the decisions (offers and reasons) and the buyer's events. Encore keeps
+//! no order ids (the post-purchase page comes before the order), so `orders_requested` is echoed,
+//! not matched; the customer's email and phone in the payload are not stored.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::error::ApiError;
+use crate::offer::rfc3339;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Deserialize)]
+struct IdOnly {
+    id: u64,
+}
+
+/// The parts of Shopify's `customers/data_request` payload Encore uses
+/// (`{shop_id, shop_domain, customer: {id, email, phone}, orders_requested, data_request: {id}}`).
+#[derive(Debug, Deserialize)]
+pub struct DataRequest {
+    customer: IdOnly,
+    orders_requested: Vec<u64>,
+    data_request: IdOnly,
+}
+
+impl DataRequest {
+    /// Reads a verified payload; a payload without the customer's and the request's ids is refused.
+    pub fn from_payload(payload: &Value) -> Result<Self, ApiError> {
+        Self::deserialize(payload)
+            .map_err(|e| ApiError::BadRequest(format!("customers/data_request payload: {e}")))
+    }
+
+    /// Records the request (once per shop and request id).
+    pub async fn record(&self, store: &Store, shop: &str, now: i64) -> Result<(), StoreError> {
+        let orders: Vec<String> = self.orders_requested.iter().map(u64::to_string).collect();
+        sqlx::query(
+            "INSERT INTO data_requests (shop, request_id, customer_id, orders_requested, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, request_id) DO NOTHING",
+        )
+        .bind(shop)
+        .bind(self.data_request.id.to_string())
+        .bind(self.customer.id.to_string())
+        .bind(serde_json::to_string(&orders)?)
+        .bind(now)
+        .execute(store.writer())
+        .await?;
+        tracing::info!(
+            request = self.data_request.id,
+            "customer data request recorded; the export is at GET /api/data-requests/{{id}}?shop="
+        );
+        Ok(())
+    }
+}
+
+/// A recorded request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOut {
+    pub id: String,
+    pub customer_id: String,
+    /// Shopify's order ids, as sent (Encore holds no order ids to match them with).
+    pub orders_requested: Vec<String>,
+    pub received_at: String,
+}
+
+/// What Encore holds on the customer of one data request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataExport {
+    pub shop: String,
+    pub data_request: RequestOut,
+    pub generated_at: String,
+    /// The customer facts the merchant loaded (`PUT /api/customers`), if any.
+    pub customer: Option<Value>,
+    /// Purchases whose post-purchase token named the customer, oldest reference first.
+    pub purchases: Vec<PurchaseOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseOut {
+    pub reference_id: String,
+    /// Where the purchase's funnel is (absent before the buyer answered an offer).
+    pub funnel: Option<FunnelOut>,
+    pub decisions: Vec<DecisionOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunnelOut {
+    pub seq: i64,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionOut {
+    pub id: String,
+    pub seq: i64,
+    pub created_at: String,
+    /// Whether the Function made an offer.
+    pub offered: bool,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+    pub experiment_id: Option<String>,
+    pub arm_id: Option<String>,
+    /// The offer as the Function made it (products, prices, copy, changes).
+    pub offer: Option<Value>,
+    /// Why each other campaign was passed over.
+    pub reasons: Value,
+    pub offer_amount: Option<String>,
+    pub currency_code: Option<String>,
+    pub shown: bool,
+    /// accepted, declined or accept_failed; absent until the buyer answered.
+    pub outcome: Option<String>,
+    pub events: Vec<EventOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventOut {
+    pub event: String,
+    /// Shopify's applyChangeset status for an accept.
+    pub status: Option<String>,
+    pub errors: Option<Value>,
+    pub created_at: String,
+}
+
+fn json_text(text: Option<String>) -> Result<Option<Value>, StoreError> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+async fn request(store: &Store, shop: &str, id: &str) -> Result<Option<RequestOut>, StoreError> {
+    let row = sqlx::query(
+        "SELECT request_id, customer_id, orders_requested, received_at FROM data_requests \
+         WHERE shop = $1 AND request_id = $2",
+    )
+    .bind(shop)
+    .bind(id)
+    .fetch_optional(store.reader())
+    .await?;
+    row.map(|r| request_of(&r)).transpose()
+}
+
+fn request_of(r: &sqlx::any::AnyRow) -> Result<RequestOut, StoreError> {
+    Ok(RequestOut {
+        id: r.get(0),
+        customer_id: r.get(1),
+        orders_requested: serde_json::from_str(&r.get::<String, _>(2))?,
+        received_at: rfc3339(r.get(3)),
+    })
+}
+
+/// The export for request `id` of `shop`, built from the rows as they are now.
+pub async fn export(
+    store: &Store,
+    shop: &str,
+    id: &str,
+    now: i64,
+) -> Result<Option<DataExport>, StoreError> {
+    let Some(req) = request(store, shop, id).await? else {
+        return Ok(None);
+    };
+    let customer = store.customer(shop, &req.customer_id).await?;
+    let reader = store.reader();
+    let decision_rows = sqlx::query(
+        "SELECT id, reference_id, seq, created_at, render, campaign_id, step_id, experiment_id, \
+         arm_id, offer, reasons, offer_amount, currency_code, shown, outcome FROM decisions \
+         WHERE shop = $1 AND customer_id = $2 ORDER BY reference_id, seq",
+    )
+    .bind(shop)
+    .bind(&req.customer_id)
+    .fetch_all(reader)
+    .await?;
+    let event_rows = sqlx::query(
+        "SELECT e.decision_id, e.event, e.status, e.errors, e.created_at FROM events e \
+         JOIN decisions d ON d.id = e.decision_id WHERE d.shop = $1 AND d.customer_id = $2 \
+         ORDER BY e.id",
+    )
+    .bind(shop)
+    .bind(&req.customer_id)
+    .fetch_all(reader)
+    .await?;
+    let funnel_rows = sqlx::query(
+        "SELECT f.reference_id, f.seq, f.campaign_id, f.step_id, f.updated_at FROM funnels f \
+         WHERE f.shop = $1 AND f.reference_id IN \
+         (SELECT reference_id FROM decisions WHERE shop = $1 AND customer_id = $2)",
+    )
+    .bind(shop)
+    .bind(&req.customer_id)
+    .fetch_all(reader)
+    .await?;
+
+    let mut events: BTreeMap<String, Vec<EventOut>> = BTreeMap::new();
+    for r in &event_rows {
+        events.entry(r.get(0)).or_default().push(EventOut {
+            event: r.get(1),
+            status: r.get(2),
+            errors: json_text(r.get(3))?,
+            created_at: rfc3339(r.get(4)),
+        });
+    }
+    let mut funnels: BTreeMap<String, FunnelOut> = funnel_rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                FunnelOut {
+                    seq: r.get(1),
+                    campaign_id: r.get(2),
+                    step_id: r.get(3),
+                    updated_at: rfc3339(r.get(4)),
+                },
+            )
+        })
+        .collect();
+    let mut purchases: Vec<PurchaseOut> = Vec::new();
+    for r in &decision_rows {
+        let id: String = r.get(0);
+        let reference_id: String = r.get(1);
+        let decision = DecisionOut {
+            events: events.remove(&id).unwrap_or_default(),
+            id,
+            seq: r.get(2),
+            created_at: rfc3339(r.get(3)),
+            offered: r.get::<i64, _>(4) != 0,
+            campaign_id: r.get(5),
+            step_id: r.get(6),
+            experiment_id: r.get(7),
+            arm_id: r.get(8),
+            offer: json_text(r.get(9))?,
+            reasons: serde_json::from_str(&r.get::<String, _>(10))?,
+            offer_amount: r.get(11),
+            currency_code: r.get(12),
+            shown: r.get::<i64, _>(13) != 0,
+            outcome: r.get(14),
+        };
+        match purchases.last_mut() {
+            Some(p) if p.reference_id == reference_id => p.decisions.push(decision),
+            _ => purchases.push(PurchaseOut {
+                funnel: funnels.remove(&reference_id),
+                reference_id,
+                decisions: vec![decision],
+            }),
+        }
+    }
+    Ok(Some(DataExport {
+        shop: shop.to_owned(),
+        data_request: req,
+        generated_at: rfc3339(now),
+        customer,
+        purchases,
+    }))
+}
+
+#[derive(Deserialize)]
+struct ShopQuery {
+    shop: Option<String>,
+}
+
+fn shop_of(q: &ShopQuery) -> Result<String, ApiError> {
+    q.shop
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+        .ok_or_else(|| ApiError::BadRequest("add ?shop=<shop>.myshopify.com".into()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestList {
+    shop: String,
+    data_requests: Vec<RequestOut>,
+}
+
+/// `GET /api/data-requests?shop=`: the shop's recorded requests, newest first.
+async fn list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<RequestList>, ApiError> {
+    crate::admin::check_admin(&state, &headers)?;
+    let shop = shop_of(&q)?;
+    let rows = sqlx::query(
+        "SELECT request_id, customer_id, orders_requested, received_at FROM data_requests \
+         WHERE shop = $1 ORDER BY received_at DESC, request_id",
+    )
+    .bind(&shop)
+    .fetch_all(state.store.reader())
+    .await
+    .map_err(StoreError::from)?;
+    let data_requests = rows.iter().map(request_of).collect::<Result<_, _>>()?;
+    Ok(Json(RequestList {
+        shop,
+        data_requests,
+    }))
+}
+
+/// `GET /api/data-requests/{id}?shop=`: the export for one request.
+async fn get_export(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<DataExport>, ApiError> {
+    crate::admin::check_admin(&state, &headers)?;
+    let shop = shop_of(&q)?;
+    let export = export(&state.store, &shop, &id, crate::offer::now())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no data request {id} for {shop}")))?;
+    Ok(Json(export))
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/data-requests", get(list))
+        .route("/api/data-requests/{id}", get(get_export))
+}

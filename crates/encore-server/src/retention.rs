@@ -1,0 +1,368 @@
+//! Retention: how long decisions, events, webhook receipts and data requests are kept, and the
+//! pruning that deletes older rows — hourly in the background and on `POST /api/retention/prune`.
+//!
+//! A purchase is pruned whole (its events, decisions and funnel row together) once its newest
+//! decision and its funnel's last move are both older than the decisions window, so no funnel
+//! ever points at decisions that are gone. Pruning deletes in bounded batches and pauses between
+//! them: on SQLite the one writer connection is shared with the offer path, and an offer's write
+//! waits for at most one batch. Windows are whole days, at least one — longer than any
+//! post-purchase token lives — so a pruned purchase can never be asked about again.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::error::ApiError;
+use crate::settings::SettingsError;
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// Default for ENCORE_RETENTION_DECISIONS_DAYS: a year of seasons to compare with the next,
+/// plus a month for refunds and chargebacks that come back late.
+pub const DEFAULT_DECISIONS_DAYS: u32 = 400;
+/// Default for ENCORE_RETENTION_WEBHOOKS_DAYS: receipts only stop redeliveries from being handled
+/// twice, and Shopify retries a failed delivery for hours, not weeks.
+pub const DEFAULT_WEBHOOK_RECEIPTS_DAYS: u32 = 30;
+/// Default for ENCORE_RETENTION_DATA_REQUESTS_DAYS: Shopify gives the merchant 30 days to answer
+/// a customer's data request; three times that leaves room to fetch the export late.
+pub const DEFAULT_DATA_REQUESTS_DAYS: u32 = 90;
+/// Default for ENCORE_RETENTION_EVERY_MINUTES.
+pub const DEFAULT_EVERY_MINUTES: u32 = 60;
+
+/// Purchases deleted per batch (each has a few decisions and events).
+const PURCHASES_PER_BATCH: usize = 100;
+/// Rows deleted per batch from the single-row tables (webhook receipts, data requests).
+const ROWS_PER_BATCH: i64 = 1000;
+/// The pause between batches, so writes waiting for the connection go first.
+const PAUSE_BETWEEN_BATCHES: Duration = Duration::from_millis(10);
+/// The first background run comes this long after start (or after one interval, if shorter).
+const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
+
+const DAY: i64 = 86_400;
+
+/// How long rows are kept, in days; `None` keeps them forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionSettings {
+    /// Decisions with their events and funnels (ENCORE_RETENTION_DECISIONS_DAYS).
+    pub decisions_days: Option<u32>,
+    /// Webhook receipts (ENCORE_RETENTION_WEBHOOKS_DAYS).
+    pub webhook_receipts_days: Option<u32>,
+    /// Customer data requests (ENCORE_RETENTION_DATA_REQUESTS_DAYS).
+    pub data_requests_days: Option<u32>,
+    /// How often the background task prunes; `None` runs it only when asked
+    /// (ENCORE_RETENTION_EVERY_MINUTES).
+    pub every: Option<Duration>,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            decisions_days: Some(DEFAULT_DECISIONS_DAYS),
+            webhook_receipts_days: Some(DEFAULT_WEBHOOK_RECEIPTS_DAYS),
+            data_requests_days: Some(DEFAULT_DATA_REQUESTS_DAYS),
+            every: Some(Duration::from_secs(u64::from(DEFAULT_EVERY_MINUTES) * 60)),
+        }
+    }
+}
+
+/// A variable's value: unset (`None`), `never` (`Some(None)`) or a whole number ≥ 1.
+fn count_or_never(
+    key: &'static str,
+    value: Option<String>,
+) -> Result<Option<Option<u32>>, SettingsError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("never") => Ok(Some(None)),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(Some(n))),
+            _ => Err(SettingsError::Bad(
+                key,
+                format!("{v} is not a whole number ≥ 1 or \"never\""),
+            )),
+        },
+    }
+}
+
+impl RetentionSettings {
+    /// Reads the ENCORE_RETENTION_* variables through `get`; unset ones take the defaults.
+    pub fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let read = |key: &'static str, default: u32| {
+            count_or_never(key, get(key)).map(|v| v.unwrap_or(Some(default)))
+        };
+        let every = read("ENCORE_RETENTION_EVERY_MINUTES", DEFAULT_EVERY_MINUTES)?;
+        Ok(Self {
+            decisions_days: read("ENCORE_RETENTION_DECISIONS_DAYS", DEFAULT_DECISIONS_DAYS)?,
+            webhook_receipts_days: read(
+                "ENCORE_RETENTION_WEBHOOKS_DAYS",
+                DEFAULT_WEBHOOK_RECEIPTS_DAYS,
+            )?,
+            data_requests_days: read(
+                "ENCORE_RETENTION_DATA_REQUESTS_DAYS",
+                DEFAULT_DATA_REQUESTS_DAYS,
+            )?,
+            every: every.map(|m| Duration::from_secs(u64::from(m) * 60)),
+        })
+    }
+}
+
+/// Rows one pruning run deleted, by table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pruned {
+    pub decisions: u64,
+    pub events: u64,
+    pub funnels: u64,
+    pub webhook_receipts: u64,
+    pub data_requests: u64,
+}
+
+fn cutoff(now: i64, days: Option<u32>) -> Option<i64> {
+    days.map(|d| now - i64::from(d) * DAY)
+}
+
+/// Deletes everything older than the windows at `now`, batch by batch, and counts it in the
+/// metrics.
+pub async fn prune(state: &AppState, now: i64) -> Result<Pruned, StoreError> {
+    let windows = &state.settings.retention;
+    let mut total = Pruned::default();
+    if let Some(before) = cutoff(now, windows.decisions_days) {
+        loop {
+            let batch = prune_purchases(state, before).await?;
+            total.decisions += batch.decisions;
+            total.events += batch.events;
+            total.funnels += batch.funnels;
+            if batch.purchases < PURCHASES_PER_BATCH {
+                break;
+            }
+            tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
+        }
+    }
+    if let Some(before) = cutoff(now, windows.webhook_receipts_days) {
+        total.webhook_receipts = prune_rows(
+            state,
+            "webhook_receipts",
+            "DELETE FROM webhook_receipts WHERE webhook_id IN \
+             (SELECT webhook_id FROM webhook_receipts WHERE received_at < $1 LIMIT $2)",
+            before,
+        )
+        .await?;
+    }
+    if let Some(before) = cutoff(now, windows.data_requests_days) {
+        total.data_requests = prune_rows(
+            state,
+            "data_requests",
+            "DELETE FROM data_requests WHERE (shop, request_id) IN \
+             (SELECT shop, request_id FROM data_requests WHERE received_at < $1 LIMIT $2)",
+            before,
+        )
+        .await?;
+    }
+    Ok(total)
+}
+
+/// Deletes rows older than `before` with `sql` (parameters: cutoff, batch size) until a batch
+/// comes back short.
+async fn prune_rows(
+    state: &AppState,
+    table: &'static str,
+    sql: &str,
+    before: i64,
+) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let n = sqlx::query(sql)
+            .bind(before)
+            .bind(ROWS_PER_BATCH)
+            .execute(state.store.writer())
+            .await?
+            .rows_affected();
+        total += n;
+        state.metrics.pruned(table, n);
+        if n < ROWS_PER_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
+    }
+}
+
+struct PurchaseBatch {
+    purchases: usize,
+    decisions: u64,
+    events: u64,
+    funnels: u64,
+}
+
+/// Deletes up to [`PURCHASES_PER_BATCH`] purchases whose last activity is before `before`.
+async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch, StoreError> {
+    // Oldest decisions first, along the created_at index; a purchase with any newer decision or
+    // a newer funnel move is left whole. Several rows may name one purchase: the set keeps one.
+    let rows = sqlx::query(
+        "SELECT d.shop, d.reference_id FROM decisions d WHERE d.created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.shop = d.shop \
+             AND n.reference_id = d.reference_id AND n.created_at >= $1) \
+         AND NOT EXISTS (SELECT 1 FROM funnels f WHERE f.shop = d.shop \
+             AND f.reference_id = d.reference_id AND f.updated_at >= $1) \
+         ORDER BY d.created_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(PURCHASES_PER_BATCH as i64)
+    .fetch_all(state.store.reader())
+    .await?;
+    let purchases: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect();
+    if purchases.is_empty() {
+        return Ok(PurchaseBatch {
+            purchases: 0,
+            decisions: 0,
+            events: 0,
+            funnels: 0,
+        });
+    }
+    let keys = (0..purchases.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let of_batch = format!("(shop, reference_id) IN (VALUES {keys})");
+    let statements = [
+        format!(
+            "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
+        ),
+        format!("DELETE FROM decisions WHERE {of_batch}"),
+        format!("DELETE FROM funnels WHERE {of_batch}"),
+    ];
+    let mut counts = [0u64; 3];
+    let mut tx = state.store.writer().begin().await?;
+    for (sql, count) in statements.iter().zip(counts.iter_mut()) {
+        let mut q = sqlx::query(sql);
+        for (shop, reference) in &purchases {
+            q = q.bind(shop).bind(reference);
+        }
+        *count = q.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    let [events, decisions, funnels] = counts;
+    state.metrics.pruned("events", events);
+    state.metrics.pruned("decisions", decisions);
+    state.metrics.pruned("funnels", funnels);
+    Ok(PurchaseBatch {
+        // The rows read, not the distinct purchases: a full read means there may be more.
+        purchases: rows.len(),
+        decisions,
+        events,
+        funnels,
+    })
+}
+
+/// Starts the background pruning (nothing when ENCORE_RETENTION_EVERY_MINUTES=never).
+pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = state.settings.retention.every?;
+    Some(tokio::spawn(async move {
+        tokio::time::sleep(every.min(FIRST_RUN_AFTER)).await;
+        loop {
+            let started = std::time::Instant::now();
+            match prune(&state, crate::offer::now()).await {
+                Ok(p) => tracing::info!(
+                    decisions = p.decisions,
+                    events = p.events,
+                    funnels = p.funnels,
+                    webhook_receipts = p.webhook_receipts,
+                    data_requests = p.data_requests,
+                    ms = started.elapsed().as_millis() as u64,
+                    "retention: pruned"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention: pruning failed; trying again next time")
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PruneAnswer {
+    pruned: Pruned,
+    windows_days: WindowsOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WindowsOut {
+    decisions: Option<u32>,
+    webhook_receipts: Option<u32>,
+    data_requests: Option<u32>,
+}
+
+/// `POST /api/retention/prune` (admin token): prunes now and says what it deleted.
+async fn prune_now(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<PruneAnswer>, ApiError> {
+    crate::admin::check_admin(&state, &headers)?;
+    let pruned = prune(&state, crate::offer::now()).await?;
+    tracing::info!(?pruned, "retention: pruned on request");
+    let w = &state.settings.retention;
+    Ok(Json(PruneAnswer {
+        pruned,
+        windows_days: WindowsOut {
+            decisions: w.decisions_days,
+            webhook_receipts: w.webhook_receipts_days,
+            data_requests: w.data_requests_days,
+        },
+    }))
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/api/retention/prune", post(prune_now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<RetentionSettings, SettingsError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        RetentionSettings::from_vars(&|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn unset_windows_take_the_documented_defaults() {
+        assert_eq!(read(&[]).unwrap(), RetentionSettings::default());
+        assert_eq!(read(&[]).unwrap().decisions_days, Some(400));
+        assert_eq!(read(&[]).unwrap().webhook_receipts_days, Some(30));
+    }
+
+    #[test]
+    fn never_keeps_rows_forever_and_zero_is_refused() {
+        let s = read(&[
+            ("ENCORE_RETENTION_DECISIONS_DAYS", "never"),
+            ("ENCORE_RETENTION_EVERY_MINUTES", "NEVER"),
+            ("ENCORE_RETENTION_WEBHOOKS_DAYS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(s.decisions_days, None);
+        assert_eq!(s.every, None);
+        assert_eq!(s.webhook_receipts_days, Some(7));
+        for bad in ["0", "-3", "1.5", "soon"] {
+            let e = read(&[("ENCORE_RETENTION_WEBHOOKS_DAYS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("ENCORE_RETENTION_WEBHOOKS_DAYS"),
+                "{e}"
+            );
+        }
+    }
+}

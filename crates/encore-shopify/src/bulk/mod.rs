@@ -1,0 +1,18 @@
+//! Bulk-operation JSONL: the catalog query's result read line by line and joined into products.
+//!
+//! A bulk query's result is one JSON object per line; a row of a nested connection names its
+//! parent by `__parentId`. [`CatalogAssembler`] turns lines into [`CatalogEntry`]s without I/O;
+//! [`CatalogReader`] (async) and [`CatalogLines`] (blocking) feed it from a stream, so memory
+//! holds one product and its children, never the file. Malformed lines are skipped and counted.
+
+mod assemble;
+pub mod download;
+mod read;
+mod rows;
+
+pub use assemble::{CatalogAssembler, CatalogEntry, CatalogStats, Child, Malformed};
+pub use read::{CatalogLines, CatalogReader, MAX_LINE_BYTES};
+pub use rows::{
+    CollectionRef, InventoryItem, InventoryPolicy, ProductRecord, ProductStatus,
+    SellingPlanGroupRef, VariantRecord,
+};

@@ -1,0 +1,210 @@
+//! `POST /{shop}/admin/api/{version}/graphql.json`: Encore's operations answered in the Admin
+//! schema's shapes, with `extensions.cost` and the leaky bucket.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::bulk;
+use crate::state::{Shared, ShopState};
+
+/// A GraphQL request; the simulator answers by operation name.
+#[derive(Deserialize)]
+pub(crate) struct Request {
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Value,
+}
+
+/// What each operation costs (close to Shopify's calculated costs for these selections).
+fn cost_of(operation: &str) -> f64 {
+    match operation {
+        "ShopFacts" => 2.0,
+        "CustomerFacts" => 2.0,
+        "OrderAttribution" => 24.0,
+        "BulkOperationRunQuery" => 10.0,
+        "BulkOperationById" => 1.0,
+        _ => 1.0,
+    }
+}
+
+fn cost(requested: f64, actual: Option<f64>, available: f64, shared: &Shared) -> Value {
+    json!({
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": {
+            "maximumAvailable": shared.config.bucket_max,
+            "currentlyAvailable": available,
+            "restoreRate": shared.config.restore_rate,
+        }
+    })
+}
+
+pub(crate) async fn graphql(
+    State(shared): State<Arc<Shared>>,
+    Path((shop, version)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(request): Json<Request>,
+) -> Response {
+    if version != shared.config.api_version {
+        return (StatusCode::NOT_FOUND, "unknown API version").into_response();
+    }
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let shared2 = shared.clone();
+    let answer = shared.with_shop(&shop, move |state| answer(&shared2, state, &token, request));
+    answer.unwrap_or_else(|| (StatusCode::NOT_FOUND, "shop not found").into_response())
+}
+
+fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request) -> Response {
+    state.admin_requests += 1;
+    let pair = match state.access.get(token) {
+        Some(t) if t.expires_at.is_none_or(|at| at > Instant::now()) => t.pair,
+        _ => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})),
+            )
+                .into_response()
+        }
+    };
+    state.pair_used(pair);
+    if let Some(status) = state.fail_next.pop_front() {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(json!({"errors": "simulated failure"}))).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert("retry-after", "0.05".parse().expect("header"));
+        }
+        return response;
+    }
+    let operation = request.operation_name.clone().unwrap_or_default();
+    let requested = cost_of(&operation);
+    let forced = state.throttle_next > 0;
+    if forced {
+        state.throttle_next -= 1;
+    }
+    let taken = if forced {
+        Err(state.available)
+    } else {
+        state.take(&shared.config, requested)
+    };
+    let available = match taken {
+        Ok(available) => available,
+        Err(available) => {
+            state.throttled += 1;
+            return Json(json!({
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": cost(requested, None, available, shared)},
+            }))
+            .into_response();
+        }
+    };
+    let data = match operation.as_str() {
+        "ShopFacts" => Ok(shop_facts(state)),
+        "CustomerFacts" => customer(state, &request.variables),
+        "OrderAttribution" => order(state, &request.variables),
+        "BulkOperationRunQuery" => Ok(bulk::run_query(shared, state, &request.variables)),
+        "BulkOperationById" => bulk::by_id(shared, state, &request.variables),
+        other => Err(format!("the simulator does not answer operation {other:?}")),
+    };
+    let extensions = json!({"cost": cost(requested, Some(requested), available, shared)});
+    match data {
+        Ok(data) => Json(json!({"data": data, "extensions": extensions})).into_response(),
+        Err(message) => Json(json!({
+            "errors": [{"message": message, "extensions": {"code": "undefinedField"}}],
+            "extensions": extensions,
+        }))
+        .into_response(),
+    }
+}
+
+fn shop_facts(state: &ShopState) -> Value {
+    json!({"shop": {
+        "id": "gid://shopify/Shop/548380009",
+        "name": "Simulated shop",
+        "myshopifyDomain": state.domain,
+        "currencyCode": state.spec.currency,
+        "plan": {"publicDisplayName": "Basic", "partnerDevelopment": true, "shopifyPlus": false},
+    }})
+}
+
+/// The number in a GID variable of the given resource.
+pub(crate) fn gid_number(variables: &Value, name: &str, resource: &str) -> Result<u64, String> {
+    variables
+        .get(name)
+        .and_then(Value::as_str)
+        .and_then(|gid| gid.strip_prefix(&format!("gid://shopify/{resource}/")))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("Invalid global id for {resource}"))
+}
+
+fn customer(state: &ShopState, variables: &Value) -> Result<Value, String> {
+    let id = gid_number(variables, "id", "Customer")?;
+    Ok(json!({"customer": state.customers.get(&id).map(|c| json!({
+        "id": format!("gid://shopify/Customer/{}", c.id),
+        "tags": c.tags,
+        "numberOfOrders": c.number_of_orders.to_string(),
+        "amountSpent": {"amount": c.amount_spent, "currencyCode": state.spec.currency},
+    }))}))
+}
+
+/// Lines per page, as Encore's query asks (`lineItems(first: 100)`).
+const PAGE: usize = 100;
+
+fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
+    let id = gid_number(variables, "id", "Order")?;
+    let Some(order) = state.orders.get(&id) else {
+        return Ok(json!({"order": null}));
+    };
+    let start: usize = variables
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let namespace = variables
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let end = (start + PAGE).min(order.lines.len());
+    let currency = &state.spec.currency;
+    let nodes: Vec<Value> = order.lines[start.min(end)..end]
+        .iter()
+        .map(|l| json!({
+            "id": format!("gid://shopify/LineItem/{}", l.id),
+            "quantity": l.quantity,
+            "currentQuantity": l.quantity,
+            "variant": l.variant.map(|v| json!({"id": format!("gid://shopify/ProductVariant/{v}")})),
+            "product": l.product.map(|p| json!({"id": format!("gid://shopify/Product/{p}")})),
+            "sellingPlan": null,
+            "originalUnitPriceSet": {"shopMoney": {"amount": l.unit_price, "currencyCode": currency}},
+        }))
+        .collect();
+    Ok(json!({"order": {
+        "id": format!("gid://shopify/Order/{}", order.id),
+        "name": order.name,
+        "createdAt": "2026-11-30T10:00:00Z",
+        "cancelledAt": null,
+        "currencyCode": currency,
+        "customer": order.customer.map(|c| json!({"id": format!("gid://shopify/Customer/{c}")})),
+        "lineItems": {
+            "nodes": nodes,
+            "pageInfo": {"hasNextPage": end < order.lines.len(), "endCursor": end.to_string()},
+        },
+        "metafields": {"nodes": order.metafields.iter()
+            .filter(|(ns, ..)| ns == namespace)
+            .map(|(ns, key, kind, value)| json!({"namespace": ns, "key": key, "type": kind, "value": value}))
+            .collect::<Vec<_>>()},
+    }}))
+}

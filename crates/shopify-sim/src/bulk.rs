@@ -1,0 +1,244 @@
+//! Bulk operations: one bulk query per shop at a time (OPERATION_IN_PROGRESS otherwise), a
+//! status that completes after `bulk_duration`, and the JSONL result streamed row by row from
+//! the generated store, in the flat `__parentId` form of `groupObjects: false`.
+
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::admin::gid_number;
+use crate::state::{BulkOp, Shared, ShopState};
+use crate::store::{decimal, Product, StoreSpec};
+
+fn bulk_gid(id: u64) -> String {
+    format!("gid://shopify/BulkOperation/{id}")
+}
+
+fn completed(shared: &Shared, op: &BulkOp) -> bool {
+    op.created.elapsed() >= shared.config.bulk_duration
+}
+
+pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Value) -> Value {
+    let query = variables
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !query.contains("products") {
+        return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
+            "field": ["query"],
+            "message": "The simulator runs only the catalog's products query",
+            "code": "INVALID",
+        }]}});
+    }
+    if let Some(running) = state.bulk_ops.iter().find(|op| !completed(shared, op)) {
+        return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
+            "field": null,
+            "message": format!("A bulk query operation for this app and shop is already in progress: {}.", bulk_gid(running.id)),
+            "code": "OPERATION_IN_PROGRESS",
+        }]}});
+    }
+    let id = 5_000_000 + state.bulk_ops.len() as u64 + 1;
+    state.bulk_ops.push(BulkOp {
+        id,
+        created: Instant::now(),
+        spec: state.spec.clone(),
+        object_count: OnceLock::new(),
+    });
+    json!({"bulkOperationRunQuery": {
+        "bulkOperation": {"id": bulk_gid(id), "status": "CREATED"},
+        "userErrors": [],
+    }})
+}
+
+pub(crate) fn by_id(
+    shared: &Shared,
+    state: &ShopState,
+    variables: &Value,
+) -> Result<Value, String> {
+    let id = gid_number(variables, "id", "BulkOperation")?;
+    let Some(op) = state.bulk_ops.iter().find(|op| op.id == id) else {
+        return Ok(json!({"bulkOperation": null}));
+    };
+    let done = completed(shared, op);
+    let objects = if done {
+        *op.object_count.get_or_init(|| object_count(&op.spec))
+    } else {
+        0
+    };
+    Ok(json!({"bulkOperation": {
+        "id": bulk_gid(op.id),
+        "status": if done { "COMPLETED" } else { "RUNNING" },
+        "errorCode": null,
+        "objectCount": objects.to_string(),
+        "rootObjectCount": if done { op.spec.products } else { 0 }.to_string(),
+        "fileSize": null,
+        "url": done.then(|| format!("{}/{}/bulk/{}.jsonl", shared.base_url, state.domain, op.id)),
+        "partialDataUrl": null,
+        "createdAt": "2026-11-30T10:00:00Z",
+        "completedAt": done.then_some("2026-11-30T10:00:05Z"),
+    }}))
+}
+
+/// Every row of the result file, as Shopify's objectCount counts them.
+fn object_count(spec: &StoreSpec) -> u64 {
+    (0..spec.products)
+        .map(|i| {
+            let p = spec.product(i);
+            (1 + p.variants.len() + p.collections.len() + p.selling_plan_groups.len()) as u64
+        })
+        .sum()
+}
+
+/// `GET /{shop}/bulk/{id}.jsonl`: the result file, generated as it streams.
+pub(crate) async fn download(
+    State(shared): State<Arc<Shared>>,
+    Path((shop, file)): Path<(String, String)>,
+) -> Response {
+    let id: Option<u64> = file.strip_suffix(".jsonl").and_then(|n| n.parse().ok());
+    let spec = shared
+        .with_shop(&shop, |state| {
+            state
+                .bulk_ops
+                .iter()
+                .find(|op| Some(op.id) == id && completed(&shared, op))
+                .map(|op| op.spec.clone())
+        })
+        .flatten();
+    let Some(spec) = spec else {
+        return (StatusCode::NOT_FOUND, "no such result").into_response();
+    };
+    let detach = shared.config.detach_collections;
+    let body = Body::from_stream(futures_util::stream::iter(
+        JsonlChunks::new(spec, detach).map(Ok::<Bytes, Infallible>),
+    ));
+    ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response()
+}
+
+/// The result file, one product (and its children) per chunk.
+pub struct JsonlChunks {
+    spec: StoreSpec,
+    next: u64,
+    detach: bool,
+    held: Option<Product>,
+}
+
+impl JsonlChunks {
+    /// With `detach`, each product's collection rows are written after the next product's row.
+    pub fn new(spec: StoreSpec, detach: bool) -> Self {
+        Self {
+            spec,
+            next: 0,
+            detach,
+            held: None,
+        }
+    }
+}
+
+impl Iterator for JsonlChunks {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let mut out = String::new();
+        if self.next >= self.spec.products {
+            let held = self.held.take()?;
+            collections(&held, &mut out);
+            return Some(Bytes::from(out));
+        }
+        let product = self.spec.product(self.next);
+        self.next += 1;
+        product_lines(&product, &self.spec.currency, &mut out);
+        if self.detach {
+            if let Some(previous) = self.held.replace(product) {
+                collections(&previous, &mut out);
+            }
+        } else {
+            collections(&product, &mut out);
+        }
+        Some(Bytes::from(out))
+    }
+}
+
+fn push(out: &mut String, row: Value) {
+    out.push_str(&row.to_string());
+    out.push('\n');
+}
+
+fn product_gid(p: &Product) -> String {
+    format!("gid://shopify/Product/{}", p.id)
+}
+
+fn product_lines(p: &Product, currency: &str, out: &mut String) {
+    push(
+        out,
+        json!({
+            "id": product_gid(p),
+            "title": p.title,
+            "handle": p.handle,
+            "productType": p.product_type,
+            "vendor": p.vendor,
+            "tags": p.tags,
+            "status": "ACTIVE",
+            "updatedAt": p.updated_at,
+            "requiresSellingPlan": p.requires_selling_plan,
+            "featuredMedia": p.image_url.as_ref().map(|url| json!({
+                "__typename": "MediaImage",
+                "preview": {"image": {"url": url, "altText": p.title}},
+            })),
+        }),
+    );
+    for (id, name) in &p.selling_plan_groups {
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/SellingPlanGroup/{id}"),
+                "name": name,
+                "__parentId": product_gid(p),
+            }),
+        );
+    }
+    for v in &p.variants {
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/ProductVariant/{}", v.id),
+                "title": v.title,
+                "sku": v.sku,
+                "price": decimal(v.price_minor, currency),
+                "compareAtPrice": v.compare_at_minor.map(|m| decimal(m, currency)),
+                "inventoryPolicy": if v.deny_when_out_of_stock { "DENY" } else { "CONTINUE" },
+                "sellableOnlineQuantity": v.quantity.max(0),
+                "inventoryQuantity": v.tracked.then_some(v.quantity),
+                "availableForSale": !v.tracked || !v.deny_when_out_of_stock || v.quantity > 0,
+                "updatedAt": p.updated_at,
+                "inventoryItem": {
+                    "id": format!("gid://shopify/InventoryItem/{}", v.inventory_item_id),
+                    "tracked": v.tracked,
+                    "requiresShipping": v.requires_shipping,
+                    "unitCost": v.unit_cost_minor.map(|m| json!({"amount": decimal(m, currency), "currencyCode": currency})),
+                },
+                "__parentId": product_gid(p),
+            }),
+        );
+    }
+}
+
+fn collections(p: &Product, out: &mut String) {
+    for c in &p.collections {
+        push(
+            out,
+            json!({
+                "id": format!("gid://shopify/Collection/{}", c.id),
+                "handle": c.handle,
+                "title": c.title,
+                "__parentId": product_gid(p),
+            }),
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The simulator's shops: tokens, cost bucket, bulk operations, customers and orders.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::store::StoreSpec;
+use crate::SimConfig;
+
+pub(crate) struct Shared {
+    pub config: SimConfig,
+    pub base_url: String,
+    shops: Mutex<HashMap<String, ShopState>>,
+}
+
+/// A customer the Admin API can read.
+#[derive(Debug, Clone)]
+pub struct SimCustomer {
+    pub id: u64,
+    pub tags: Vec<String>,
+    pub number_of_orders: u64,
+    /// Decimal string in the shop's currency.
+    pub amount_spent: String,
+}
+
+/// An order the Admin API can read.
+#[derive(Debug, Clone)]
+pub struct SimOrder {
+    pub id: u64,
+    pub name: String,
+    pub customer: Option<u64>,
+    pub lines: Vec<SimOrderLine>,
+    /// (namespace, key, type, value)
+    pub metafields: Vec<(String, String, String, String)>,
+}
+
+/// A line of a simulated order.
+#[derive(Debug, Clone)]
+pub struct SimOrderLine {
+    pub id: u64,
+    pub variant: Option<u64>,
+    pub product: Option<u64>,
+    pub quantity: i64,
+    pub unit_price: String,
+}
+
+pub(crate) struct AccessToken {
+    pub expires_at: Option<Instant>,
+    pub pair: u64,
+}
+
+pub(crate) struct RefreshToken {
+    pub expires_at: Instant,
+    pub pair: u64,
+    /// The pair issued when this token was used; it stays usable until that pair is first used.
+    pub replaced_by: Option<u64>,
+}
+
+pub(crate) struct BulkOp {
+    pub id: u64,
+    pub created: Instant,
+    pub spec: StoreSpec,
+    /// Computed once the operation completed (it walks the whole store).
+    pub object_count: std::sync::OnceLock<u64>,
+}
+
+pub(crate) struct ShopState {
+    pub domain: String,
+    pub spec: StoreSpec,
+    pub access: HashMap<String, AccessToken>,
+    pub refresh: HashMap<String, RefreshToken>,
+    pub codes: HashMap<String, Instant>,
+    pub next_pair: u64,
+    pub available: f64,
+    pub bucket_at: Instant,
+    pub throttle_next: u32,
+    pub fail_next: VecDeque<u16>,
+    pub bulk_ops: Vec<BulkOp>,
+    pub customers: HashMap<u64, SimCustomer>,
+    pub orders: HashMap<u64, SimOrder>,
+    pub admin_requests: u64,
+    pub throttled: u64,
+}
+
+impl ShopState {
+    fn new(domain: &str, spec: StoreSpec, bucket_max: f64) -> Self {
+        Self {
+            domain: domain.to_string(),
+            spec,
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            codes: HashMap::new(),
+            next_pair: 1,
+            available: bucket_max,
+            bucket_at: Instant::now(),
+            throttle_next: 0,
+            fail_next: VecDeque::new(),
+            bulk_ops: Vec::new(),
+            customers: HashMap::new(),
+            orders: HashMap::new(),
+            admin_requests: 0,
+            throttled: 0,
+        }
+    }
+
+    pub fn expire_access_tokens(&mut self) {
+        let past = Instant::now() - Duration::from_secs(1);
+        for token in self.access.values_mut() {
+            token.expires_at = Some(past);
+        }
+    }
+
+    /// Issues a new access token (and, when expiring, a refresh token) as one pair.
+    pub fn issue(&mut self, config: &SimConfig, expiring: bool) -> Issued {
+        let pair = self.next_pair;
+        self.next_pair += 1;
+        let access = format!("shpat_{:032x}", rand::random::<u128>());
+        let now = Instant::now();
+        self.access.insert(
+            access.clone(),
+            AccessToken {
+                expires_at: expiring.then(|| now + config.access_token_ttl),
+                pair,
+            },
+        );
+        let refresh = expiring.then(|| {
+            let token = format!("shprt_{:032x}", rand::random::<u128>());
+            self.refresh.insert(
+                token.clone(),
+                RefreshToken {
+                    expires_at: now + config.refresh_token_ttl,
+                    pair,
+                    replaced_by: None,
+                },
+            );
+            token
+        });
+        Issued {
+            access,
+            refresh,
+            pair,
+        }
+    }
+
+    /// The first use of pair `pair` retires the refresh token it replaced.
+    pub fn pair_used(&mut self, pair: u64) {
+        self.refresh
+            .retain(|_, token| token.replaced_by != Some(pair));
+    }
+
+    /// Refills the bucket to now and takes `cost` if it fits.
+    pub fn take(&mut self, config: &SimConfig, cost: f64) -> Result<f64, f64> {
+        let now = Instant::now();
+        let refill = now.duration_since(self.bucket_at).as_secs_f64() * config.restore_rate;
+        self.available = (self.available + refill).min(config.bucket_max);
+        self.bucket_at = now;
+        if cost > self.available {
+            return Err(self.available);
+        }
+        self.available -= cost;
+        Ok(self.available)
+    }
+}
+
+pub(crate) struct Issued {
+    pub access: String,
+    pub refresh: Option<String>,
+    pub pair: u64,
+}
+
+impl Shared {
+    pub fn new(config: SimConfig, base_url: String) -> Self {
+        Self {
+            config,
+            base_url,
+            shops: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn add_shop(&self, shop: &str, spec: StoreSpec) {
+        let state = ShopState::new(shop, spec, self.config.bucket_max);
+        self.shops
+            .lock()
+            .expect("sim lock")
+            .insert(shop.to_string(), state);
+    }
+
+    /// Runs `f` on the shop's state; `None` for an unknown shop.
+    pub fn with_shop<T>(&self, shop: &str, f: impl FnOnce(&mut ShopState) -> T) -> Option<T> {
+        self.shops.lock().expect("sim lock").get_mut(shop).map(f)
+    }
+}

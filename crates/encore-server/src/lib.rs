@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
 pub mod api;
+pub mod body;
 pub mod changes;
 pub mod changeset;
 pub mod data_request;
@@ -16,8 +17,10 @@ pub mod host_runner;
 pub mod input;
 pub mod metrics;
 pub mod offer;
+pub mod purchase_request;
 pub mod retention;
 pub mod runner;
+pub mod serve;
 pub mod settings;
 pub mod state;
 pub mod store;
@@ -103,11 +106,10 @@ pub async fn start(
     let pruner = retention::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(listener, app, async {
+            let _ = rx.await;
+        })
+        .await;
     });
     Ok(Running {
         addr,

@@ -33,6 +33,8 @@ pub enum SettingsError {
     FileSyntax { path: PathBuf, line: usize },
     #[error("{0}: {1}")]
     Bad(&'static str, String),
+    #[error("--demo runs with the demo shop's development credentials only, and {0} is set to something else: demo mode signs preview tokens and changesets for purchases anyone can make up, so it must never hold an app's real secret. Unset {0} to run the demo, or run without --demo")]
+    DemoWithRealCredentials(&'static str),
 }
 
 /// Everything the server needs to start.
@@ -121,6 +123,18 @@ impl Settings {
         demo_mode: bool,
     ) -> Result<Self, SettingsError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
+        if demo_mode {
+            // Demo mode mints tokens for caller-chosen purchases: it may only ever hold the
+            // documented development credentials, never a real app's.
+            for (name, demo_value) in [
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ] {
+                if get(name).is_some_and(|v| v != demo_value) {
+                    return Err(SettingsError::DemoWithRealCredentials(name));
+                }
+            }
+        }
         let api_secret = match (get("SHOPIFY_API_SECRET"), demo_mode) {
             (Some(s), _) => s,
             (None, true) => demo::API_SECRET.to_string(),
@@ -207,6 +221,40 @@ mod tests {
         assert_eq!(s.admin_token.as_deref(), Some(demo::ADMIN_TOKEN));
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert!(!format!("{s:?}").contains(demo::API_SECRET));
+    }
+
+    #[test]
+    fn demo_refuses_an_apps_real_secret_or_key() {
+        for name in ["SHOPIFY_API_SECRET", "SHOPIFY_API_KEY"] {
+            let e = Settings::from_vars(&vars(&[(name, "shpss_real")]), true).unwrap_err();
+            assert!(
+                matches!(e, SettingsError::DemoWithRealCredentials(n) if n == name),
+                "{e}"
+            );
+            assert!(!e.to_string().contains("shpss_real"), "{e}");
+        }
+        let s = Settings::from_vars(
+            &vars(&[
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, demo::API_SECRET);
+        let real = vars(&[
+            ("SHOPIFY_API_SECRET", "shpss_real"),
+            ("SHOPIFY_API_KEY", "k"),
+        ]);
+        let s = Settings::from_vars(
+            &real
+                .into_iter()
+                .chain([("ENCORE_DATABASE_URL".into(), "sqlite://x".into())])
+                .collect(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, "shpss_real");
     }
 
     #[test]

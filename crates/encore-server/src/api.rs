@@ -252,6 +252,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::admin::routes())
+        .merge(crate::admin_app::routes())
+        .merge(crate::admin_lookup::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes());
     if state.settings.demo {

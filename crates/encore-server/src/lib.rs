@@ -4,6 +4,8 @@
 //! with [`start`] on a loopback port.
 
 pub mod admin;
+pub mod admin_app;
+pub mod admin_lookup;
 pub mod api;
 pub mod body;
 pub mod changes;

@@ -195,6 +195,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::HeaderName::from_static(
+            crate::error::RETRY_INVALID_SESSION,
+        )])
         .max_age(Duration::from_secs(600))
         .allow_origin(if state.settings.cors_origins.is_empty() {
             // Bearer-token API without cookies: the checkout's worker origin may be anything
@@ -218,6 +221,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::admin::routes())
+        .merge(crate::install::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes());
     if state.settings.demo {

@@ -365,5 +365,23 @@ async fn get_summary(
         "accepted": s.accepted,
         "declined": s.declined,
         "acceptedRevenue": {"amount": revenue, "currencyCode": shop.currency_code},
+        // Offers the extension did not show because Shopify priced them differently.
+        "priceMismatches": {
+            "count": s.price_mismatches,
+            "latest": s.latest_price_mismatches.iter().map(|m| {
+                let json_text = |t: &Option<String>| {
+                    t.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null)
+                };
+                json!({
+                    "decisionId": m.decision_id,
+                    "campaignId": m.campaign_id,
+                    "stepId": m.step_id,
+                    "prices": json_text(&m.detail),
+                    "shopifyStatus": m.status,
+                    "shopifyErrors": json_text(&m.errors),
+                    "at": crate::offer::rfc3339(m.created_at),
+                })
+            }).collect::<Vec<_>>(),
+        },
     })))
 }

@@ -29,8 +29,18 @@ pub enum ApiError {
     BadJson(String),
     #[error("{0}")]
     BadRequest(String),
-    #[error("request body is larger than {0} bytes")]
-    TooLarge(usize),
+    /// The body went over `limit`. `read_whole`: the server read it to its end before
+    /// answering (so the client gets the answer, not a reset); false only past the drain bound,
+    /// when the connection is closed after the answer.
+    #[error("request body is larger than {limit} bytes")]
+    TooLarge { limit: usize, read_whole: bool },
+    /// A post-purchase token over the largest one a purchase the Function can take needs.
+    #[error("the post-purchase token is {size} bytes; this server takes tokens up to {limit} bytes (purchases up to the Function's scaled input limit)")]
+    TokenTooLarge {
+        size: usize,
+        limit: usize,
+        in_header: bool,
+    },
     #[error("shop {0} is not installed on this Encore server")]
     UnknownShop(String),
     #[error("{0}")]
@@ -79,7 +89,12 @@ impl ApiError {
             | ApiError::Store(_)
             | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            // A header that is too large is 431 (RFC 6585), a body that is, 413.
+            ApiError::TokenTooLarge {
+                in_header: true, ..
+            } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TokenTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnknownShop(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -96,7 +111,8 @@ impl ApiError {
             ApiError::MetricsDisabled => "metrics_disabled",
             ApiError::BadJson(_) => "malformed_json",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::TooLarge { .. } => "body_too_large",
+            ApiError::TokenTooLarge { .. } => "token_too_large",
             ApiError::UnknownShop(_) => "unknown_shop",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -136,6 +152,16 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 RETRY_INVALID_SESSION,
                 axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        if let ApiError::TooLarge {
+            read_whole: false, ..
+        } = self
+        {
+            // The rest of the body is still on its way: say that this connection ends here.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
             );
         }
         response

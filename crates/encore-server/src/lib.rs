@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod body;
 pub mod changes;
 pub mod changeset;
 pub mod credentials;
@@ -16,8 +17,10 @@ pub mod input;
 pub mod install;
 pub mod metrics;
 pub mod offer;
+pub mod purchase_request;
 pub mod retention;
 pub mod runner;
+pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod state;
@@ -109,11 +112,10 @@ pub async fn start(
     let sweeper = credentials::spawn_sweeper(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(listener, app, async {
+            let _ = rx.await;
+        })
+        .await;
     });
     Ok(Running {
         addr,

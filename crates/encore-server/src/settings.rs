@@ -37,6 +37,8 @@ pub enum SettingsError {
     MissingEncryptionKey,
     #[error("{0} {1}")]
     BadKey(&'static str, crate::vault::KeyError),
+    #[error("--demo runs with the demo shop's development credentials only, and {0} is set to something else: demo mode signs preview tokens and changesets for purchases anyone can make up, so it must never hold an app's real secret. Unset {0} to run the demo, or run without --demo")]
+    DemoWithRealCredentials(&'static str),
 }
 
 /// The scopes Encore asks for: shopify.app.toml's `[access_scopes] scopes` (see its comments).
@@ -144,6 +146,18 @@ impl Settings {
         demo_mode: bool,
     ) -> Result<Self, SettingsError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
+        if demo_mode {
+            // Demo mode mints tokens for caller-chosen purchases: it may only ever hold the
+            // documented development credentials, never a real app's.
+            for (name, demo_value) in [
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ] {
+                if get(name).is_some_and(|v| v != demo_value) {
+                    return Err(SettingsError::DemoWithRealCredentials(name));
+                }
+            }
+        }
         let api_secret = match (get("SHOPIFY_API_SECRET"), demo_mode) {
             (Some(s), _) => s,
             (None, true) => demo::API_SECRET.to_string(),
@@ -311,6 +325,46 @@ mod tests {
         let s = Settings::from_vars(&vars(&good), false).unwrap();
         assert_eq!(s.vault.current_key_id(), 7);
         assert!(!format!("{s:?}").contains("AAECAwQF"));
+    }
+
+    #[test]
+    fn demo_refuses_an_apps_real_secret_or_key() {
+        for name in ["SHOPIFY_API_SECRET", "SHOPIFY_API_KEY"] {
+            let e = Settings::from_vars(&vars(&[(name, "shpss_real")]), true).unwrap_err();
+            assert!(
+                matches!(e, SettingsError::DemoWithRealCredentials(n) if n == name),
+                "{e}"
+            );
+            assert!(!e.to_string().contains("shpss_real"), "{e}");
+        }
+        let s = Settings::from_vars(
+            &vars(&[
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, demo::API_SECRET);
+        let real = vars(&[
+            ("SHOPIFY_API_SECRET", "shpss_real"),
+            ("SHOPIFY_API_KEY", "k"),
+        ]);
+        let s = Settings::from_vars(
+            &real
+                .into_iter()
+                .chain([
+                    ("ENCORE_DATABASE_URL".into(), "sqlite://x".into()),
+                    (
+                        "ENCORE_ENCRYPTION_KEY".into(),
+                        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
+                    ),
+                ])
+                .collect(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, "shpss_real");
     }
 
     #[test]

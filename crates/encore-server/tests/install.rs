@@ -104,7 +104,10 @@ fn base(running: &Running) -> String {
 struct Answers(Mutex<String>);
 
 impl Answers {
-    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Value) {
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -302,10 +305,18 @@ async fn a_tampered_callback_an_unknown_state_or_a_foreign_shop_is_refused_and_n
         let (status, _, body) = answers
             .send(http().get(format!("{}/auth/callback?{tampered}", base(&running))))
             .await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_callback")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_callback"))
+        );
         // Signed, but with a state this server never issued.
         let unknown = sim
-            .authorize(SHOP, &format!("{APP_URL}/auth/callback"), "not-issued", now())
+            .authorize(
+                SHOP,
+                &format!("{APP_URL}/auth/callback"),
+                "not-issued",
+                now(),
+            )
             .unwrap();
         let (status, _, body) = answers
             .send(http().get(format!(
@@ -314,7 +325,10 @@ async fn a_tampered_callback_an_unknown_state_or_a_foreign_shop_is_refused_and_n
                 unknown.split_once('?').unwrap().1
             )))
             .await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_state")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_state"))
+        );
         // Signed with the app secret, but for a domain that is not a shop.
         let t = now().to_string();
         let params = [
@@ -324,13 +338,15 @@ async fn a_tampered_callback_an_unknown_state_or_a_foreign_shop_is_refused_and_n
             ("timestamp", t.as_str()),
         ];
         let hmac = encore_shopify::oauth::sign_callback(&Secret::new(SECRET), &params);
-        let foreign = format!(
-            "code=abc&shop=evil.example.com&state={state}&timestamp={t}&hmac={hmac}"
-        );
+        let foreign =
+            format!("code=abc&shop=evil.example.com&state={state}&timestamp={t}&hmac={hmac}");
         let (status, _, body) = answers
             .send(http().get(format!("{}/auth/callback?{foreign}", base(&running))))
             .await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_callback")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_callback"))
+        );
         assert_eq!(sim.token_requests(SHOP, "authorization_code"), 0);
         assert_eq!(shop_row(&db).await, None);
         assert_eq!(status_of(&running, &answers).await["hasCredentials"], false);
@@ -374,9 +390,8 @@ async fn a_session_token_installs_the_shop_by_token_exchange_and_forged_ones_sto
             60,
         );
         for bad in [&forged, &expired, &other_app] {
-            let (status, headers, body) = answers
-                .send(http().get(&campaigns).bearer_auth(bad))
-                .await;
+            let (status, headers, body) =
+                answers.send(http().get(&campaigns).bearer_auth(bad)).await;
             assert_eq!(status, 401, "{body}");
             assert_eq!(body["error"], "invalid_session_token");
             assert_eq!(headers[encore_server::error::RETRY_INVALID_SESSION], "1");
@@ -449,7 +464,10 @@ async fn a_session_acts_on_its_own_shop_only() {
     let (status, _, _) = answers
         .send(
             http()
-                .put(format!("{}/api/shops/other-shop.myshopify.com", base(&running)))
+                .put(format!(
+                    "{}/api/shops/other-shop.myshopify.com",
+                    base(&running)
+                ))
                 .bearer_auth(&session)
                 .json(&json!({"currencyCode": "USD"})),
         )
@@ -463,7 +481,10 @@ async fn a_session_acts_on_its_own_shop_only() {
         .unwrap()
         .get(0);
     assert_eq!(others, 0);
-    assert_eq!(sim.token_requests("other-shop.myshopify.com", "token_exchange"), 0);
+    assert_eq!(
+        sim.token_requests("other-shop.myshopify.com", "token_exchange"),
+        0
+    );
     running.stop().await;
 }
 
@@ -476,7 +497,11 @@ async fn a_token_near_expiry_is_refreshed_before_it_is_used() {
         let answers = Answers::default();
         install_by_session(&running, &sim, &answers).await;
         assert!(facts(&running).await.is_ok());
-        assert_eq!(sim.token_requests(SHOP, "refresh_token"), 0, "an hour left: no refresh");
+        assert_eq!(
+            sim.token_requests(SHOP, "refresh_token"),
+            0,
+            "an hour left: no refresh"
+        );
         // A minute left, inside the five-minute margin: refreshed before the call.
         age_access_token(&db).await;
         let before = stored_tokens(&db).await;
@@ -486,7 +511,10 @@ async fn a_token_near_expiry_is_refreshed_before_it_is_used() {
         assert_eq!(sim.admin_requests(SHOP), requests + 1, "no 401 on the way");
         let after = stored_tokens(&db).await;
         assert_ne!(before[0], after[0]);
-        assert_ne!(before[1], after[1], "the refresh token rotates with the pair");
+        assert_ne!(
+            before[1], after[1],
+            "the refresh token rotates with the pair"
+        );
         let status = status_of(&running, &answers).await;
         assert!(status["accessExpiresAt"].as_i64().unwrap() > now() + 3000);
         running.stop().await;
@@ -536,7 +564,10 @@ async fn two_instances_refreshing_one_shop_at_once_send_one_refresh_to_shopify()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(sim.token_requests(SHOP, "refresh_token"), 1);
-        assert!(tokens.iter().all(|t| *t == tokens[0]), "everyone uses the one new token");
+        assert!(
+            tokens.iter().all(|t| *t == tokens[0]),
+            "everyone uses the one new token"
+        );
         assert_eq!(stored_tokens(&db).await[0], tokens[0]);
         a.stop().await;
         b.stop().await;
@@ -569,7 +600,11 @@ async fn a_lost_refresh_answer_is_recovered_with_the_previous_refresh_token() {
             facts(&running).await,
             Err(AccessError::Refresh { .. })
         ));
-        assert_eq!(stored_tokens(&db).await, kept, "nothing stored from a lost answer");
+        assert_eq!(
+            stored_tokens(&db).await,
+            kept,
+            "nothing stored from a lost answer"
+        );
         let status = status_of(&running, &answers).await;
         assert_eq!(status["needsReauthorization"], false);
         assert_eq!(facts(&running).await.unwrap().currency, "EUR");
@@ -615,7 +650,10 @@ async fn invalid_grant_marks_the_shop_for_reauthorization_without_retrying_and_a
             0
         );
         assert_eq!(sim.token_requests(SHOP, "refresh_token"), 1);
-        assert_eq!(status_of(&running, &answers).await["needsReauthorization"], true);
+        assert_eq!(
+            status_of(&running, &answers).await["needsReauthorization"],
+            true
+        );
         // The merchant opens Encore: the session's token exchange re-authorizes the shop.
         let session = sim.session_token(SHOP, 42, now());
         let (status, _, _) = answers
@@ -626,7 +664,10 @@ async fn invalid_grant_marks_the_shop_for_reauthorization_without_retrying_and_a
             )
             .await;
         assert_eq!(status, 200);
-        assert_eq!(status_of(&running, &answers).await["needsReauthorization"], false);
+        assert_eq!(
+            status_of(&running, &answers).await["needsReauthorization"],
+            false
+        );
         assert!(facts(&running).await.is_ok());
         running.stop().await;
         db.dispose().await;
@@ -654,7 +695,12 @@ async fn idle_shops_are_refreshed_before_their_refresh_token_lapses() {
     let running = server(&db, &sim).await;
     install_by_session(&running, &sim, &answers).await;
     assert_eq!(
-        running.state.credentials.refresh_idle_shops(now()).await.unwrap(),
+        running
+            .state
+            .credentials
+            .refresh_idle_shops(now())
+            .await
+            .unwrap(),
         0,
         "a refresh token with 90 days left is not touched"
     );
@@ -694,7 +740,13 @@ async fn app_uninstalled_deletes_the_tokens_stops_offers_and_a_reinstall_brings_
         assert_eq!(after["render"], false);
         assert_eq!(after["reasons"][0]["code"], "SHOP_UNINSTALLED");
         let status = status_of(&running, &answers).await;
-        assert_eq!((status["installed"].as_bool(), status["hasCredentials"].as_bool()), (Some(false), Some(false)));
+        assert_eq!(
+            (
+                status["installed"].as_bool(),
+                status["hasCredentials"].as_bool()
+            ),
+            (Some(false), Some(false))
+        );
         assert!(matches!(
             facts(&running).await,
             Err(AccessError::NotInstalled(_))
@@ -731,16 +783,28 @@ async fn tokens_never_appear_in_logs_answers_or_the_database_and_a_copied_row_do
     sim.lose_next_token_answers(SHOP, 1);
     facts(&running).await.unwrap();
     seen.extend(stored_tokens(&db).await);
-    let admin = credentials::admin_client(&running.state, &shop()).await.unwrap();
-    let debug = format!("{admin:?} {:?} {:?}", running.state.settings, running.state.credentials.status(&shop()).await.unwrap());
+    let admin = credentials::admin_client(&running.state, &shop())
+        .await
+        .unwrap();
+    let debug = format!(
+        "{admin:?} {:?} {:?}",
+        running.state.settings,
+        running.state.credentials.status(&shop()).await.unwrap()
+    );
     status_of(&running, &answers).await;
     let logged = String::from_utf8(logs().lock().unwrap().clone()).unwrap();
-    assert!(logged.contains("access token refreshed"), "the capture works");
+    assert!(
+        logged.contains("access token refreshed"),
+        "the capture works"
+    );
     let answered = answers.0.lock().unwrap().clone();
     for token in &seen {
         assert!(!logged.contains(token.as_str()), "a token was logged");
         assert!(!answered.contains(token.as_str()), "a token was answered");
-        assert!(!debug.contains(token.as_str()), "a token is in Debug output");
+        assert!(
+            !debug.contains(token.as_str()),
+            "a token is in Debug output"
+        );
     }
 
     // A row copied to another shop does not decrypt there.

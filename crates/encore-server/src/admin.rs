@@ -1,9 +1,10 @@
-//! Admin routes (bearer ENCORE_ADMIN_TOKEN): shops, campaign configs, catalog, customers, co-purchases, analytics.
+//! Admin routes: campaign configs, versions and analytics for the merchant (App Bridge session
+//! or operator token, see `session`); shops, catalog, customers and co-purchases loaded by
+//! scripts (operator token only).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use encore_engine::Currency;
@@ -14,6 +15,7 @@ use crate::api::JsonBody;
 use crate::changes::is_plain_decimal;
 use crate::error::ApiError;
 use crate::offer::{now, rfc3339};
+use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
 use crate::store::ShopRow;
 
@@ -34,35 +36,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/analytics/summary", get(get_summary))
 }
 
-/// Checks the admin bearer token in constant time.
-pub fn check_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let expected = state
-        .settings
-        .admin_token
-        .as_deref()
-        .ok_or(ApiError::AdminDisabled)?;
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::token::bearer(Some(h)).ok())
-        .ok_or(ApiError::AdminUnauthorized)?;
-    if same_secret(expected, given) {
-        Ok(())
-    } else {
-        Err(ApiError::AdminUnauthorized)
-    }
-}
-
-/// Compares a configured token with a given one in time that does not depend on where they differ.
-pub fn same_secret(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
-    }
-    diff == 0
-}
-
 async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
     let domain = q
         .shop
@@ -79,12 +52,10 @@ async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
 
 async fn put_shop(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Path(domain): Path<String>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let currency = body
         .get("currencyCode")
         .and_then(Value::as_str)
@@ -99,11 +70,8 @@ async fn put_shop(
 
 async fn get_campaigns(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let live = state.store.live_config(&shop.domain).await?;
     Ok(Json(match live {
         Some((version, config)) => {
@@ -123,13 +91,9 @@ pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(St
 
 async fn put_campaigns(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    AdminShop { shop, .. }: AdminShop,
+    JsonBody(config): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(config) = body?;
-    let shop = shop_of(&state, &q).await?;
     let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
         ApiError::BadRequest(format!(
             "the shop currency {} is not an ISO 4217 code; PUT the shop again",
@@ -144,11 +108,8 @@ async fn put_campaigns(
 
 async fn get_versions(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let versions: Vec<Value> = state
         .store
         .config_versions(&shop.domain)
@@ -161,12 +122,9 @@ async fn get_versions(
 
 async fn get_version(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    AdminShop { shop, .. }: AdminShop,
     Path(version): Path<i64>,
-    Query(q): Query<ShopQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let config = state
         .store
         .config_version(&shop.domain, version)
@@ -274,12 +232,10 @@ pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, 
 
 async fn put_catalog(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let products = parse_catalog(&body)?;
     let variants: usize = products.iter().map(|p| p.2.len()).sum();
@@ -324,12 +280,10 @@ pub fn parse_customers(body: &Value) -> Result<Vec<(String, Value)>, ApiError> {
 
 async fn put_customers(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let customers = parse_customers(&body)?;
     state
@@ -374,12 +328,10 @@ pub fn parse_co_purchases(body: &Value) -> Result<Vec<(String, String, i64)>, Ap
 
 async fn put_co_purchases(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let pairs = parse_co_purchases(&body)?;
     state
@@ -391,11 +343,8 @@ async fn put_co_purchases(
 
 async fn get_summary(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let s = state.store.summary(&shop.domain).await?;
     // Minor units of the shop currency (the offer prices the Function decided), summed exactly.
     let currency = Currency::from_code(&shop.currency_code);

@@ -1,25 +1,23 @@
 //! Read-only admin routes the embedded admin needs: the shop's catalog as pickers and warnings
 //! read it, and a purchase's decisions with their reasons ("Why no offer?").
 //!
-//! Operator-token routes for now (`check_admin`), like the rest of the admin API; the App
-//! Bridge session extractor replaces that check for all of them at once.
+//! Merchant-facing like the campaigns routes: an App Bridge session (its own shop) or the
+//! operator token with `?shop=` ([`AdminShop`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use encore_engine::Currency;
 
-use crate::admin::check_admin;
 use crate::error::ApiError;
+use crate::session::AdminShop;
 use crate::state::AppState;
-use crate::store::{DecisionRow, ShopRow};
+use crate::store::DecisionRow;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -31,35 +29,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
 }
 
-#[derive(Deserialize)]
-struct ShopQuery {
-    shop: Option<String>,
-}
-
-async fn shop_row(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
-    let domain = q
-        .shop
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::BadRequest("add ?shop=<shop>.myshopify.com".into()))?
-        .to_ascii_lowercase();
-    state
-        .store
-        .shop(&domain)
-        .await?
-        .ok_or(ApiError::UnknownShop(domain))
-}
-
 /// `GET /api/shop?shop=`: the shop, its currency (with its ISO 4217 exponent), Encore's
 /// default `maxOfferPrice` for that currency (the engine's table; null when it has none) and
 /// the live configuration version.
 async fn get_shop(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_row(&state, &q).await?;
     let currency = Currency::from_code(&shop.currency_code);
     let default_cap = currency.and_then(|c| {
         encore_engine::config::default_max_offer_price(c).map(|a| c.format(a.minor()))
@@ -78,11 +54,8 @@ async fn get_shop(
 /// products by id, variants as the Function sees them (price, inventory, selling plans).
 async fn get_catalog(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_row(&state, &q).await?;
     let facts = state.store.load_facts(&shop).await?;
     let mut products: BTreeMap<&str, Value> = facts
         .products
@@ -138,12 +111,9 @@ fn decision_json(d: &DecisionRow) -> Value {
 /// funnel order, with the Function's reasons; 404 when Encore never decided for it.
 async fn get_purchase_decisions(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Path(reference_id): Path<String>,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_row(&state, &q).await?;
     let decisions = state
         .store
         .purchase_state(&shop.domain, &reference_id, None)

@@ -229,6 +229,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::HeaderName::from_static(
+            crate::error::RETRY_INVALID_SESSION,
+        )])
         .max_age(Duration::from_secs(600))
         .allow_origin(if state.settings.cors_origins.is_empty() {
             // Bearer-token API without cookies: the checkout's worker origin may be anything
@@ -254,6 +257,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::admin::routes())
         .merge(crate::admin_app::routes())
         .merge(crate::admin_lookup::routes())
+        .merge(crate::install::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes());
     if state.settings.demo {

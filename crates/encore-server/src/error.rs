@@ -7,6 +7,9 @@ use serde_json::json;
 use crate::store::StoreError;
 use crate::token::TokenError;
 
+/// Set on a 401 for a missing or refused session token (as shopify-app-js does).
+pub const RETRY_INVALID_SESSION: &str = "x-shopify-retry-invalid-session-request";
+
 /// A request that cannot be answered normally.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +53,22 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("the server is shutting down")]
     Unavailable,
+    #[error(
+        "admin routes need Authorization: Bearer <App Bridge session token or ENCORE_ADMIN_TOKEN>"
+    )]
+    SessionMissing,
+    #[error("{0}")]
+    SessionToken(encore_shopify::session::SessionTokenError),
+    #[error("a session acts on its own shop only")]
+    OtherShop,
+    #[error("the install callback was refused: {0}")]
+    Callback(encore_shopify::oauth::CallbackError),
+    #[error("the install's state is unknown, used or expired: start again from /auth?shop=")]
+    InstallState,
+    #[error("the authorization-code install is disabled: set ENCORE_APP_URL to this server's public URL")]
+    InstallDisabled,
+    #[error("Shopify did not complete the install: {0}")]
+    InstallFailed(String),
 }
 
 impl ApiError {
@@ -58,7 +77,13 @@ impl ApiError {
             ApiError::Unauthorized(_)
             | ApiError::AdminUnauthorized
             | ApiError::WebhookUnauthorized
-            | ApiError::MetricsUnauthorized => StatusCode::UNAUTHORIZED,
+            | ApiError::MetricsUnauthorized
+            | ApiError::SessionMissing
+            | ApiError::SessionToken(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OtherShop => StatusCode::FORBIDDEN,
+            ApiError::Callback(_) | ApiError::InstallState => StatusCode::BAD_REQUEST,
+            ApiError::InstallDisabled => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InstallFailed(_) => StatusCode::BAD_GATEWAY,
             ApiError::AdminDisabled
             | ApiError::MetricsDisabled
             | ApiError::Store(_)
@@ -94,6 +119,13 @@ impl ApiError {
             ApiError::InvalidConfig(_) => "invalid_config",
             ApiError::Store(_) => "storage_unavailable",
             ApiError::Unavailable => "unavailable",
+            ApiError::SessionMissing => "missing_token",
+            ApiError::SessionToken(_) => "invalid_session_token",
+            ApiError::OtherShop => "other_shop",
+            ApiError::Callback(_) => "invalid_callback",
+            ApiError::InstallState => "invalid_state",
+            ApiError::InstallDisabled => "install_disabled",
+            ApiError::InstallFailed(_) => "install_failed",
         }
     }
 }
@@ -114,6 +146,14 @@ impl IntoResponse for ApiError {
                 .collect();
         }
         let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::SessionToken(_) | ApiError::SessionMissing) {
+            // Shopify's app libraries' signal: App Bridge fetches a new session token and
+            // retries the request once.
+            response.headers_mut().insert(
+                RETRY_INVALID_SESSION,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         if let ApiError::TooLarge {
             read_whole: false, ..
         } = self

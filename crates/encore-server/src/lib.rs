@@ -10,21 +10,25 @@ pub mod api;
 pub mod body;
 pub mod changes;
 pub mod changeset;
+pub mod credentials;
 pub mod data_request;
 pub mod demo;
 pub mod error;
 pub mod host_runner;
 pub mod input;
+pub mod install;
 pub mod metrics;
 pub mod offer;
 pub mod purchase_request;
 pub mod retention;
 pub mod runner;
 pub mod serve;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod store;
 pub mod token;
+pub mod vault;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -59,6 +63,8 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     /// The background retention task, if it runs.
     pruner: Option<tokio::task::JoinHandle<()>>,
+    /// Refreshes idle shops' tokens before their refresh tokens lapse.
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -67,6 +73,7 @@ impl Running {
         if let Some(pruner) = self.pruner {
             pruner.abort();
         }
+        self.sweeper.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -104,6 +111,7 @@ pub async fn start(
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
+    let sweeper = credentials::spawn_sweeper(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -117,5 +125,6 @@ pub async fn start(
         shutdown: tx,
         task,
         pruner,
+        sweeper,
     })
 }

@@ -60,6 +60,8 @@ pub struct ShopRow {
     pub domain: String,
     pub currency_code: String,
     pub data_version: i64,
+    /// app/uninstalled arrived and no reinstall since: offers stop (data kept until shop/redact).
+    pub uninstalled: bool,
 }
 
 /// Everything about a shop that changes only through admin writes (cached by data_version).
@@ -332,15 +334,17 @@ impl Store {
     }
 
     pub async fn shop(&self, domain: &str) -> Result<Option<ShopRow>> {
-        let row =
-            sqlx::query("SELECT domain, currency_code, data_version FROM shops WHERE domain = $1")
-                .bind(domain)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT domain, currency_code, data_version, uninstalled_at FROM shops WHERE domain = $1",
+        )
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| ShopRow {
             domain: r.get(0),
             currency_code: r.get(1),
             data_version: r.get(2),
+            uninstalled: r.get::<Option<i64>, _>(3).is_some(),
         }))
     }
 
@@ -414,6 +418,7 @@ impl Store {
             "catalog_products",
             "config_versions",
             "data_requests",
+            "shop_credentials",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE shop = $1"))
                 .bind(shop)
@@ -701,7 +706,7 @@ impl Store {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
-                 c.data, {} FROM shops s \
+                 c.data, s.uninstalled_at, {} FROM shops s \
                  LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
                  LEFT JOIN customers c ON c.shop = s.domain AND c.customer_id = $3 \
                  LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
@@ -735,6 +740,7 @@ impl Store {
                 domain: first.get(0),
                 currency_code: first.get(1),
                 data_version: first.get(2),
+                uninstalled: first.get::<Option<i64>, _>(7).is_some(),
             },
             funnel,
             customer: first
@@ -743,8 +749,8 @@ impl Store {
                 .transpose()?,
             decisions: rows
                 .iter()
-                .filter(|r| r.get::<Option<String>, _>(7).is_some())
-                .map(|r| decision_from_row_at(r, 7))
+                .filter(|r| r.get::<Option<String>, _>(8).is_some())
+                .map(|r| decision_from_row_at(r, 8))
                 .collect(),
         }))
     }

@@ -1,5 +1,6 @@
-//! The `encore-server` binary: refuses to start without a secret, refuses `--demo` with an app's
-//! real credentials, and `--demo` keeps its state across a SIGKILL (SQLite WAL file). Needs scripts/build-wasm.sh's artifacts.
+//! The `encore-server` binary: refuses to start without a secret or an encryption key, refuses
+//! `--demo` with an app's real credentials, and `--demo` keeps its state across a SIGKILL (SQLite
+//! WAL file). Needs scripts/build-wasm.sh's artifacts.
 
 mod common;
 
@@ -23,6 +24,16 @@ fn missing_secret_outside_demo_mode_stops_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("SHOPIFY_API_SECRET is not set"), "{err}");
+    let out = Command::new(BIN)
+        .env("SHOPIFY_API_SECRET", "s")
+        .env("SHOPIFY_API_KEY", "k")
+        .env("ENCORE_DATABASE_URL", "sqlite:///tmp/never-created.sqlite")
+        .env_remove("ENCORE_ENCRYPTION_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ENCORE_ENCRYPTION_KEY is not set"), "{err}");
     let out = Command::new(BIN).arg("--bogus").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -488,7 +488,10 @@ fn answer_may_be_lost(e: &TokenRequestError) -> bool {
 /// Refreshes idle shops every `settings.refresh_sweep` in the background.
 pub fn spawn_sweeper(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(state.settings.refresh_sweep);
+        // The first sweep one period after start: a shop installed at start has fresh tokens,
+        // and a sweep racing the install would refresh what was just issued.
+        let period = state.settings.refresh_sweep;
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/customers", put(put_customers))
         .route("/api/co-purchases", put(put_co_purchases))
         .route("/api/analytics/summary", get(get_summary))
+        .route("/api/analytics", get(get_analytics))
 }
 
 /// Checks the admin bearer token in constant time.
@@ -417,4 +418,68 @@ async fn get_summary(
         "declined": s.declined,
         "acceptedRevenue": {"amount": revenue, "currencyCode": shop.currency_code},
     })))
+}
+
+#[derive(Deserialize)]
+struct AnalyticsQuery {
+    shop: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/analytics?shop=&from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the report of
+/// docs/analytics.md as JSON, or its day rows as CSV.
+async fn get_analytics(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<AnalyticsQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    check_admin(&state, &headers)?;
+    let shop = shop_of(
+        &state,
+        &ShopQuery {
+            shop: q.shop.clone(),
+        },
+    )
+    .await?;
+    let range = crate::analytics::Range::parse(q.from.as_deref(), q.to.as_deref(), now())
+        .map_err(ApiError::BadRequest)?;
+    let report = crate::analytics::report(
+        &state.store,
+        &shop,
+        range,
+        state.settings.attribution_window,
+        now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::analytics::AnalyticsError::Store(s) => ApiError::Store(s),
+        other => ApiError::Conflict(other.to_string()),
+    })?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => {
+            let text = crate::analytics::csv(&report)
+                .map_err(|e| ApiError::BadRequest(format!("cannot write CSV: {e}")))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!(
+                            "attachment; filename=\"encore-{}-{}-{}.csv\"",
+                            report.shop, report.from, report.to
+                        ),
+                    ),
+                ],
+                text,
+            )
+                .into_response())
+        }
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format must be json or csv (got {other})"
+        ))),
+    }
 }

@@ -4,7 +4,9 @@
 //! with [`start`] on a loopback port.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
+pub mod attribution;
 pub mod changes;
 pub mod changeset;
 pub mod data_request;
@@ -14,6 +16,7 @@ pub mod host_runner;
 pub mod input;
 pub mod metrics;
 pub mod offer;
+pub mod reconcile;
 pub mod retention;
 pub mod runner;
 pub mod settings;

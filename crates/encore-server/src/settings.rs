@@ -60,6 +60,9 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// How long rows are kept and how often they are pruned.
     pub retention: crate::retention::RetentionSettings,
+    /// How long an accepted offer may take to show up on an order before analytics reports it
+    /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
+    pub attribution_window: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -77,6 +80,7 @@ impl std::fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
+            .field("attribution_window", &self.attribution_window)
             .finish()
     }
 }
@@ -164,6 +168,18 @@ impl Settings {
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
         let metrics_token = get("ENCORE_METRICS_TOKEN");
         let retention = crate::retention::RetentionSettings::from_vars(&get)?;
+        let attribution_window = match get("ENCORE_ATTRIBUTION_WINDOW_MINUTES") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(m) if m > 0 => std::time::Duration::from_secs(m * 60),
+                _ => {
+                    return Err(SettingsError::Bad(
+                        "ENCORE_ATTRIBUTION_WINDOW_MINUTES",
+                        format!("{v} is not a positive number of minutes"),
+                    ))
+                }
+            },
+            None => std::time::Duration::from_secs(120 * 60),
+        };
         Ok(Self {
             api_key,
             api_secret,
@@ -178,6 +194,7 @@ impl Settings {
             log_json,
             metrics_token,
             retention,
+            attribution_window,
         })
     }
 }

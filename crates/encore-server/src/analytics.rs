@@ -31,7 +31,8 @@ impl Range {
     pub fn parse(from: Option<&str>, to: Option<&str>, now: i64) -> Result<Self, String> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let day = |s: &str, name: &str| {
-            time::Date::parse(s, &format).map_err(|_| format!("{name} must be a date like 2026-11-30 (got {s:?})"))
+            time::Date::parse(s, &format)
+                .map_err(|_| format!("{name} must be a date like 2026-11-30 (got {s:?})"))
         };
         let today = time::OffsetDateTime::from_unix_timestamp(now)
             .map_err(|e| e.to_string())?
@@ -401,7 +402,9 @@ async fn load(
             r.get::<Option<String>, _>(9),
             r.get::<Option<String>, _>(10),
         ) {
-            (Some(amount), Some(code)) if code == shop.currency_code => currency.parse(&amount).ok(),
+            (Some(amount), Some(code)) if code == shop.currency_code => {
+                currency.parse(&amount).ok()
+            }
             _ => None,
         };
         out.push(DecisionFacts {
@@ -511,24 +514,28 @@ pub async fn report(
         totals: totals.figures(currency),
         groups: groups
             .into_iter()
-            .map(|((campaign_id, step_id, experiment_id, arm_id), t)| GroupRow {
-                campaign_id,
-                step_id,
-                experiment_id,
-                arm_id,
-                figures: t.figures(currency),
-            })
+            .map(
+                |((campaign_id, step_id, experiment_id, arm_id), t)| GroupRow {
+                    campaign_id,
+                    step_id,
+                    experiment_id,
+                    arm_id,
+                    figures: t.figures(currency),
+                },
+            )
             .collect(),
         days: days
             .into_iter()
-            .map(|((day, (campaign_id, step_id, experiment_id, arm_id)), t)| DayRow {
-                day: day.to_string(),
-                campaign_id,
-                step_id,
-                experiment_id,
-                arm_id,
-                figures: t.figures(currency),
-            })
+            .map(
+                |((day, (campaign_id, step_id, experiment_id, arm_id)), t)| DayRow {
+                    day: day.to_string(),
+                    campaign_id,
+                    step_id,
+                    experiment_id,
+                    arm_id,
+                    figures: t.figures(currency),
+                },
+            )
             .collect(),
         aov,
         funnel: funnel(&facts),
@@ -563,13 +570,15 @@ fn funnel(facts: &[DecisionFacts]) -> Vec<FunnelRow> {
     }
     counts
         .into_iter()
-        .map(|((campaign_id, from_step_id, outcome, to_step_id), purchases)| FunnelRow {
-            campaign_id,
-            from_step_id,
-            outcome,
-            to_step_id,
-            purchases,
-        })
+        .map(
+            |((campaign_id, from_step_id, outcome, to_step_id), purchases)| FunnelRow {
+                campaign_id,
+                from_step_id,
+                outcome,
+                to_step_id,
+                purchases,
+            },
+        )
         .collect()
 }
 
@@ -601,11 +610,13 @@ fn experiment(id: String, arms: &BTreeMap<String, Tally>, currency: Currency) ->
 }
 
 fn too_few(c: &Tally, t: &Tally) -> Option<Comparison> {
-    (c.shown < MIN_SHOWN_PER_ARM || t.shown < MIN_SHOWN_PER_ARM).then(|| Comparison::NotEnoughData {
-        reason: format!(
-            "each arm needs {MIN_SHOWN_PER_ARM} offers shown (control {}, arm {})",
-            c.shown, t.shown
-        ),
+    (c.shown < MIN_SHOWN_PER_ARM || t.shown < MIN_SHOWN_PER_ARM).then(|| {
+        Comparison::NotEnoughData {
+            reason: format!(
+                "each arm needs {MIN_SHOWN_PER_ARM} offers shown (control {}, arm {})",
+                c.shown, t.shown
+            ),
+        }
     })
 }
 
@@ -615,7 +626,7 @@ pub fn two_proportion_z(c_acc: i64, c_n: i64, t_acc: i64, t_n: i64) -> Option<(f
     let (cn, tn) = (c_n as f64, t_n as f64);
     let pooled = (c_acc + t_acc) as f64 / (cn + tn);
     let se = (pooled * (1.0 - pooled) * (1.0 / cn + 1.0 / tn)).sqrt();
-    if !(se > 0.0) {
+    if se.is_nan() || se <= 0.0 {
         return None;
     }
     let diff = t_acc as f64 / tn - c_acc as f64 / cn;
@@ -665,7 +676,7 @@ fn compare_revenue(c: &Tally, t: &Tally) -> Comparison {
     };
     let ((cm, cv), (tm, tv)) = (stats(c), stats(t));
     let se = (cv + tv).sqrt();
-    if !(se > 0.0) {
+    if se.is_nan() || se <= 0.0 {
         return Comparison::NotEnoughData {
             reason: "no revenue varies in either arm yet".into(),
         };

@@ -205,7 +205,12 @@ pub async fn refund_created(
 
 /// `orders/cancelled`: every offer unit of the order counts as refunded (in full), whatever
 /// refunds also arrive for it.
-pub async fn order_cancelled(store: &Store, shop: &str, payload: &OrderPayload, now: i64) -> Result<()> {
+pub async fn order_cancelled(
+    store: &Store,
+    shop: &str,
+    payload: &OrderPayload,
+    now: i64,
+) -> Result<()> {
     note_order(store, shop, payload.id, now).await?;
     let order = payload.id.get().to_string();
     sqlx::query("UPDATE attribution_orders SET cancelled = 1 WHERE shop = $1 AND order_id = $2")
@@ -360,8 +365,8 @@ pub async fn record_order(
         return Ok(ReadOutcome::NoOffers);
     }
     named.sort_by_key(|d| d.seq);
-    let foreign = order.currency != shop_currency
-        || order.lines.iter().any(|l| l.currency != shop_currency);
+    let foreign =
+        order.currency != shop_currency || order.lines.iter().any(|l| l.currency != shop_currency);
     if foreign {
         tracing::warn!(order = %order_key, currency = %order.currency, shop_currency, "an offer's order is in another currency than the shop's: not counted");
         let mut tx = store.writer().begin().await?;
@@ -369,7 +374,15 @@ pub async fn record_order(
             link(&mut tx, shop, &order_key, &d.id, "foreign_currency", now).await?;
         }
         tx.commit().await?;
-        set_state(store, shop, order.id, "foreign_currency", Some(&order.currency), now).await?;
+        set_state(
+            store,
+            shop,
+            order.id,
+            "foreign_currency",
+            Some(&order.currency),
+            now,
+        )
+        .await?;
         return Ok(ReadOutcome::ForeignCurrency {
             currency: order.currency.clone(),
         });
@@ -394,7 +407,11 @@ pub async fn record_order(
             tracing::warn!(order = %order_key, decision = %d.id, outcome = ?d.outcome, "an order carries an offer not recorded as accepted");
         }
         let lines: Vec<&Placement> = placed.iter().filter(|p| p.decision == d.id).collect();
-        let status = if lines.is_empty() { "unmatched" } else { "confirmed" };
+        let status = if lines.is_empty() {
+            "unmatched"
+        } else {
+            "confirmed"
+        };
         if !lines.is_empty() {
             confirmed += 1;
         }
@@ -417,11 +434,13 @@ pub async fn record_order(
         }
     }
     if order.cancelled_at.is_some() {
-        sqlx::query("UPDATE attribution_orders SET cancelled = 1 WHERE shop = $1 AND order_id = $2")
-            .bind(shop)
-            .bind(&order_key)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE attribution_orders SET cancelled = 1 WHERE shop = $1 AND order_id = $2",
+        )
+        .bind(shop)
+        .bind(&order_key)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     set_state(store, shop, order.id, "read", Some(&order.currency), now).await?;
@@ -479,12 +498,7 @@ fn place_units(named: &[Named], lines: &[OrderLine], additions: &[String]) -> Ve
                 .iter()
                 .filter(|l| l.variant.map(|v| v.get()) == Some(variant))
                 .collect();
-            candidates.sort_by_key(|l| {
-                (
-                    additions.contains(&l.id.get().to_string()),
-                    l.id.get(),
-                )
-            });
+            candidates.sort_by_key(|l| (additions.contains(&l.id.get().to_string()), l.id.get()));
             let mut left = quantity;
             for line in candidates.into_iter().rev() {
                 if left == 0 {
@@ -515,7 +529,9 @@ fn place_units(named: &[Named], lines: &[OrderLine], additions: &[String]) -> Ve
     // Amounts per line: the offer pool shared by units, the remainder to the last placement.
     for line in lines {
         let key = line.id.get().to_string();
-        let on_line: Vec<usize> = (0..placed.len()).filter(|&i| placed[i].line == key).collect();
+        let on_line: Vec<usize> = (0..placed.len())
+            .filter(|&i| placed[i].line == key)
+            .collect();
         let offer_units: i64 = on_line.iter().map(|&i| placed[i].units).sum();
         if offer_units == 0 {
             continue;
@@ -702,7 +718,13 @@ fn allocate(
 mod tests {
     use super::*;
 
-    fn row(line: &str, decision: &str, units: i64, line_quantity: i64, amount: i64) -> OfferLineRow {
+    fn row(
+        line: &str,
+        decision: &str,
+        units: i64,
+        line_quantity: i64,
+        amount: i64,
+    ) -> OfferLineRow {
         OfferLineRow {
             line: line.into(),
             decision: decision.into(),
@@ -728,9 +750,17 @@ mod tests {
     fn a_refund_on_a_refilled_line_takes_the_offer_units_first() {
         // 1 unit bought at 20.00, 2 offer units added at 15.00 each (30.00): 3 on the line.
         let rows = [row("L", "d", 2, 3, 3000)];
-        assert_eq!(allocate(&rows, &refunds(&[("L", 1, 1500)]), false, "o"), [(1, 1500)]);
         assert_eq!(
-            allocate(&rows, &refunds(&[("L", 1, 1500), ("L", 1, 1500)]), false, "o"),
+            allocate(&rows, &refunds(&[("L", 1, 1500)]), false, "o"),
+            [(1, 1500)]
+        );
+        assert_eq!(
+            allocate(
+                &rows,
+                &refunds(&[("L", 1, 1500), ("L", 1, 1500)]),
+                false,
+                "o"
+            ),
             [(2, 3000)]
         );
         // The third unit refunded is the original purchase's: the offer stays at 2 units.
@@ -743,19 +773,28 @@ mod tests {
     #[test]
     fn refunds_larger_than_sold_are_clamped_to_the_offer() {
         let rows = [row("L", "d", 1, 1, 999)];
-        assert_eq!(allocate(&rows, &refunds(&[("L", 5, 99_999)]), false, "o"), [(1, 999)]);
+        assert_eq!(
+            allocate(&rows, &refunds(&[("L", 5, 99_999)]), false, "o"),
+            [(1, 999)]
+        );
     }
 
     #[test]
     fn a_cancelled_order_refunds_every_offer_unit_in_full() {
         let rows = [row("L", "d", 2, 2, 1998), row("M", "e", 1, 4, 500)];
-        assert_eq!(allocate(&rows, &refunds(&[]), true, "o"), [(2, 1998), (1, 500)]);
+        assert_eq!(
+            allocate(&rows, &refunds(&[]), true, "o"),
+            [(2, 1998), (1, 500)]
+        );
     }
 
     #[test]
     fn refunds_of_lines_without_offers_count_nothing() {
         let rows = [row("L", "d", 1, 1, 999)];
-        assert_eq!(allocate(&rows, &refunds(&[("X", 1, 500)]), false, "o"), [(0, 0)]);
+        assert_eq!(
+            allocate(&rows, &refunds(&[("X", 1, 500)]), false, "o"),
+            [(0, 0)]
+        );
     }
 
     #[test]

@@ -25,10 +25,8 @@ use crate::store::{ShopRow, Store};
 /// Where the reconciler gets a shop's Admin API client and access token (the install's
 /// credentials); `None` when the shop has none usable (not installed, token revoked).
 pub trait AdminAccess: Send + Sync + 'static {
-    fn client(
-        &self,
-        shop: &str,
-    ) -> impl Future<Output = Option<(Arc<AdminClient>, Secret)>> + Send;
+    fn client(&self, shop: &str)
+        -> impl Future<Output = Option<(Arc<AdminClient>, Secret)>> + Send;
 }
 
 /// Runs a pass over every shop each `every`, until the task is aborted.
@@ -62,14 +60,25 @@ pub fn spawn<A: AdminAccess>(
                     continue;
                 };
                 let window = state.settings.attribution_window;
-                match pass(&state.store, &admin, &token, &shop, window, crate::offer::now()).await {
+                match pass(
+                    &state.store,
+                    &admin,
+                    &token,
+                    &shop,
+                    window,
+                    crate::offer::now(),
+                )
+                .await
+                {
                     Ok(report) => {
                         if report.orders_read > 0 {
                             state.offer_stats_changed(&shop.domain);
                         }
                         tracing::info!(shop = %shop.domain, ?report, "attribution pass");
                     }
-                    Err(e) => tracing::warn!(shop = %shop.domain, error = %e, "attribution pass failed"),
+                    Err(e) => {
+                        tracing::warn!(shop = %shop.domain, error = %e, "attribution pass failed")
+                    }
                 }
             }
         }
@@ -119,12 +128,7 @@ pub async fn pass(
     .fetch_all(store.reader())
     .await?;
     for r in &pending {
-        let Some(order) = r
-            .get::<String, _>(0)
-            .parse()
-            .ok()
-            .and_then(OrderId::new)
-        else {
+        let Some(order) = r.get::<String, _>(0).parse().ok().and_then(OrderId::new) else {
             continue;
         };
         read(store, admin, token, shop, order, now, &mut report).await;
@@ -164,10 +168,7 @@ pub async fn pass(
             None => MAX_PAGES_WITHOUT_CUSTOMER,
         };
         report.searches += 1;
-        let found = match admin
-            .search_orders(token, &query, NAMESPACE, pages)
-            .await
-        {
+        let found = match admin.search_orders(token, &query, NAMESPACE, pages).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(shop = %shop.domain, error = %e, "order search failed");

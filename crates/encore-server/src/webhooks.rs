@@ -169,7 +169,10 @@ impl OrderFact {
 
     async fn apply(self, state: &AppState, shop: &str) -> Result<(), ApiError> {
         let Some(shop_row) = state.store.shop(shop).await? else {
-            tracing::warn!(shop, "an order webhook for a shop Encore does not know: ignored");
+            tracing::warn!(
+                shop,
+                "an order webhook for a shop Encore does not know: ignored"
+            );
             return Ok(());
         };
         let store = &state.store;

@@ -77,7 +77,10 @@ async fn answered_offer(c: &Client, reference: &str, answer: &str) -> String {
     let token = token_for(&input_data(reference, &[PHONE]));
     let (s, offer) = c.offer(&token, json!({})).await;
     assert_eq!(s, 200, "{offer}");
-    let id = offer["offers"][0]["decisionId"].as_str().unwrap().to_string();
+    let id = offer["offers"][0]["decisionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (s, b) = c
         .event(
             &token,
@@ -204,26 +207,48 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 0));
 
         // Then the edit; the reconciler reads the order and applies the kept refund.
-        deliver(&shopify, &c, SHOP, "orders/edited", "e-1", &edited(7001, 70012)).await;
+        deliver(
+            &shopify,
+            &c,
+            SHOP,
+            "orders/edited",
+            "e-1",
+            &edited(7001, 70012),
+        )
+        .await;
         let window = Duration::from_secs(7200);
         let pass = reconcile::pass(store, &shopify.admin, &shopify.token, &shop, window, now())
             .await
             .unwrap();
-        assert_eq!((pass.orders_read, pass.decisions_confirmed), (1, 1), "{pass:?}");
+        assert_eq!(
+            (pass.orders_read, pass.decisions_confirmed),
+            (1, 1),
+            "{pass:?}"
+        );
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 1));
 
         // A refund larger than what was sold (5 units of a 1-unit line) is clamped; a refund
         // of the phone line is not the offer's.
-        let big = refund(92, 7001, &[(70012, 5, "80.00"), (70011, 1, "500.00")], "USD");
+        let big = refund(
+            92,
+            7001,
+            &[(70012, 5, "80.00"), (70011, 1, "500.00")],
+            "USD",
+        );
         deliver(&shopify, &c, SHOP, "refunds/create", "r-2", &big).await;
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 1));
 
         let range = Range::parse(None, None, now()).unwrap();
-        let report = analytics::report(store, &shop, range, window, now()).await.unwrap();
+        let report = analytics::report(store, &shop, range, window, now())
+            .await
+            .unwrap();
         let t = &report.totals;
         assert_eq!((t.offers_shown, t.accepted, t.confirmed), (1, 1, 1));
         assert_eq!(t.confirmed_revenue.amount, "16.00");
-        assert_eq!((t.refunded_units, t.refunded_amount.amount.as_str()), (1, "16.00"));
+        assert_eq!(
+            (t.refunded_units, t.refunded_amount.amount.as_str()),
+            (1, "16.00")
+        );
         assert_eq!(t.net_revenue.amount, "0.00");
         assert_eq!(t.refund_rate, Some(1.0));
 
@@ -239,9 +264,14 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         )
         .await
         .unwrap();
-        assert_eq!(again, encore_server::attribution::ReadOutcome::Read { confirmed: 1 });
+        assert_eq!(
+            again,
+            encore_server::attribution::ReadOutcome::Read { confirmed: 1 }
+        );
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 1));
-        let report2 = analytics::report(store, &shop, range, window, now()).await.unwrap();
+        let report2 = analytics::report(store, &shop, range, window, now())
+            .await
+            .unwrap();
         assert_eq!(report2.totals, report.totals);
 
         server.stop().await;
@@ -267,15 +297,27 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         answered_offer(&c, "ref-c", "accepted").await;
         answered_offer(&c, "ref-d", "declined").await;
         answered_offer(&c, "ref-e", "accepted").await;
-        shopify.sim.put_order(SHOP, order_with_upsell(8001, "ref-a", None));
+        shopify
+            .sim
+            .put_order(SHOP, order_with_upsell(8001, "ref-a", None));
         shopify
             .sim
             .put_order(SHOP, order_with_upsell(8003, "ref-c", Some("EUR")));
-        shopify.sim.put_order(SHOP, order_with_upsell(8005, "ref-e", None));
+        shopify
+            .sim
+            .put_order(SHOP, order_with_upsell(8005, "ref-e", None));
 
         // Webhooks for an unknown shop and an unknown order are acknowledged and lose nothing.
         let stray = refund(99, 123456, &[(1, 1, "1.00")], "USD");
-        deliver(&shopify, &c, "unknown-shop.myshopify.com", "refunds/create", "u-1", &stray).await;
+        deliver(
+            &shopify,
+            &c,
+            "unknown-shop.myshopify.com",
+            "refunds/create",
+            "u-1",
+            &stray,
+        )
+        .await;
         deliver(&shopify, &c, SHOP, "refunds/create", "u-2", &stray).await;
         let mut cancelled = shopify_sim::payloads::example("orders/cancelled").unwrap();
         cancelled["id"] = json!(8005);
@@ -292,7 +334,9 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
 
         // Within the window ref-b is pending; three hours on it is unconfirmed.
         let range = Range::parse(None, None, now()).unwrap();
-        let soon = analytics::report(store, &shop, range, window, later).await.unwrap();
+        let soon = analytics::report(store, &shop, range, window, later)
+            .await
+            .unwrap();
         assert_eq!(soon.totals.pending, 1);
         let report = analytics::report(store, &shop, range, window, now() + 3 * 3600)
             .await
@@ -302,27 +346,36 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         // (16.00, cancelled: refunded in full); ref-c in EUR; ref-b unconfirmed.
         assert_eq!((t.offers_shown, t.accepted, t.declined), (5, 4, 1));
         assert_eq!(t.conversion_rate, Some(0.8));
-        assert_eq!((t.confirmed, t.pending, t.unconfirmed, t.foreign_currency), (2, 0, 1, 1));
+        assert_eq!(
+            (t.confirmed, t.pending, t.unconfirmed, t.foreign_currency),
+            (2, 0, 1, 1)
+        );
         assert_eq!(t.confirmed_revenue.amount, "32.00");
-        assert_eq!((t.refunded_units, t.refunded_amount.amount.as_str()), (1, "16.00"));
+        assert_eq!(
+            (t.refunded_units, t.refunded_amount.amount.as_str()),
+            (1, "16.00")
+        );
         assert_eq!(t.refund_rate, Some(0.5));
         assert_eq!(t.net_revenue.amount, "16.00");
         // 1600 / 5 shown = 320 minor units.
         assert_eq!(t.revenue_per_offer_shown.as_ref().unwrap().amount, "3.20");
         // AOV: ref-a and ref-e had a confirmed offer (500.00 each, net +16.00 and 0.00).
         let with = &report.aov.with_confirmed_offer;
-        assert_eq!((with.purchases, with.original_value.amount.as_str()), (2, "1000.00"));
+        assert_eq!(
+            (with.purchases, with.original_value.amount.as_str()),
+            (2, "1000.00")
+        );
         assert_eq!(with.aov_after.as_ref().unwrap().amount, "508.00");
         let all = &report.aov.shown_an_offer;
-        assert_eq!((all.purchases, all.original_value.amount.as_str()), (5, "2500.00"));
+        assert_eq!(
+            (all.purchases, all.original_value.amount.as_str()),
+            (5, "2500.00")
+        );
         assert_eq!(all.lift, Some(1600.0 / 250_000.0));
         // The funnel: four accepted upsells went to the final step's offer? No: each purchase
         // saw one offer here, so every transition ends the funnel.
         assert!(report.funnel.iter().all(|f| f.to_step_id.is_none()));
-        assert_eq!(
-            report.funnel.iter().map(|f| f.purchases).sum::<i64>(),
-            5
-        );
+        assert_eq!(report.funnel.iter().map(|f| f.purchases).sum::<i64>(), 5);
         // One arm only: nothing to compare, and never a comparison below the minimum sample.
         assert_eq!(report.experiments.len(), 1);
         assert!(report.experiments[0].comparisons.is_empty());
@@ -343,12 +396,20 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         assert_eq!(csv.status().as_u16(), 200);
         let text = csv.text().await.unwrap();
         let mut lines = text.lines();
-        assert!(lines.next().unwrap().starts_with("day,campaign_id,step_id,"));
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with("day,campaign_id,step_id,"));
         let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-        assert_eq!(&row[1..9], ["c1", "upsell", "exp", "a", "USD", "5", "4", "1"]);
+        assert_eq!(
+            &row[1..9],
+            ["c1", "upsell", "exp", "a", "USD", "5", "4", "1"]
+        );
         assert_eq!(row[15], "32.00");
         let (s, _) = c
-            .admin_get(&format!("/api/analytics?shop={SHOP}&from=2026-12-02&to=2026-12-01"))
+            .admin_get(&format!(
+                "/api/analytics?shop={SHOP}&from=2026-12-02&to=2026-12-01"
+            ))
             .await;
         assert_eq!(s, 400);
 
@@ -420,9 +481,15 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
             .expect("the Function names its decision on the order")
             .clone();
         let value: Value = serde_json::from_str(metafield["value"].as_str().unwrap()).unwrap();
-        assert_eq!((value["referenceId"].as_str(), value["seq"].as_i64()), (Some(reference.as_str()), Some(0)));
+        assert_eq!(
+            (value["referenceId"].as_str(), value["seq"].as_i64()),
+            (Some(reference.as_str()), Some(0))
+        );
         let (s, e) = c
-            .event(&token, json!({"decisionId": o["decisionId"], "event": "accepted", "status": "processed"}))
+            .event(
+                &token,
+                json!({"decisionId": o["decisionId"], "event": "accepted", "status": "processed"}),
+            )
             .await;
         assert_eq!(s, 200, "{e}");
         let order = 9100 + i;
@@ -438,7 +505,10 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
                     variant: Some(variant),
                     product: None,
                     quantity: 1,
-                    unit_price: o["products"][0]["shopPrices"]["offerPrice"].as_str().unwrap().into(),
+                    unit_price: o["products"][0]["shopPrices"]["offerPrice"]
+                        .as_str()
+                        .unwrap()
+                        .into(),
                     discount_minor: 0,
                 }],
                 created_at: encore_server::offer::rfc3339(now() - 30),
@@ -451,23 +521,50 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
                 )],
             },
         );
-        deliver(&shopify, &c, demo::SHOP, "orders/edited", &format!("e-{i}"), &edited(order, order * 10 + 2)).await;
+        deliver(
+            &shopify,
+            &c,
+            demo::SHOP,
+            "orders/edited",
+            &format!("e-{i}"),
+            &edited(order, order * 10 + 2),
+        )
+        .await;
     }
-    let pass = reconcile::pass(store, &shopify.admin, &shopify.token, &shop, Duration::from_secs(7200), now())
-        .await
-        .unwrap();
+    let pass = reconcile::pass(
+        store,
+        &shopify.admin,
+        &shopify.token,
+        &shop,
+        Duration::from_secs(7200),
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(pass.decisions_confirmed, 20, "{pass:?}");
 
     // The next buyer still gets the offer; then two of the twenty come back (10% > 5%).
-    let (_, b) = c.offer(&demo_token(&phone, "before-refunds"), json!({})).await;
+    let (_, b) = c
+        .offer(&demo_token(&phone, "before-refunds"), json!({}))
+        .await;
     assert_eq!(b["offers"][0]["campaignId"], "phone-case", "{b}");
     for i in 0..2u64 {
         let order = 9100 + i;
         let price = "23.99";
         let r = refund(500 + i, order, &[(order * 10 + 2, 1, price)], "USD");
-        deliver(&shopify, &c, demo::SHOP, "refunds/create", &format!("r-{i}"), &r).await;
+        deliver(
+            &shopify,
+            &c,
+            demo::SHOP,
+            "refunds/create",
+            &format!("r-{i}"),
+            &r,
+        )
+        .await;
     }
-    let (s, b) = c.offer(&demo_token(&phone, "after-refunds"), json!({})).await;
+    let (s, b) = c
+        .offer(&demo_token(&phone, "after-refunds"), json!({}))
+        .await;
     assert_eq!(s, 200, "{b}");
     let paused = b["reasons"]
         .as_array()

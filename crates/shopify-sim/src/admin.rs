@@ -215,7 +215,11 @@ fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
 
 /// `quantity × unit_price − discount` as a decimal string of `currency`.
 fn discounted_total(line: &SimOrderLine, currency: &str) -> String {
-    let exponent = if matches!(currency, "JPY" | "KRW") { 0 } else { 2 };
+    let exponent = if matches!(currency, "JPY" | "KRW") {
+        0
+    } else {
+        2
+    };
     let unit: i64 = match line.unit_price.split_once('.') {
         Some((whole, fraction)) => {
             let whole: i64 = whole.parse().unwrap_or(0);
@@ -253,8 +257,14 @@ fn orders_search(state: &ShopState, variables: &Value) -> Result<Value, String> 
         .orders
         .values()
         .filter(|o| customer.is_none_or(|c| o.customer == Some(c)))
-        .filter(|o| from.as_ref().is_none_or(|f| o.created_at.as_str() >= f.as_str()))
-        .filter(|o| to.as_ref().is_none_or(|t| o.created_at.as_str() <= t.as_str()))
+        .filter(|o| {
+            from.as_ref()
+                .is_none_or(|f| o.created_at.as_str() >= f.as_str())
+        })
+        .filter(|o| {
+            to.as_ref()
+                .is_none_or(|t| o.created_at.as_str() <= t.as_str())
+        })
         .collect();
     matching.sort_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
     let start: usize = variables

@@ -763,6 +763,55 @@ mod tests {
         assert!((p - 0.0355).abs() < 1e-3, "{p}");
     }
 
+    fn arm(shown: i64, accepted: i64) -> Tally {
+        Tally {
+            shown,
+            accepted,
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn arms_below_the_minimum_sample_are_not_compared() {
+        let small = compare_conversion(&arm(99, 30), &arm(500, 150));
+        assert!(
+            matches!(small, Comparison::NotEnoughData { .. }),
+            "{small:?}"
+        );
+        // Enough offers but too few accepts for the normal approximation.
+        let rare = compare_conversion(&arm(200, 1), &arm(200, 2));
+        assert!(matches!(rare, Comparison::NotEnoughData { .. }), "{rare:?}");
+        let ok = compare_conversion(&arm(1000, 100), &arm(1000, 130));
+        match ok {
+            Comparison::Compared { z, p_value, .. } => {
+                assert!((z - 2.1028).abs() < 1e-3 && (p_value - 0.0355).abs() < 1e-3)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn revenue_per_shown_offer_is_compared_with_welch_s_test() {
+        // Control: 100 of 1000 paid 10.00 (1000 minor units); arm: 150 of 1000 paid 10.00.
+        let tally = |n: i64, paid: i64| Tally {
+            shown: n,
+            accepted: paid,
+            confirmed: paid,
+            revenue: paid * 1000,
+            net_squares: i128::from(paid) * 1_000_000,
+            ..Tally::default()
+        };
+        match compare_revenue(&tally(1000, 100), &tally(1000, 150)) {
+            Comparison::Compared { difference, z, .. } => {
+                assert!((difference - 50.0).abs() < 1e-9);
+                // var_c = (1e8 − 1e10/1000)/999 = 90090.09; var_t = (1.5e8 − 2.25e7)/999 = 127627.6
+                let se = (90090.09f64 / 1000.0 + 127627.63 / 1000.0).sqrt();
+                assert!((z - 50.0 / se).abs() < 1e-3, "{z}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_range_is_whole_utc_days_and_refuses_a_reversed_one() {
         let r = Range::parse(Some("2026-11-01"), Some("2026-11-30"), 0).unwrap();

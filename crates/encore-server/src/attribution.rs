@@ -146,7 +146,8 @@ pub async fn order_edited(
 pub enum RefundEffect {
     /// Kept; the order's offers were recomputed (it was read before).
     Applied,
-    /// Kept until the order is read (a refund before the edit, or an order not yet seen).
+    /// Kept until the order is read (a refund before the edit, or an order not yet seen), or
+    /// dropped for an order read before that carries no offer.
     Kept,
 }
 
@@ -161,6 +162,10 @@ pub async fn refund_created(
     now: i64,
 ) -> Result<RefundEffect> {
     let order = payload.order_id.get().to_string();
+    if order_state(store, shop, &order).await?.as_deref() == Some("no_offers") {
+        // Read before and it carries no offer: nothing of this refund is Encore's.
+        return Ok(RefundEffect::Kept);
+    }
     let mut tx = store.writer().begin().await?;
     for line in &payload.refund_line_items {
         let money = &line.subtotal_set.shop_money;
@@ -795,6 +800,61 @@ mod tests {
             allocate(&rows, &refunds(&[("X", 1, 500)]), false, "o"),
             [(0, 0)]
         );
+    }
+
+    fn line(id: u64, variant: u64, quantity: i64, unit: i64, discounted: i64) -> OrderLine {
+        OrderLine {
+            id: encore_shopify::ids::LineItemId::new(id).unwrap(),
+            variant: encore_shopify::ids::VariantId::new(variant),
+            product: None,
+            quantity,
+            current_quantity: quantity,
+            unit_price_minor: unit,
+            discounted_total_minor: discounted,
+            currency: "USD".into(),
+            selling_plan: None,
+        }
+    }
+
+    fn named(id: &str, seq: i64, variant: u64, quantity: i64) -> Named {
+        Named {
+            id: id.into(),
+            seq,
+            campaign_id: Some("c".into()),
+            changes: Some(format!(
+                r#"[{{"type":"add_variant","variantId":{variant},"quantity":{quantity}}}]"#
+            )),
+            outcome: Some("accepted".into()),
+        }
+    }
+
+    #[test]
+    fn a_refill_joining_a_bought_line_is_paid_the_discounted_total_less_the_bought_units() {
+        // Bought 1 pod box at 20.00; the refill offer added 2 at 15.00 to the same line:
+        // discounted total 50.00, of which 20.00 is the bought unit.
+        let lines = [line(11, 7, 3, 2000, 5000), line(12, 8, 1, 900, 900)];
+        let placed = place_units(&[named("d", 0, 7, 2)], &lines, &[]);
+        assert_eq!(placed.len(), 1);
+        assert_eq!(
+            (
+                placed[0].line.as_str(),
+                placed[0].units,
+                placed[0].line_quantity,
+                placed[0].amount
+            ),
+            ("11", 2, 3, 3000)
+        );
+    }
+
+    #[test]
+    fn an_offer_goes_on_the_line_the_edit_added_and_never_beyond_a_line_s_units() {
+        // Two lines of the variant: the edit named 21, so the offer's unit is there.
+        let lines = [line(21, 7, 1, 1000, 800), line(20, 7, 1, 1000, 1000)];
+        let placed = place_units(&[named("d", 0, 7, 1)], &lines, &["21".to_string()]);
+        assert_eq!((placed[0].line.as_str(), placed[0].amount), ("21", 800));
+        // An offer of 3 units finds only 2 on the order: 2 are placed, none invented.
+        let placed = place_units(&[named("d", 0, 7, 3)], &lines, &[]);
+        assert_eq!(placed.iter().map(|p| p.units).sum::<i64>(), 2);
     }
 
     #[test]

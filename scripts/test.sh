@@ -33,4 +33,7 @@ echo "==> extension: tests, shopify app build, end-to-end against the real serve
 cargo build -p encore-server
 ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-extension.sh
 
+echo "==> admin: unit tests, headless Chromium against the real server, size budget"
+ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-admin.sh
+
 echo "==> all tests passed"

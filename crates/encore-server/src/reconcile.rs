@@ -9,81 +9,19 @@
 //! is created before the post-purchase page opens), and the `encore.offer-N` metafields of the
 //! orders found are compared with the decision's identity.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use encore_shopify::admin::AdminClient;
 use encore_shopify::ids::OrderId;
 use encore_shopify::secret::Secret;
+use encore_shopify::ShopDomain;
 use sqlx::Row;
 
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
+use crate::credentials;
 use crate::state::AppState;
 use crate::store::{ShopRow, Store};
-
-/// Where the reconciler gets a shop's Admin API client and access token (the install's
-/// credentials); `None` when the shop has none usable (not installed, token revoked).
-pub trait AdminAccess: Send + Sync + 'static {
-    fn client(&self, shop: &str)
-        -> impl Future<Output = Option<(Arc<AdminClient>, Secret)>> + Send;
-}
-
-/// Runs a pass over every shop each `every`, until the task is aborted.
-pub fn spawn<A: AdminAccess>(
-    state: Arc<AppState>,
-    access: A,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let shops = match sqlx::query("SELECT domain, currency_code, data_version FROM shops")
-                .fetch_all(state.store.reader())
-                .await
-            {
-                Ok(rows) => rows,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the reconciler cannot list shops");
-                    continue;
-                }
-            };
-            for r in &shops {
-                let shop = ShopRow {
-                    domain: r.get(0),
-                    currency_code: r.get(1),
-                    data_version: r.get(2),
-                };
-                let Some((admin, token)) = access.client(&shop.domain).await else {
-                    continue;
-                };
-                let window = state.settings.attribution_window;
-                match pass(
-                    &state.store,
-                    &admin,
-                    &token,
-                    &shop,
-                    window,
-                    crate::offer::now(),
-                )
-                .await
-                {
-                    Ok(report) => {
-                        if report.orders_read > 0 {
-                            state.offer_stats_changed(&shop.domain);
-                        }
-                        tracing::info!(shop = %shop.domain, ?report, "attribution pass");
-                    }
-                    Err(e) => {
-                        tracing::warn!(shop = %shop.domain, error = %e, "attribution pass failed")
-                    }
-                }
-            }
-        }
-    })
-}
 
 /// How long after an accept the reconciler starts searching (webhooks usually come first).
 pub const SEARCH_GRACE: i64 = 5 * 60;
@@ -106,6 +44,72 @@ pub struct PassReport {
     pub searches: usize,
     pub orders_found_by_search: usize,
     pub errors: usize,
+}
+
+/// How often the background reconciler runs a pass over every installed shop.
+pub const EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Runs a pass over every shop with usable credentials each [`EVERY`], until aborted.
+pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let domains = match sqlx::query("SELECT domain FROM shops ORDER BY domain")
+                .fetch_all(state.store.reader())
+                .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the reconciler cannot list shops");
+                    continue;
+                }
+            };
+            for r in &domains {
+                let shop = match state.store.shop(&r.get::<String, _>(0)).await {
+                    Ok(Some(shop)) if !shop.uninstalled => shop,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the reconciler cannot read a shop");
+                        continue;
+                    }
+                };
+                let Ok(domain) = ShopDomain::parse(&shop.domain) else {
+                    continue;
+                };
+                let admin = match credentials::admin_client(&state, &domain).await {
+                    Ok(admin) => admin,
+                    Err(e) => {
+                        tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
+                        continue;
+                    }
+                };
+                let window = state.settings.attribution_window;
+                let now = crate::offer::now();
+                match pass(
+                    &state.store,
+                    admin.client(),
+                    admin.token(),
+                    &shop,
+                    window,
+                    now,
+                )
+                .await
+                {
+                    Ok(report) => {
+                        if report.orders_read > 0 {
+                            state.offer_stats_changed(&shop.domain);
+                        }
+                        tracing::info!(shop = %shop.domain, ?report, "attribution pass");
+                    }
+                    Err(e) => {
+                        tracing::warn!(shop = %shop.domain, error = %e, "attribution pass failed")
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// One pass over a shop: queued orders first, then searches for accepted decisions with no

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -317,9 +316,8 @@ struct WindowsOut {
 /// `POST /api/retention/prune` (admin token): prunes now and says what it deleted.
 async fn prune_now(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: crate::session::Operator,
 ) -> Result<Json<PruneAnswer>, ApiError> {
-    crate::admin::check_admin(&state, &headers)?;
     let pruned = prune(&state, crate::offer::now()).await?;
     tracing::info!(?pruned, "retention: pruned on request");
     let w = &state.settings.retention;

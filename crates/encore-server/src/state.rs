@@ -89,6 +89,10 @@ pub struct AppState {
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// Shop tokens and Admin API clients (`credentials::admin_client`).
+    pub credentials: crate::credentials::Credentials,
+    /// Verifies the embedded admin's App Bridge session tokens.
+    pub sessions: encore_shopify::session::SessionVerifier,
 }
 
 impl AppState {
@@ -99,6 +103,11 @@ impl AppState {
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),
+            credentials: crate::credentials::Credentials::new(&settings, store.clone()),
+            sessions: encore_shopify::session::SessionVerifier::new(
+                &settings.api_key,
+                &encore_shopify::Secret::new(settings.api_secret.clone()),
+            ),
             settings,
             store,
             runner,

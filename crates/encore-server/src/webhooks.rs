@@ -2,8 +2,10 @@
 //!
 //! Compliance topics act on Encore's own data: `customers/redact` deletes the customer's facts,
 //! `shop/redact` deletes the shop, `customers/data_request` is recorded for the merchant to fetch
-//! its export (`data_request`). `orders/edited`, `refunds/create` and `orders/cancelled` become
-//! attribution facts (`attribution`); the order itself is read by the reconciler.
+//! its export (`data_request`). `app/uninstalled` deletes the shop's tokens at once and stops its
+//! offers; its data stays until `shop/redact`. `orders/edited`, `refunds/create` and
+//! `orders/cancelled` become attribution facts (`attribution`); the order itself is read by the
+//! reconciler.
 
 use std::sync::Arc;
 
@@ -123,6 +125,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
             if let Some(request) = data_request {
                 request.record(&state.store, &shop, now()).await?;
             }
+        }
+        "app/uninstalled" => {
+            // Tokens go at once and offers stop; the shop's data stays until shop/redact.
+            let domain = encore_shopify::ShopDomain::parse(&shop)
+                .map_err(|e| ApiError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
+            state.credentials.uninstall(&domain).await?;
+            state.facts_cache.lock().expect("cache lock").remove(&shop);
+            tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers stopped");
         }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;

@@ -87,6 +87,10 @@ pub(crate) struct ShopState {
     pub orders: HashMap<u64, SimOrder>,
     pub admin_requests: u64,
     pub throttled: u64,
+    /// Token endpoint requests by grant (`token_exchange`, `refresh_token`, `authorization_code`).
+    pub grants: HashMap<&'static str, u64>,
+    /// The next this many token answers are lost after the grant took effect.
+    pub lose_token_answers: u32,
 }
 
 impl ShopState {
@@ -107,6 +111,8 @@ impl ShopState {
             orders: HashMap::new(),
             admin_requests: 0,
             throttled: 0,
+            grants: HashMap::new(),
+            lose_token_answers: 0,
         }
     }
 
@@ -115,6 +121,12 @@ impl ShopState {
         for token in self.access.values_mut() {
             token.expires_at = Some(past);
         }
+    }
+
+    /// Revokes every token of the shop (what uninstalling the app does on Shopify's side).
+    pub fn revoke_tokens(&mut self) {
+        self.access.clear();
+        self.refresh.clear();
     }
 
     /// Issues a new access token (and, when expiring, a refresh token) as one pair.

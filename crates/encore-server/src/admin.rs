@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/customers", put(put_customers))
         .route("/api/co-purchases", put(put_co_purchases))
         .route("/api/analytics/summary", get(get_summary))
+        .route("/api/analytics", get(get_analytics))
 }
 
 async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
@@ -384,4 +385,61 @@ async fn get_summary(
             }).collect::<Vec<_>>(),
         },
     })))
+}
+
+/// The report's range and format; the shop comes from the session (or the operator's `?shop=`).
+#[derive(Deserialize)]
+struct AnalyticsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the report of
+/// docs/analytics.md as JSON, or its day rows as CSV.
+async fn get_analytics(
+    State(state): State<Arc<AppState>>,
+    AdminShop { shop, .. }: AdminShop,
+    Query(q): Query<AnalyticsQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let range = crate::analytics::Range::parse(q.from.as_deref(), q.to.as_deref(), now())
+        .map_err(ApiError::BadRequest)?;
+    let report = crate::analytics::report(
+        &state.store,
+        &shop,
+        range,
+        state.settings.attribution_window,
+        now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::analytics::AnalyticsError::Store(s) => ApiError::Store(s),
+        other => ApiError::Conflict(other.to_string()),
+    })?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => {
+            let text = crate::analytics::csv(&report)
+                .map_err(|e| ApiError::BadRequest(format!("cannot write CSV: {e}")))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!(
+                            "attachment; filename=\"encore-{}-{}-{}.csv\"",
+                            report.shop, report.from, report.to
+                        ),
+                    ),
+                ],
+                text,
+            )
+                .into_response())
+        }
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format must be json or csv (got {other})"
+        ))),
+    }
 }

@@ -6,7 +6,9 @@
 pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
+pub mod analytics;
 pub mod api;
+pub mod attribution;
 pub mod body;
 pub mod changes;
 pub mod changeset;
@@ -20,6 +22,7 @@ pub mod install;
 pub mod metrics;
 pub mod offer;
 pub mod purchase_request;
+pub mod reconcile;
 pub mod retention;
 pub mod runner;
 pub mod serve;
@@ -65,6 +68,8 @@ pub struct Running {
     pruner: Option<tokio::task::JoinHandle<()>>,
     /// Refreshes idle shops' tokens before their refresh tokens lapse.
     sweeper: tokio::task::JoinHandle<()>,
+    /// The attribution reconciler (`reconcile`).
+    reconciler: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -74,6 +79,7 @@ impl Running {
             pruner.abort();
         }
         self.sweeper.abort();
+        self.reconciler.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -112,6 +118,7 @@ pub async fn start(
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
     let sweeper = credentials::spawn_sweeper(state.clone());
+    let reconciler = reconcile::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -126,5 +133,6 @@ pub async fn start(
         task,
         pruner,
         sweeper,
+        reconciler,
     })
 }

@@ -371,7 +371,15 @@ pub async fn offer(
         Decided::Decision(d) => {
             let stored = state
                 .store
-                .insert_decision(&d, purchase.customer_id.as_deref(), now)
+                .insert_decision(
+                    &d,
+                    purchase.customer_id.as_deref(),
+                    Some((
+                        &purchase.total_shop.amount,
+                        &purchase.total_shop.currency_code,
+                    )),
+                    now,
+                )
                 .await?;
             tracing::info!(
                 decision = %stored.id,

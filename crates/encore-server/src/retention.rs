@@ -231,6 +231,17 @@ async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch,
         .collect::<Vec<_>>()
         .join(", ");
     let of_batch = format!("(shop, reference_id) IN (VALUES {keys})");
+    // Attribution rows name decisions: they go with them (offer_lines, decision_orders).
+    for table in ["offer_lines", "decision_orders"] {
+        let sql = format!(
+            "DELETE FROM {table} WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
+        );
+        let mut q = sqlx::query(&sql);
+        for (shop, reference) in &purchases {
+            q = q.bind(shop).bind(reference);
+        }
+        q.execute(state.store.writer()).await?;
+    }
     let statements = [
         format!(
             "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"

@@ -69,6 +69,9 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// How long rows are kept and how often they are pruned.
     pub retention: crate::retention::RetentionSettings,
+    /// How long an accepted offer may take to show up on an order before analytics reports it
+    /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
+    pub attribution_window: std::time::Duration,
     /// Encrypts shop credentials at rest (`ENCORE_ENCRYPTION_KEY`, previous keys for rotation).
     pub vault: crate::vault::Vault,
     /// Where Shopify reaches this server over HTTPS (`ENCORE_APP_URL`): the authorization-code
@@ -98,6 +101,7 @@ impl std::fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
+            .field("attribution_window", &self.attribution_window)
             .field("vault", &self.vault)
             .field("app_url", &self.app_url)
             .field("shopify_host", &self.shopify_host)
@@ -201,6 +205,18 @@ impl Settings {
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
         let metrics_token = get("ENCORE_METRICS_TOKEN");
         let retention = crate::retention::RetentionSettings::from_vars(&get)?;
+        let attribution_window = match get("ENCORE_ATTRIBUTION_WINDOW_MINUTES") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(m) if m > 0 => std::time::Duration::from_secs(m * 60),
+                _ => {
+                    return Err(SettingsError::Bad(
+                        "ENCORE_ATTRIBUTION_WINDOW_MINUTES",
+                        format!("{v} is not a positive number of minutes"),
+                    ))
+                }
+            },
+            None => std::time::Duration::from_secs(120 * 60),
+        };
         let vault = vault_from(&get, demo_mode)?;
         let app_url = get("ENCORE_APP_URL").map(|u| u.trim_end_matches('/').to_string());
         let shopify_host = match get("ENCORE_SHOPIFY_HOST") {
@@ -238,6 +254,7 @@ impl Settings {
             log_json,
             metrics_token,
             retention,
+            attribution_window,
             vault,
             app_url,
             shopify_host,

@@ -409,6 +409,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for table in [
+            "offer_lines",
+            "decision_orders",
+            "refund_lines",
+            "order_edit_additions",
+            "attribution_orders",
             "decisions",
             "funnels",
             "offer_stats",
@@ -766,16 +771,18 @@ impl Store {
     }
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
-    /// `customer_id` is the purchase's customer (for customer data requests).
+    /// `customer_id` is the purchase's customer (for customer data requests); `purchase_total`
+    /// its value before offers in shop money, (amount, currency) as the token gave it (AOV lift).
     pub async fn insert_decision(
         &self,
         d: &DecisionRow,
         customer_id: Option<&str>,
+        purchase_total: Option<(&str, &str)>,
         now: i64,
     ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -801,6 +808,8 @@ impl Store {
         .bind(&d.outcome)
         .bind(now)
         .bind(customer_id)
+        .bind(purchase_total.map(|(amount, _)| amount))
+        .bind(purchase_total.map(|(_, currency)| currency))
         .fetch_optional(&self.writer)
         .await?;
         if let Some(row) = inserted {

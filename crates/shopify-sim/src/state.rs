@@ -30,6 +30,10 @@ pub struct SimOrder {
     pub name: String,
     pub customer: Option<u64>,
     pub lines: Vec<SimOrderLine>,
+    /// RFC 3339, UTC (`2026-11-30T10:00:00Z`): what `created_at:` searches compare.
+    pub created_at: String,
+    /// The order's shop-money currency; `None` is the shop's.
+    pub currency: Option<String>,
     /// (namespace, key, type, value)
     pub metafields: Vec<(String, String, String, String)>,
 }
@@ -42,6 +46,9 @@ pub struct SimOrderLine {
     pub product: Option<u64>,
     pub quantity: i64,
     pub unit_price: String,
+    /// Line-level discounts on the whole line (a post-purchase offer's ExplicitDiscount),
+    /// minor units; `discountedTotalSet` is `quantity × unit_price − discount`.
+    pub discount_minor: i64,
 }
 
 pub(crate) struct AccessToken {

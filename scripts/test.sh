@@ -17,6 +17,12 @@ cargo fmt --all --check
 echo "==> wasm artifacts (provider, offer Function, size budget)"
 scripts/build-wasm.sh
 
+echo "==> fixtures against schema.graphql and input.graphql (Shopify's validateTestAssets)"
+if [ ! -d tools/node_modules/@shopify/shopify-function-test-helpers ]; then
+  (cd tools && npm ci --no-audit --no-fund)
+fi
+node tools/validate-fixtures.mjs
+
 echo "==> PostgreSQL for the storage and API tests"
 if [ -z "${ENCORE_TEST_POSTGRES_URL:-}" ] && [ -z "${ENCORE_SKIP_POSTGRES:-}" ]; then
   ENCORE_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"

@@ -32,7 +32,13 @@ budget=128000
 
 build_provider() {
   echo "==> provider: shopify_function_provider 2.0.0 with rustc 1.89.0"
-  (cd provider && CARGO_TARGET_DIR="$target" cargo +1.89.0 build --locked --release \
+  # Panic messages embed source paths; mapping Cargo's home to one name makes the build
+  # byte-for-byte the same on every machine, so its sha256 can be checked
+  # (provider/shopify_function_provider.wasm.sha256, crates/encore-host/tests/provider_build.rs).
+  local cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+  (cd provider && CARGO_TARGET_DIR="$target" \
+    RUSTFLAGS="--remap-path-prefix=$cargo_home=/cargo" \
+    cargo +1.89.0 build --locked --release \
     --target wasm32-unknown-unknown -p shopify_function_provider)
   cp "$target/wasm32-unknown-unknown/release/shopify_function_provider.wasm" \
     "$out/shopify_function_provider.wasm"

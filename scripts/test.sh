@@ -17,6 +17,12 @@ cargo fmt --all --check
 echo "==> wasm artifacts (provider, offer Function, size budget)"
 scripts/build-wasm.sh
 
+echo "==> fixtures against schema.graphql and input.graphql (Shopify's validateTestAssets)"
+if [ ! -d tools/node_modules/@shopify/shopify-function-test-helpers ]; then
+  (cd tools && npm ci --no-audit --no-fund)
+fi
+node tools/validate-fixtures.mjs
+
 echo "==> PostgreSQL for the storage and API tests"
 if [ -z "${ENCORE_TEST_POSTGRES_URL:-}" ] && [ -z "${ENCORE_SKIP_POSTGRES:-}" ]; then
   ENCORE_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
@@ -32,5 +38,8 @@ cargo test --workspace
 echo "==> extension: tests, shopify app build, end-to-end against the real server"
 cargo build -p encore-server
 ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-extension.sh
+
+echo "==> admin: unit tests, headless Chromium against the real server, size budget"
+ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-admin.sh
 
 echo "==> all tests passed"

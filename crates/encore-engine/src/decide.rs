@@ -674,6 +674,13 @@ impl<N: JsonNode + Clone> Plan<N> {
                 push_json_string(&mut value, v);
             }
         }
+        // The decision's identity (purchase and funnel position, the server's `seq`): the
+        // referenceId is not the order id, so attribution joins an order to its decisions
+        // through these when it reads the order's metafields.
+        value.push_str(",\"referenceId\":");
+        push_json_string(&mut value, &ctx.purchase.reference_id);
+        value.push_str(",\"seq\":");
+        value.push_str(&ctx.funnel.offers_shown.to_string());
         value.push('}');
         changes.push(Change::SetMetafield {
             namespace: METAFIELD_NAMESPACE.to_owned(),

@@ -8,24 +8,6 @@ pub fn json_to_msgpack(value: &Value) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(value).map_err(|e| format!("cannot encode the input as MessagePack: {e}"))
 }
 
-/// The value with every object's keys in sorted order: what function-runner presents, because
-/// its serde_json keeps maps sorted.
-pub fn sort_keys(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sort_keys(&map[k])))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
-        other => other.clone(),
-    }
-}
-
 /// Decodes MessagePack output into JSON with `rmp_serde`, like function-runner. Floats stay
 /// floats (`5.0` prints as `5.0`), exactly as function-runner prints them; NaN/infinity become
 /// `null` (serde_json cannot represent them).
@@ -50,22 +32,6 @@ mod tests {
                 .unwrap()
                 .to_string(),
             "3.0"
-        );
-    }
-
-    #[test]
-    fn sorting_keys_reorders_every_object_and_keeps_values() {
-        let input: Value =
-            serde_json::from_str(r#"{"b": {"z": 1, "a": [{"y": 2, "x": 3}]}, "a": null}"#).unwrap();
-        let sorted = sort_keys(&input);
-        assert_eq!(
-            sorted.to_string(),
-            r#"{"a":null,"b":{"a":[{"x":3,"y":2}],"z":1}}"#
-        );
-        assert_eq!(sorted, input);
-        assert_ne!(
-            json_to_msgpack(&sorted).unwrap(),
-            json_to_msgpack(&input).unwrap()
         );
     }
 

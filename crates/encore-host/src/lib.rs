@@ -20,7 +20,7 @@ mod scale;
 mod trampoline;
 
 pub use artifacts::{default_artifact_dir, default_provider_path, PROVIDER_ENV};
-pub use codec::{json_to_msgpack, msgpack_to_json, sort_keys};
+pub use codec::{json_to_msgpack, msgpack_to_json};
 pub use error::HostError;
 pub use host::{FunctionHost, FunctionModule, MAX_CONCURRENT_RUNS, RUN_TIME_LIMIT};
 pub use limits::Limits;

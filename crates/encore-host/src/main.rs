@@ -39,12 +39,6 @@ struct Cli {
     #[arg(long, value_name = "PATH")]
     dump_trampolined: Option<PathBuf>,
 
-    /// Present object keys sorted, as function-runner does (its serde_json sorts maps). By
-    /// default keys keep the file's order, as Shopify gives a Function its input in query order;
-    /// the provider reads lazily, so the order changes instruction counts.
-    #[arg(long)]
-    sort_keys: bool,
-
     /// The provider wasm (default: $ENCORE_PROVIDER_WASM or <target>/encore/shopify_function_provider.wasm).
     #[arg(long, value_name = "PATH")]
     provider: Option<PathBuf>,
@@ -87,11 +81,10 @@ fn run(cli: &Cli) -> Result<bool, String> {
         .input
         .as_ref()
         .map_or("stdin".to_string(), |p| p.display().to_string());
-    let mut input: serde_json::Value = serde_json::from_slice(&input_text)
+    // Keys keep the file's order, as function-runner keeps them (its serde_json preserves
+    // order) and as Shopify gives a Function its input in query order.
+    let input: serde_json::Value = serde_json::from_slice(&input_text)
         .map_err(|e| format!("the input ({input_name}) is not valid JSON: {e}"))?;
-    if cli.sort_keys {
-        input = encore_host::sort_keys(&input);
-    }
 
     let factor = match (&cli.schema_path, &cli.query_path) {
         (Some(schema), Some(query)) => {

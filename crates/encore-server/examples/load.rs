@@ -57,6 +57,11 @@ async fn main() {
         ("SHOPIFY_API_KEY", "bench-key"),
         ("SHOPIFY_API_SECRET", SECRET),
         ("ENCORE_LISTEN", "127.0.0.1:0"),
+        // A benchmark-only key (base64 of 32 zero bytes): no shop credentials are stored here.
+        (
+            "ENCORE_ENCRYPTION_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

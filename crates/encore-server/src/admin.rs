@@ -1,9 +1,10 @@
-//! Admin routes (bearer ENCORE_ADMIN_TOKEN): shops, campaign configs, catalog, customers, co-purchases, analytics.
+//! Admin routes: campaign configs, versions and analytics for the merchant (App Bridge session
+//! or operator token, see `session`); shops, catalog, customers and co-purchases loaded by
+//! scripts (operator token only).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use encore_engine::Currency;
@@ -14,6 +15,7 @@ use crate::api::JsonBody;
 use crate::changes::is_plain_decimal;
 use crate::error::ApiError;
 use crate::offer::{now, rfc3339};
+use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
 use crate::store::ShopRow;
 
@@ -32,35 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/customers", put(put_customers))
         .route("/api/co-purchases", put(put_co_purchases))
         .route("/api/analytics/summary", get(get_summary))
-}
-
-/// Checks the admin bearer token in constant time.
-pub fn check_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let expected = state
-        .settings
-        .admin_token
-        .as_deref()
-        .ok_or(ApiError::AdminDisabled)?;
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::token::bearer(Some(h)).ok())
-        .ok_or(ApiError::AdminUnauthorized)?;
-    if same_secret(expected, given) {
-        Ok(())
-    } else {
-        Err(ApiError::AdminUnauthorized)
-    }
-}
-
-/// Compares a configured token with a given one in time that does not depend on where they differ.
-pub fn same_secret(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
-    }
-    diff == 0
+        .route("/api/analytics", get(get_analytics))
 }
 
 async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
@@ -79,12 +53,10 @@ async fn shop_of(state: &AppState, q: &ShopQuery) -> Result<ShopRow, ApiError> {
 
 async fn put_shop(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Path(domain): Path<String>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let currency = body
         .get("currencyCode")
         .and_then(Value::as_str)
@@ -99,11 +71,8 @@ async fn put_shop(
 
 async fn get_campaigns(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let live = state.store.live_config(&shop.domain).await?;
     Ok(Json(match live {
         Some((version, config)) => {
@@ -123,13 +92,9 @@ pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(St
 
 async fn put_campaigns(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    AdminShop { shop, .. }: AdminShop,
+    JsonBody(config): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(config) = body?;
-    let shop = shop_of(&state, &q).await?;
     let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
         ApiError::BadRequest(format!(
             "the shop currency {} is not an ISO 4217 code; PUT the shop again",
@@ -144,11 +109,8 @@ async fn put_campaigns(
 
 async fn get_versions(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let versions: Vec<Value> = state
         .store
         .config_versions(&shop.domain)
@@ -161,12 +123,9 @@ async fn get_versions(
 
 async fn get_version(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    AdminShop { shop, .. }: AdminShop,
     Path(version): Path<i64>,
-    Query(q): Query<ShopQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let config = state
         .store
         .config_version(&shop.domain, version)
@@ -274,12 +233,10 @@ pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, 
 
 async fn put_catalog(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let products = parse_catalog(&body)?;
     let variants: usize = products.iter().map(|p| p.2.len()).sum();
@@ -324,12 +281,10 @@ pub fn parse_customers(body: &Value) -> Result<Vec<(String, Value)>, ApiError> {
 
 async fn put_customers(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let customers = parse_customers(&body)?;
     state
@@ -374,12 +329,10 @@ pub fn parse_co_purchases(body: &Value) -> Result<Vec<(String, String, i64)>, Ap
 
 async fn put_co_purchases(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: Operator,
     Query(q): Query<ShopQuery>,
-    body: Result<JsonBody, ApiError>,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let JsonBody(body) = body?;
     let shop = shop_of(&state, &q).await?;
     let pairs = parse_co_purchases(&body)?;
     state
@@ -391,11 +344,8 @@ async fn put_co_purchases(
 
 async fn get_summary(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<ShopQuery>,
+    AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    check_admin(&state, &headers)?;
-    let shop = shop_of(&state, &q).await?;
     let s = state.store.summary(&shop.domain).await?;
     // Minor units of the shop currency (the offer prices the Function decided), summed exactly.
     let currency = Currency::from_code(&shop.currency_code);
@@ -416,5 +366,80 @@ async fn get_summary(
         "accepted": s.accepted,
         "declined": s.declined,
         "acceptedRevenue": {"amount": revenue, "currencyCode": shop.currency_code},
+        // Offers the extension did not show because Shopify priced them differently.
+        "priceMismatches": {
+            "count": s.price_mismatches,
+            "latest": s.latest_price_mismatches.iter().map(|m| {
+                let json_text = |t: &Option<String>| {
+                    t.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null)
+                };
+                json!({
+                    "decisionId": m.decision_id,
+                    "campaignId": m.campaign_id,
+                    "stepId": m.step_id,
+                    "prices": json_text(&m.detail),
+                    "shopifyStatus": m.status,
+                    "shopifyErrors": json_text(&m.errors),
+                    "at": crate::offer::rfc3339(m.created_at),
+                })
+            }).collect::<Vec<_>>(),
+        },
     })))
+}
+
+/// The report's range and format; the shop comes from the session (or the operator's `?shop=`).
+#[derive(Deserialize)]
+struct AnalyticsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the report of
+/// docs/analytics.md as JSON, or its day rows as CSV.
+async fn get_analytics(
+    State(state): State<Arc<AppState>>,
+    AdminShop { shop, .. }: AdminShop,
+    Query(q): Query<AnalyticsQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let range = crate::analytics::Range::parse(q.from.as_deref(), q.to.as_deref(), now())
+        .map_err(ApiError::BadRequest)?;
+    let report = crate::analytics::report(
+        &state.store,
+        &shop,
+        range,
+        state.settings.attribution_window,
+        now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::analytics::AnalyticsError::Store(s) => ApiError::Store(s),
+        other => ApiError::Conflict(other.to_string()),
+    })?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => {
+            let text = crate::analytics::csv(&report)
+                .map_err(|e| ApiError::BadRequest(format!("cannot write CSV: {e}")))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!(
+                            "attachment; filename=\"encore-{}-{}-{}.csv\"",
+                            report.shop, report.from, report.to
+                        ),
+                    ),
+                ],
+                text,
+            )
+                .into_response())
+        }
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format must be json or csv (got {other})"
+        ))),
+    }
 }

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,26 +15,20 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::offer::{self, now};
+use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
-use crate::store::{EventEffect, EventKind};
-use crate::token::{bearer, VerifiedPurchase};
+use crate::store::{EventEffect, EventKind, NewEvent};
 
-/// A JSON request body: 413 over the limit, 400 with the parser's words when malformed, and
-/// `{}` when empty. Extra fields are the handler's business (the post-purchase API ignores them).
+/// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
+/// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's
+/// business.
 pub struct JsonBody(pub Value);
 
 impl FromRequest<Arc<AppState>> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
-        let limit = state.settings.body_limit;
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(limit)
-            } else {
-                ApiError::BadRequest(format!("cannot read the request body: {e}"))
-            }
-        })?;
+        let bytes = crate::body::read_capped(req.into_body(), state.settings.body_limit).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(json!({})));
         }
@@ -45,36 +38,21 @@ impl FromRequest<Arc<AppState>> for JsonBody {
     }
 }
 
-fn verify(state: &AppState, headers: &axum::http::HeaderMap) -> Result<VerifiedPurchase, ApiError> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let token = bearer(auth)?;
-    Ok(state.verifier.verify(token, now())?)
-}
-
 /// `POST /api/post-purchase/offer`: the offer for the purchase's current funnel step.
 async fn post_offer(
     State(state): State<Arc<AppState>>,
-    headers: axum::http::HeaderMap,
-    body: Result<JsonBody, ApiError>,
+    request: PurchaseRequest,
 ) -> Result<Response, ApiError> {
-    // The token is checked first: an unauthenticated caller learns nothing about bodies.
-    let purchase = verify(&state, &headers)?;
-    // The body carries nothing the server uses (the funnel is the server's); it must still be JSON.
-    let _ = body?;
-    let answer = offer::offer(&state, &purchase, now()).await?;
+    // The body carries nothing else the server uses (the funnel is the server's).
+    let answer = offer::offer(&state, &request.purchase, now()).await?;
     Ok(Json(answer).into_response())
 }
 
-/// `POST /api/post-purchase/events`: shown / accepted / declined for a decision.
+/// `POST /api/post-purchase/events`: shown / accepted / declined / price_mismatch for a decision.
 async fn post_event(
     State(state): State<Arc<AppState>>,
-    headers: axum::http::HeaderMap,
-    body: Result<JsonBody, ApiError>,
+    PurchaseRequest { purchase, body }: PurchaseRequest,
 ) -> Result<Response, ApiError> {
-    let purchase = verify(&state, &headers)?;
-    let JsonBody(body) = body?;
     let decision_id = body
         .get("decisionId")
         .and_then(Value::as_str)
@@ -83,11 +61,16 @@ async fn post_event(
         Some("shown") => EventKind::Shown,
         Some("accepted") => EventKind::Accepted,
         Some("declined") => EventKind::Declined,
+        Some("price_mismatch") => EventKind::PriceMismatch,
         _ => {
             return Err(ApiError::BadRequest(
-                "event must be shown, accepted or declined".into(),
+                "event must be shown, accepted, declined or price_mismatch".into(),
             ))
         }
+    };
+    let detail = match kind {
+        EventKind::PriceMismatch => Some(price_mismatch_detail(&body)?),
+        _ => None,
     };
     let status = match body.get("status") {
         None | Some(Value::Null) => None,
@@ -138,15 +121,27 @@ async fn post_event(
         .store
         .record_event(
             &decision,
-            kind,
-            status,
-            errors.as_deref(),
-            accepted_ok,
+            &NewEvent {
+                kind,
+                status,
+                errors: errors.as_deref(),
+                detail: detail.as_deref(),
+                accepted_ok,
+            },
             now(),
         )
         .await?;
     if kind == EventKind::Accepted && effect != EventEffect::Duplicate {
         state.offer_stats_changed(&decision.shop);
+    }
+    if let Some(detail) = &detail {
+        tracing::warn!(
+            decision = %decision.id,
+            campaign = decision.campaign_id.as_deref().unwrap_or("-"),
+            step = decision.step_id.as_deref().unwrap_or("-"),
+            %detail,
+            "Shopify prices this offer differently: the extension did not show it"
+        );
     }
     tracing::info!(
         decision = %decision.id,
@@ -156,6 +151,45 @@ async fn post_event(
         "event"
     );
     Ok(Json(json!({"ok": true})).into_response())
+}
+
+/// The amounts of a `price_mismatch` event, `{currencyCode, expected, calculated}`, as JSON
+/// text: the offer's price and Shopify's calculateChangeset price in the currency the buyer was
+/// to be shown (`calculated` null when Shopify could not price the offer).
+fn price_mismatch_detail(body: &Value) -> Result<String, ApiError> {
+    let bad = |what: &str| ApiError::BadRequest(format!("a price_mismatch event needs {what}"));
+    let currency_code = body
+        .get("currencyCode")
+        .and_then(Value::as_str)
+        .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        .ok_or_else(|| bad("currencyCode, an ISO 4217 code"))?;
+    let expected = body
+        .get("expected")
+        .and_then(Value::as_str)
+        .filter(|a| is_decimal(a))
+        .ok_or_else(|| bad("expected, a decimal amount"))?;
+    let calculated = match body.get("calculated") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(a)) if is_decimal(a) => Some(a.as_str()),
+        Some(_) => return Err(bad("calculated, a decimal amount or null")),
+    };
+    Ok(
+        json!({"currencyCode": currency_code, "expected": expected, "calculated": calculated})
+            .to_string(),
+    )
+}
+
+/// A decimal amount as Shopify and the extension write them: `-12.50`, `1499`.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    digits.len() <= 24
+        && !whole.is_empty()
+        && !fraction.is_empty()
+        && whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -195,6 +229,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::HeaderName::from_static(
+            crate::error::RETRY_INVALID_SESSION,
+        )])
         .max_age(Duration::from_secs(600))
         .allow_origin(if state.settings.cors_origins.is_empty() {
             // Bearer-token API without cookies: the checkout's worker origin may be anything
@@ -218,6 +255,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::admin::routes())
+        .merge(crate::admin_app::routes())
+        .merge(crate::admin_lookup::routes())
+        .merge(crate::install::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes())
         .merge(crate::catalog_sync::routes());
@@ -231,6 +271,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             crate::metrics::track,
         ))
         .with_state(state)
+        // For extractors that read through axum's limit (the webhook's raw bytes); JsonBody and
+        // PurchaseRequest read bodies with their own limits (crate::body).
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())

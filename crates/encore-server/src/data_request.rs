@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -22,6 +21,7 @@ use sqlx::Row;
 
 use crate::error::ApiError;
 use crate::offer::rfc3339;
+use crate::session::AdminCaller;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
@@ -278,14 +278,6 @@ struct ShopQuery {
     shop: Option<String>,
 }
 
-fn shop_of(q: &ShopQuery) -> Result<String, ApiError> {
-    q.shop
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(str::to_ascii_lowercase)
-        .ok_or_else(|| ApiError::BadRequest("add ?shop=<shop>.myshopify.com".into()))
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RequestList {
@@ -296,11 +288,10 @@ struct RequestList {
 /// `GET /api/data-requests?shop=`: the shop's recorded requests, newest first.
 async fn list(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: AdminCaller,
     Query(q): Query<ShopQuery>,
 ) -> Result<Json<RequestList>, ApiError> {
-    crate::admin::check_admin(&state, &headers)?;
-    let shop = shop_of(&q)?;
+    let shop = caller.shop_domain(q.shop.as_deref())?.to_string();
     let rows = sqlx::query(
         "SELECT request_id, customer_id, orders_requested, received_at FROM data_requests \
          WHERE shop = $1 ORDER BY received_at DESC, request_id",
@@ -319,12 +310,11 @@ async fn list(
 /// `GET /api/data-requests/{id}?shop=`: the export for one request.
 async fn get_export(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: AdminCaller,
     Path(id): Path<String>,
     Query(q): Query<ShopQuery>,
 ) -> Result<Json<DataExport>, ApiError> {
-    crate::admin::check_admin(&state, &headers)?;
-    let shop = shop_of(&q)?;
+    let shop = caller.shop_domain(q.shop.as_deref())?.to_string();
     let export = export(&state.store, &shop, &id, crate::offer::now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no data request {id} for {shop}")))?;

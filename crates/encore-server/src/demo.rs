@@ -1,7 +1,7 @@
 //! Demo mode: seeds the demo shop from crates/encore-server/demo/ and serves the /demo preview page.
 //!
 //! The preview mints a Shopify-style token for the purchase a person picks or edits (with the
-//! demo secret: demo mode only), runs it through the same verification and offer pipeline as
+//! documented demo secret: `--demo` refuses to start with any other), runs it through the same verification and offer pipeline as
 //! the extension's requests, and shows the offer, its price, the changeset that would be
 //! signed and the reasons for everything passed over. Previews are not stored.
 
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::api::JsonBody;
 use crate::error::ApiError;
 use crate::offer::{self, now, Decided};
-use crate::settings::demo::SHOP;
+use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;
 use crate::store::{FunnelRow, Store, StoreError};
 
@@ -103,7 +103,9 @@ async fn preview(
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(state.settings.api_secret.as_bytes()),
+        // Always the documented demo secret, whatever the settings hold (settings refuse
+        // --demo with any other): a preview must never mint a token a real app would accept.
+        &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
     )
     .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let purchase = state.verifier.verify(&token, t)?;

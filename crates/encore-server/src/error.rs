@@ -7,6 +7,9 @@ use serde_json::json;
 use crate::store::StoreError;
 use crate::token::TokenError;
 
+/// Set on a 401 for a missing or refused session token (as shopify-app-js does).
+pub const RETRY_INVALID_SESSION: &str = "x-shopify-retry-invalid-session-request";
+
 /// A request that cannot be answered normally.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -26,8 +29,18 @@ pub enum ApiError {
     BadJson(String),
     #[error("{0}")]
     BadRequest(String),
-    #[error("request body is larger than {0} bytes")]
-    TooLarge(usize),
+    /// The body went over `limit`. `read_whole`: the server read it to its end before
+    /// answering (so the client gets the answer, not a reset); false only past the drain bound,
+    /// when the connection is closed after the answer.
+    #[error("request body is larger than {limit} bytes")]
+    TooLarge { limit: usize, read_whole: bool },
+    /// A post-purchase token over the largest one a purchase the Function can take needs.
+    #[error("the post-purchase token is {size} bytes; this server takes tokens up to {limit} bytes (purchases up to the Function's scaled input limit)")]
+    TokenTooLarge {
+        size: usize,
+        limit: usize,
+        in_header: bool,
+    },
     #[error("shop {0} is not installed on this Encore server")]
     UnknownShop(String),
     #[error("{0}")]
@@ -40,6 +53,22 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("the server is shutting down")]
     Unavailable,
+    #[error(
+        "admin routes need Authorization: Bearer <App Bridge session token or ENCORE_ADMIN_TOKEN>"
+    )]
+    SessionMissing,
+    #[error("{0}")]
+    SessionToken(encore_shopify::session::SessionTokenError),
+    #[error("a session acts on its own shop only")]
+    OtherShop,
+    #[error("the install callback was refused: {0}")]
+    Callback(encore_shopify::oauth::CallbackError),
+    #[error("the install's state is unknown, used or expired: start again from /auth?shop=")]
+    InstallState,
+    #[error("the authorization-code install is disabled: set ENCORE_APP_URL to this server's public URL")]
+    InstallDisabled,
+    #[error("Shopify did not complete the install: {0}")]
+    InstallFailed(String),
 }
 
 impl ApiError {
@@ -48,13 +77,24 @@ impl ApiError {
             ApiError::Unauthorized(_)
             | ApiError::AdminUnauthorized
             | ApiError::WebhookUnauthorized
-            | ApiError::MetricsUnauthorized => StatusCode::UNAUTHORIZED,
+            | ApiError::MetricsUnauthorized
+            | ApiError::SessionMissing
+            | ApiError::SessionToken(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OtherShop => StatusCode::FORBIDDEN,
+            ApiError::Callback(_) | ApiError::InstallState => StatusCode::BAD_REQUEST,
+            ApiError::InstallDisabled => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InstallFailed(_) => StatusCode::BAD_GATEWAY,
             ApiError::AdminDisabled
             | ApiError::MetricsDisabled
             | ApiError::Store(_)
             | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            // A header that is too large is 431 (RFC 6585), a body that is, 413.
+            ApiError::TokenTooLarge {
+                in_header: true, ..
+            } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TokenTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnknownShop(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,13 +111,21 @@ impl ApiError {
             ApiError::MetricsDisabled => "metrics_disabled",
             ApiError::BadJson(_) => "malformed_json",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::TooLarge { .. } => "body_too_large",
+            ApiError::TokenTooLarge { .. } => "token_too_large",
             ApiError::UnknownShop(_) => "unknown_shop",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::InvalidConfig(_) => "invalid_config",
             ApiError::Store(_) => "storage_unavailable",
             ApiError::Unavailable => "unavailable",
+            ApiError::SessionMissing => "missing_token",
+            ApiError::SessionToken(_) => "invalid_session_token",
+            ApiError::OtherShop => "other_shop",
+            ApiError::Callback(_) => "invalid_callback",
+            ApiError::InstallState => "invalid_state",
+            ApiError::InstallDisabled => "install_disabled",
+            ApiError::InstallFailed(_) => "install_failed",
         }
     }
 }
@@ -97,6 +145,25 @@ impl IntoResponse for ApiError {
                 .map(|(path, message)| json!({"path": path, "message": message}))
                 .collect();
         }
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::SessionToken(_) | ApiError::SessionMissing) {
+            // Shopify's app libraries' signal: App Bridge fetches a new session token and
+            // retries the request once.
+            response.headers_mut().insert(
+                RETRY_INVALID_SESSION,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        if let ApiError::TooLarge {
+            read_whole: false, ..
+        } = self
+        {
+            // The rest of the body is still on its way: say that this connection ends here.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }

@@ -4,23 +4,35 @@
 //! with [`start`] on a loopback port.
 
 pub mod admin;
+pub mod admin_app;
+pub mod admin_lookup;
+pub mod analytics;
 pub mod api;
+pub mod attribution;
+pub mod body;
 pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
+pub mod credentials;
 pub mod data_request;
 pub mod demo;
 pub mod error;
 pub mod host_runner;
 pub mod input;
+pub mod install;
 pub mod metrics;
 pub mod offer;
+pub mod purchase_request;
+pub mod reconcile;
 pub mod retention;
 pub mod runner;
+pub mod serve;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod store;
 pub mod token;
+pub mod vault;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -55,6 +67,10 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     /// The background retention task, if it runs.
     pruner: Option<tokio::task::JoinHandle<()>>,
+    /// Refreshes idle shops' tokens before their refresh tokens lapse.
+    sweeper: tokio::task::JoinHandle<()>,
+    /// The attribution reconciler (`reconcile`).
+    reconciler: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -63,6 +79,8 @@ impl Running {
         if let Some(pruner) = self.pruner {
             pruner.abort();
         }
+        self.sweeper.abort();
+        self.reconciler.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -100,13 +118,14 @@ pub async fn start(
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
+    let sweeper = credentials::spawn_sweeper(state.clone());
+    let reconciler = reconcile::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(listener, app, async {
+            let _ = rx.await;
+        })
+        .await;
     });
     Ok(Running {
         addr,
@@ -114,5 +133,7 @@ pub async fn start(
         shutdown: tx,
         task,
         pruner,
+        sweeper,
+        reconciler,
     })
 }

@@ -27,7 +27,9 @@ const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
                   progress bar (ENCORE_DATABASE_URL, ENCORE_SHOPIFY_ADMIN_TOKEN and, for the
                   simulated Shopify, ENCORE_SHOPIFY_HOST=http://127.0.0.1:PORT/{shop})
 
-  --demo          run with the demo shop on an embedded SQLite file (no secrets needed)
+  --demo          run with the demo shop on an embedded SQLite file, with the demo shop's
+                  development credentials (refused when SHOPIFY_API_SECRET or
+                  SHOPIFY_API_KEY is set to anything else)
   --config FILE   read KEY=VALUE settings from FILE (the environment wins)
 
 settings: SHOPIFY_API_KEY, SHOPIFY_API_SECRET, ENCORE_DATABASE_URL (sqlite://PATH or
@@ -35,8 +37,10 @@ postgres://...), ENCORE_LISTEN (default 127.0.0.1:8080), ENCORE_ADMIN_TOKEN,
 ENCORE_FUNCTION_WASM, ENCORE_PROVIDER_WASM, ENCORE_CORS_ORIGINS, ENCORE_BODY_LIMIT,
 ENCORE_LOG_FORMAT=json, RUST_LOG, ENCORE_METRICS_TOKEN, ENCORE_RETENTION_DECISIONS_DAYS
 (default 400), ENCORE_RETENTION_WEBHOOKS_DAYS (30), ENCORE_RETENTION_DATA_REQUESTS_DAYS (90),
-ENCORE_RETENTION_EVERY_MINUTES (60), ENCORE_SHOPIFY_ADMIN_TOKEN, ENCORE_SHOPIFY_HOST; see
-docs/operations.md and docs/catalog-sync.md";
+ENCORE_RETENTION_EVERY_MINUTES (60); see docs/operations.md; ENCORE_ENCRYPTION_KEY
+(required outside --demo), ENCORE_ENCRYPTION_PREVIOUS_KEYS, ENCORE_APP_URL, ENCORE_SHOPIFY_HOST,
+ENCORE_SCOPES, ENCORE_REFRESH_SWEEP_MINUTES (60); see docs/install.md; ENCORE_SHOPIFY_ADMIN_TOKEN
+(the sync CLI's token); see docs/catalog-sync.md";
 
 fn main() -> ExitCode {
     let mut demo = false;
@@ -104,7 +108,6 @@ async fn run(settings: Settings) -> ExitCode {
         }
     };
     let demo = settings.demo;
-    let using_demo_credentials = settings.api_secret == encore_server::settings::demo::API_SECRET;
     let running = match encore_server::start(settings, runner).await {
         Ok(r) => r,
         Err(e) => {
@@ -112,15 +115,6 @@ async fn run(settings: Settings) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match StaticAccess::from_vars(env_var) {
-        Ok(Some(access)) => running.state.sync.set_access(Arc::new(access)),
-        Ok(None) => {}
-        Err(e) => {
-            eprintln!("encore-server: {e}");
-            running.stop().await;
-            return ExitCode::from(2);
-        }
-    }
     let base = format!("http://{}", running.addr);
     tracing::info!(addr = %running.addr, "encore-server listening");
     println!("encore-server listening on {base}");
@@ -129,14 +123,12 @@ async fn run(settings: Settings) -> ExitCode {
             "demo shop {shop}: open {base}/demo to preview offers",
             shop = encore_server::settings::demo::SHOP
         );
-        if using_demo_credentials {
-            println!(
-                "  development credentials (demo only): API key {key}, API secret {secret}, admin token {admin}",
-                key = encore_server::settings::demo::API_KEY,
-                secret = encore_server::settings::demo::API_SECRET,
-                admin = encore_server::settings::demo::ADMIN_TOKEN,
-            );
-        }
+        println!(
+            "  development credentials (demo only): API key {key}, API secret {secret}, admin token {admin}",
+            key = encore_server::settings::demo::API_KEY,
+            secret = encore_server::settings::demo::API_SECRET,
+            admin = encore_server::settings::demo::ADMIN_TOKEN,
+        );
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

@@ -333,7 +333,7 @@ fn check_scraper(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
     // Both compared, so the time says nothing about which one is set.
     let matches = accepted
         .iter()
-        .fold(false, |any, t| crate::admin::same_secret(t, given) | any);
+        .fold(false, |any, t| crate::session::same_secret(t, given) | any);
     if matches {
         Ok(())
     } else {

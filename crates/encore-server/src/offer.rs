@@ -355,6 +355,13 @@ pub async fn offer(
         )
         .await?
         .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
+    if shop.uninstalled {
+        // Nothing is stored and nothing signed: the merchant removed Encore.
+        return Ok(failed_response(
+            "SHOP_UNINSTALLED",
+            "Encore is not installed on this shop",
+        ));
+    }
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond_stored(state, existing, purchase, now));
     }
@@ -364,7 +371,15 @@ pub async fn offer(
         Decided::Decision(d) => {
             let stored = state
                 .store
-                .insert_decision(&d, purchase.customer_id.as_deref(), now)
+                .insert_decision(
+                    &d,
+                    purchase.customer_id.as_deref(),
+                    Some((
+                        &purchase.total_shop.amount,
+                        &purchase.total_shop.currency_code,
+                    )),
+                    now,
+                )
                 .await?;
             tracing::info!(
                 decision = %stored.id,

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -232,6 +231,17 @@ async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch,
         .collect::<Vec<_>>()
         .join(", ");
     let of_batch = format!("(shop, reference_id) IN (VALUES {keys})");
+    // Attribution rows name decisions: they go with them (offer_lines, decision_orders).
+    for table in ["offer_lines", "decision_orders"] {
+        let sql = format!(
+            "DELETE FROM {table} WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
+        );
+        let mut q = sqlx::query(&sql);
+        for (shop, reference) in &purchases {
+            q = q.bind(shop).bind(reference);
+        }
+        q.execute(state.store.writer()).await?;
+    }
     let statements = [
         format!(
             "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
@@ -306,9 +316,8 @@ struct WindowsOut {
 /// `POST /api/retention/prune` (admin token): prunes now and says what it deleted.
 async fn prune_now(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: crate::session::Operator,
 ) -> Result<Json<PruneAnswer>, ApiError> {
-    crate::admin::check_admin(&state, &headers)?;
     let pruned = prune(&state, crate::offer::now()).await?;
     tracing::info!(?pruned, "retention: pruned on request");
     let w = &state.settings.retention;

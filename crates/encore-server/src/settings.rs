@@ -33,7 +33,16 @@ pub enum SettingsError {
     FileSyntax { path: PathBuf, line: usize },
     #[error("{0}: {1}")]
     Bad(&'static str, String),
+    #[error("ENCORE_ENCRYPTION_KEY is not set: shop access tokens are encrypted at rest with it (32 random bytes in base64: `openssl rand -base64 32`); keep it outside the database")]
+    MissingEncryptionKey,
+    #[error("{0} {1}")]
+    BadKey(&'static str, crate::vault::KeyError),
+    #[error("--demo runs with the demo shop's development credentials only, and {0} is set to something else: demo mode signs preview tokens and changesets for purchases anyone can make up, so it must never hold an app's real secret. Unset {0} to run the demo, or run without --demo")]
+    DemoWithRealCredentials(&'static str),
 }
+
+/// The scopes Encore asks for: shopify.app.toml's `[access_scopes] scopes` (see its comments).
+pub const DEFAULT_SCOPES: &str = "read_products,read_inventory,read_orders,read_customers";
 
 /// Everything the server needs to start.
 #[derive(Clone)]
@@ -60,6 +69,21 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// How long rows are kept and how often they are pruned.
     pub retention: crate::retention::RetentionSettings,
+    /// How long an accepted offer may take to show up on an order before analytics reports it
+    /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
+    pub attribution_window: std::time::Duration,
+    /// Encrypts shop credentials at rest (`ENCORE_ENCRYPTION_KEY`, previous keys for rotation).
+    pub vault: crate::vault::Vault,
+    /// Where Shopify reaches this server over HTTPS (`ENCORE_APP_URL`): the authorization-code
+    /// grant redirects to `{app_url}/auth/callback`. Unset: `/auth` answers 503.
+    pub app_url: Option<String>,
+    /// Shopify's base URL per shop (`ENCORE_SHOPIFY_HOST`, default `https://{shop}`; the
+    /// simulated Shopify in tests and the demo).
+    pub shopify_host: encore_shopify::host::ShopifyHost,
+    /// Scopes the authorization-code grant asks for (`ENCORE_SCOPES`).
+    pub scopes: String,
+    /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
+    pub refresh_sweep: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -77,6 +101,11 @@ impl std::fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
+            .field("attribution_window", &self.attribution_window)
+            .field("vault", &self.vault)
+            .field("app_url", &self.app_url)
+            .field("shopify_host", &self.shopify_host)
+            .field("scopes", &self.scopes)
             .finish()
     }
 }
@@ -121,6 +150,18 @@ impl Settings {
         demo_mode: bool,
     ) -> Result<Self, SettingsError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
+        if demo_mode {
+            // Demo mode mints tokens for caller-chosen purchases: it may only ever hold the
+            // documented development credentials, never a real app's.
+            for (name, demo_value) in [
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ] {
+                if get(name).is_some_and(|v| v != demo_value) {
+                    return Err(SettingsError::DemoWithRealCredentials(name));
+                }
+            }
+        }
         let api_secret = match (get("SHOPIFY_API_SECRET"), demo_mode) {
             (Some(s), _) => s,
             (None, true) => demo::API_SECRET.to_string(),
@@ -164,6 +205,41 @@ impl Settings {
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
         let metrics_token = get("ENCORE_METRICS_TOKEN");
         let retention = crate::retention::RetentionSettings::from_vars(&get)?;
+        let attribution_window = match get("ENCORE_ATTRIBUTION_WINDOW_MINUTES") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(m) if m > 0 => std::time::Duration::from_secs(m * 60),
+                _ => {
+                    return Err(SettingsError::Bad(
+                        "ENCORE_ATTRIBUTION_WINDOW_MINUTES",
+                        format!("{v} is not a positive number of minutes"),
+                    ))
+                }
+            },
+            None => std::time::Duration::from_secs(120 * 60),
+        };
+        let vault = vault_from(&get, demo_mode)?;
+        let app_url = get("ENCORE_APP_URL").map(|u| u.trim_end_matches('/').to_string());
+        let shopify_host = match get("ENCORE_SHOPIFY_HOST") {
+            Some(t) => encore_shopify::host::ShopifyHost::custom(&t).ok_or_else(|| {
+                SettingsError::Bad(
+                    "ENCORE_SHOPIFY_HOST",
+                    format!("{t} must contain {{shop}}, like https://{{shop}}"),
+                )
+            })?,
+            None => encore_shopify::host::ShopifyHost::shopify(),
+        };
+        let scopes = get("ENCORE_SCOPES").unwrap_or_else(|| DEFAULT_SCOPES.to_string());
+        let refresh_sweep = match get("ENCORE_REFRESH_SWEEP_MINUTES") {
+            Some(v) => std::time::Duration::from_secs(
+                v.parse::<u64>().ok().filter(|m| *m > 0).ok_or_else(|| {
+                    SettingsError::Bad(
+                        "ENCORE_REFRESH_SWEEP_MINUTES",
+                        format!("{v} is not a positive number of minutes"),
+                    )
+                })? * 60,
+            ),
+            None => std::time::Duration::from_secs(3600),
+        };
         Ok(Self {
             api_key,
             api_secret,
@@ -178,8 +254,43 @@ impl Settings {
             log_json,
             metrics_token,
             retention,
+            attribution_window,
+            vault,
+            app_url,
+            shopify_host,
+            scopes,
+            refresh_sweep,
         })
     }
+}
+
+/// The credentials vault: `ENCORE_ENCRYPTION_KEY` (required outside demo mode; the demo
+/// derives a fixed development key) and `ENCORE_ENCRYPTION_PREVIOUS_KEYS` (`ID:BASE64,…`).
+fn vault_from(
+    get: &impl Fn(&str) -> Option<String>,
+    demo_mode: bool,
+) -> Result<crate::vault::Vault, SettingsError> {
+    use crate::vault::{EncryptionKey, Vault};
+    let current = match (get("ENCORE_ENCRYPTION_KEY"), demo_mode) {
+        (Some(text), _) => EncryptionKey::parse(&text)
+            .map_err(|e| SettingsError::BadKey("ENCORE_ENCRYPTION_KEY", e))?,
+        (None, true) => EncryptionKey::demo(),
+        (None, false) => return Err(SettingsError::MissingEncryptionKey),
+    };
+    let previous = get("ENCORE_ENCRYPTION_PREVIOUS_KEYS")
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    EncryptionKey::parse(k)
+                        .map_err(|e| SettingsError::BadKey("ENCORE_ENCRYPTION_PREVIOUS_KEYS", e))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Vault::new(current, &previous))
 }
 
 #[cfg(test)]
@@ -207,6 +318,70 @@ mod tests {
         assert_eq!(s.admin_token.as_deref(), Some(demo::ADMIN_TOKEN));
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert!(!format!("{s:?}").contains(demo::API_SECRET));
+    }
+
+    #[test]
+    fn outside_demo_mode_the_encryption_key_is_required_and_checked() {
+        let base = [
+            ("SHOPIFY_API_KEY", "k"),
+            ("SHOPIFY_API_SECRET", "s"),
+            ("ENCORE_DATABASE_URL", "sqlite://x.sqlite"),
+        ];
+        let e = Settings::from_vars(&vars(&base), false).unwrap_err();
+        assert!(matches!(e, SettingsError::MissingEncryptionKey), "{e}");
+        let mut short = base.to_vec();
+        short.push(("ENCORE_ENCRYPTION_KEY", "c2hvcnQ="));
+        let e = Settings::from_vars(&vars(&short), false).unwrap_err();
+        assert!(e.to_string().contains("exactly 32 bytes"), "{e}");
+        assert!(!e.to_string().contains("c2hvcnQ="));
+        let mut good = base.to_vec();
+        good.push((
+            "ENCORE_ENCRYPTION_KEY",
+            "7:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ));
+        let s = Settings::from_vars(&vars(&good), false).unwrap();
+        assert_eq!(s.vault.current_key_id(), 7);
+        assert!(!format!("{s:?}").contains("AAECAwQF"));
+    }
+
+    #[test]
+    fn demo_refuses_an_apps_real_secret_or_key() {
+        for name in ["SHOPIFY_API_SECRET", "SHOPIFY_API_KEY"] {
+            let e = Settings::from_vars(&vars(&[(name, "shpss_real")]), true).unwrap_err();
+            assert!(
+                matches!(e, SettingsError::DemoWithRealCredentials(n) if n == name),
+                "{e}"
+            );
+            assert!(!e.to_string().contains("shpss_real"), "{e}");
+        }
+        let s = Settings::from_vars(
+            &vars(&[
+                ("SHOPIFY_API_SECRET", demo::API_SECRET),
+                ("SHOPIFY_API_KEY", demo::API_KEY),
+            ]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, demo::API_SECRET);
+        let real = vars(&[
+            ("SHOPIFY_API_SECRET", "shpss_real"),
+            ("SHOPIFY_API_KEY", "k"),
+        ]);
+        let s = Settings::from_vars(
+            &real
+                .into_iter()
+                .chain([
+                    ("ENCORE_DATABASE_URL".into(), "sqlite://x".into()),
+                    (
+                        "ENCORE_ENCRYPTION_KEY".into(),
+                        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
+                    ),
+                ])
+                .collect(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.api_secret, "shpss_real");
     }
 
     #[test]

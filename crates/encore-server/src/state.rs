@@ -89,7 +89,12 @@ pub struct AppState {
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
-    /// Catalog syncs: Admin API access and the per-shop queue of bulk work.
+    /// Shop tokens and Admin API clients (`credentials::admin_client`).
+    pub credentials: crate::credentials::Credentials,
+    /// Verifies the embedded admin's App Bridge session tokens.
+    pub sessions: encore_shopify::session::SessionVerifier,
+    /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
+    /// work.
     pub sync: crate::catalog_sync::Syncer,
 }
 
@@ -98,9 +103,16 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        let credentials = crate::credentials::Credentials::new(&settings, store.clone());
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),
+            sync: crate::catalog_sync::Syncer::new(Arc::new(credentials.clone())),
+            credentials,
+            sessions: encore_shopify::session::SessionVerifier::new(
+                &settings.api_key,
+                &encore_shopify::Secret::new(settings.api_secret.clone()),
+            ),
             settings,
             store,
             runner,
@@ -108,7 +120,6 @@ impl AppState {
             facts_cache: Mutex::new(HashMap::new()),
             offer_stats_cache: StatsCache::default(),
             metrics: crate::metrics::Metrics::new(),
-            sync: crate::catalog_sync::Syncer::default(),
         })
     }
 

@@ -60,6 +60,8 @@ pub struct ShopRow {
     pub domain: String,
     pub currency_code: String,
     pub data_version: i64,
+    /// app/uninstalled arrived and no reinstall since: offers stop (data kept until shop/redact).
+    pub uninstalled: bool,
 }
 
 /// Everything about a shop that changes only through admin writes (cached by data_version).
@@ -128,12 +130,15 @@ pub struct DecisionRow {
     pub outcome: Option<String>,
 }
 
-/// The buyer's answer to an offer.
+/// What happened to an offer on the post-purchase page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Shown,
     Accepted,
     Declined,
+    /// Shopify's calculateChangeset priced the offer differently (or could not price it): the
+    /// extension did not show it. The decision and the funnel stay as they are.
+    PriceMismatch,
 }
 
 impl EventKind {
@@ -142,8 +147,37 @@ impl EventKind {
             EventKind::Shown => "shown",
             EventKind::Accepted => "accepted",
             EventKind::Declined => "declined",
+            EventKind::PriceMismatch => "price_mismatch",
         }
     }
+}
+
+/// An event to record for a decision.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub kind: EventKind,
+    /// Shopify's status (applyChangeset's, or calculateChangeset's for a price mismatch).
+    pub status: Option<&'a str>,
+    /// Shopify's errors, as JSON text.
+    pub errors: Option<&'a str>,
+    /// A price mismatch's amounts, as JSON text.
+    pub detail: Option<&'a str>,
+    /// False for an accept whose changeset Shopify did not process.
+    pub accepted_ok: bool,
+}
+
+/// A `price_mismatch` event as the merchant sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceMismatchRow {
+    pub decision_id: String,
+    pub campaign_id: Option<String>,
+    pub step_id: Option<String>,
+    /// `{"currencyCode", "expected", "calculated"}` as the extension reported it (JSON text).
+    pub detail: Option<String>,
+    pub status: Option<String>,
+    /// Shopify's errors when it could not calculate (JSON text).
+    pub errors: Option<String>,
+    pub created_at: i64,
 }
 
 /// What recording an event did.
@@ -164,7 +198,13 @@ pub struct Summary {
     pub accepted: i64,
     pub declined: i64,
     pub accepted_amounts: Vec<(String, String)>,
+    pub price_mismatches: i64,
+    /// The latest price mismatches, newest first (at most [`LATEST_PRICE_MISMATCHES`]).
+    pub latest_price_mismatches: Vec<PriceMismatchRow>,
 }
+
+/// How many of the latest price mismatches the summary lists.
+pub const LATEST_PRICE_MISMATCHES: i64 = 20;
 
 const DECISION_COLUMNS: &str =
     "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
@@ -294,15 +334,17 @@ impl Store {
     }
 
     pub async fn shop(&self, domain: &str) -> Result<Option<ShopRow>> {
-        let row =
-            sqlx::query("SELECT domain, currency_code, data_version FROM shops WHERE domain = $1")
-                .bind(domain)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT domain, currency_code, data_version, uninstalled_at FROM shops WHERE domain = $1",
+        )
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| ShopRow {
             domain: r.get(0),
             currency_code: r.get(1),
             data_version: r.get(2),
+            uninstalled: r.get::<Option<i64>, _>(3).is_some(),
         }))
     }
 
@@ -367,6 +409,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for table in [
+            "offer_lines",
+            "decision_orders",
+            "refund_lines",
+            "order_edit_additions",
+            "attribution_orders",
             "decisions",
             "funnels",
             "offer_stats",
@@ -383,6 +430,7 @@ impl Store {
             "catalog_collections",
             "config_versions",
             "data_requests",
+            "shop_credentials",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE shop = $1"))
                 .bind(shop)
@@ -670,7 +718,7 @@ impl Store {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
-                 c.data, {} FROM shops s \
+                 c.data, s.uninstalled_at, {} FROM shops s \
                  LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
                  LEFT JOIN customers c ON c.shop = s.domain AND c.customer_id = $3 \
                  LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
@@ -704,6 +752,7 @@ impl Store {
                 domain: first.get(0),
                 currency_code: first.get(1),
                 data_version: first.get(2),
+                uninstalled: first.get::<Option<i64>, _>(7).is_some(),
             },
             funnel,
             customer: first
@@ -712,8 +761,8 @@ impl Store {
                 .transpose()?,
             decisions: rows
                 .iter()
-                .filter(|r| r.get::<Option<String>, _>(7).is_some())
-                .map(|r| decision_from_row_at(r, 7))
+                .filter(|r| r.get::<Option<String>, _>(8).is_some())
+                .map(|r| decision_from_row_at(r, 8))
                 .collect(),
         }))
     }
@@ -729,16 +778,18 @@ impl Store {
     }
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
-    /// `customer_id` is the purchase's customer (for customer data requests).
+    /// `customer_id` is the purchase's customer (for customer data requests); `purchase_total`
+    /// its value before offers in shop money, (amount, currency) as the token gave it (AOV lift).
     pub async fn insert_decision(
         &self,
         d: &DecisionRow,
         customer_id: Option<&str>,
+        purchase_total: Option<(&str, &str)>,
         now: i64,
     ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -764,6 +815,8 @@ impl Store {
         .bind(&d.outcome)
         .bind(now)
         .bind(customer_id)
+        .bind(purchase_total.map(|(amount, _)| amount))
+        .bind(purchase_total.map(|(_, currency)| currency))
         .fetch_optional(&self.writer)
         .await?;
         if let Some(row) = inserted {
@@ -782,26 +835,31 @@ impl Store {
     }
 
     /// Records a buyer event once per (decision, event) and advances the funnel when it
-    /// answers the purchase's current step. `accepted_ok` is false for an accept whose
-    /// changeset Shopify did not process: the funnel then moves on as for a decline.
+    /// answers the purchase's current step. An accept whose changeset Shopify did not process
+    /// (`accepted_ok` false) moves the funnel on as a decline does.
     pub async fn record_event(
         &self,
         d: &DecisionRow,
-        kind: EventKind,
-        status: Option<&str>,
-        errors: Option<&str>,
-        accepted_ok: bool,
+        event: &NewEvent<'_>,
         now: i64,
     ) -> Result<EventEffect> {
+        let NewEvent {
+            kind,
+            status,
+            errors,
+            detail,
+            accepted_ok,
+        } = *event;
         let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO events (decision_id, event, status, errors, created_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO events (decision_id, event, status, errors, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (decision_id, event) DO NOTHING",
         )
         .bind(&d.id)
         .bind(kind.as_str())
         .bind(status)
         .bind(errors)
+        .bind(detail)
         .bind(now)
         .execute(&mut *tx)
         .await?
@@ -812,6 +870,7 @@ impl Store {
         }
         let mut advanced = false;
         match kind {
+            EventKind::PriceMismatch => {}
             EventKind::Shown => {
                 sqlx::query("UPDATE decisions SET shown = 1 WHERE id = $1")
                     .bind(&d.id)
@@ -906,7 +965,36 @@ impl Store {
         .bind(shop)
         .fetch_all(&self.pool)
         .await?;
+        let mismatches = sqlx::query(
+            "SELECT COUNT(*) FROM events e JOIN decisions d ON d.id = e.decision_id \
+             WHERE d.shop = $1 AND e.event = 'price_mismatch'",
+        )
+        .bind(shop)
+        .fetch_one(&self.pool)
+        .await?;
+        let latest = sqlx::query(
+            "SELECT e.decision_id, d.campaign_id, d.step_id, e.detail, e.status, e.errors, e.created_at \
+             FROM events e JOIN decisions d ON d.id = e.decision_id \
+             WHERE d.shop = $1 AND e.event = 'price_mismatch' ORDER BY e.id DESC LIMIT $2",
+        )
+        .bind(shop)
+        .bind(LATEST_PRICE_MISMATCHES)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(Summary {
+            price_mismatches: mismatches.get(0),
+            latest_price_mismatches: latest
+                .iter()
+                .map(|r| PriceMismatchRow {
+                    decision_id: r.get(0),
+                    campaign_id: r.get(1),
+                    step_id: r.get(2),
+                    detail: r.get(3),
+                    status: r.get(4),
+                    errors: r.get(5),
+                    created_at: r.get(6),
+                })
+                .collect(),
             decisions: r.get(0),
             offers: r.get(1),
             shown: r.get(2),

@@ -12,6 +12,13 @@ use serde_json::Value;
 
 /// Clock tolerance for `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: u64 = 60;
+/// The largest post-purchase token the server reads, in bytes.
+///
+/// Sized from the largest purchase the offer Function can take: its input limits scale with the
+/// number of purchase lines up to 10× (`@scaleLimits`), and a token this large carries
+/// more lines than the scaled limits accept (docs/post-purchase-api.md has the measurements).
+/// Larger tokens are refused with `token_too_large` before they are verified.
+pub const MAX_TOKEN_BYTES: usize = 4 * 1024 * 1024;
 /// The issuer of every Shopify-signed post-purchase token.
 pub const SHOPIFY_ISSUER: &str = "shopify";
 
@@ -19,8 +26,10 @@ pub const SHOPIFY_ISSUER: &str = "shopify";
 /// contains the token or any claim value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    #[error("missing bearer token (send Authorization: Bearer <inputData.token>)")]
+    #[error("missing token (send {{\"token\": inputData.token}} in the JSON body, or Authorization: Bearer <inputData.token>)")]
     Missing,
+    #[error("the Authorization header and the body's token are different tokens")]
+    Conflicting,
     #[error("malformed token")]
     Malformed,
     #[error("token algorithm must be HS256")]

@@ -4,9 +4,10 @@
 //! which records the delivery in the transaction that applies it. Compliance topics act on
 //! Encore's own data: `customers/redact` deletes the customer's facts,
 //! `shop/redact` deletes the shop, `customers/data_request` is recorded for the merchant to fetch
-//! its export (`data_request`). `orders/edited` and `refunds/create` are acknowledged and
-//! recorded; attributing them to offers needs the order's `encore` metafields from the Admin API,
-//! which Encore does not call yet. Every delivery is recorded only once its effect is committed.
+//! its export (`data_request`). `app/uninstalled` deletes the shop's tokens at once and stops its
+//! offers; its data stays until `shop/redact`. `orders/edited`, `refunds/create` and
+//! `orders/cancelled` become attribution facts (`attribution`); the order itself is read by the
+//! reconciler. Every delivery is recorded as handled only once its effect is committed.
 
 use std::sync::Arc;
 
@@ -140,6 +141,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     let data_request = (topic == "customers/data_request")
         .then(|| DataRequest::from_payload(&payload))
         .transpose()?;
+    let order_fact = OrderFact::parse(&topic, body)?;
     // The other topics' effects are idempotent and recorded after they are committed, so a
     // failure leaves the delivery unrecorded and Shopify's retry applies it again.
     if seen(&state.store, &webhook_id).await? {
@@ -160,6 +162,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
                 request.record(&state.store, &shop, now()).await?;
             }
         }
+        "app/uninstalled" => {
+            // Tokens go at once and offers stop; the shop's data stays until shop/redact.
+            let domain = encore_shopify::ShopDomain::parse(&shop)
+                .map_err(|e| ApiError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
+            state.credentials.uninstall(&domain).await?;
+            state.facts_cache.lock().expect("cache lock").remove(&shop);
+            tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers stopped");
+        }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;
             state.facts_cache.lock().expect("cache lock").remove(&shop);
@@ -168,6 +178,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
         // Wakes a sync polling its bulk operation.
         "bulk_operations/finish" => state.sync.bulk_finished(&shop),
         _ => {}
+    }
+    if let Some(fact) = order_fact {
+        fact.apply(state, &shop).await?;
     }
     if !state
         .store
@@ -178,4 +191,62 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     }
     tracing::info!(topic = %topic, "webhook handled");
     Ok(Handled::New)
+}
+
+/// An attribution fact from an order webhook (`attribution`).
+enum OrderFact {
+    Edited(encore_shopify::webhook::OrderEditedPayload),
+    Refund(encore_shopify::webhook::RefundPayload),
+    Cancelled(encore_shopify::webhook::OrderPayload),
+}
+
+impl OrderFact {
+    /// Reads the payload of an order topic; a payload that does not fit is refused (400)
+    /// before the delivery is recorded, so Shopify's retry is not taken for a duplicate.
+    fn parse(topic: &str, body: &[u8]) -> Result<Option<Self>, ApiError> {
+        use encore_shopify::webhook::{Payload, Topic};
+        let topic = Topic::parse(topic);
+        if !matches!(
+            topic,
+            Topic::OrdersEdited | Topic::RefundsCreate | Topic::OrdersCancelled
+        ) {
+            return Ok(None);
+        }
+        let payload = Payload::parse(&topic, body)
+            .map_err(|e| ApiError::BadRequest(format!("{} payload: {e}", topic.as_str())))?;
+        Ok(match payload {
+            Payload::OrderEdited(p) => Some(Self::Edited(p)),
+            Payload::Refund(p) => Some(Self::Refund(p)),
+            Payload::OrderCancelled(p) => Some(Self::Cancelled(p)),
+            _ => None,
+        })
+    }
+
+    async fn apply(self, state: &AppState, shop: &str) -> Result<(), ApiError> {
+        let Some(shop_row) = state.store.shop(shop).await? else {
+            tracing::warn!(
+                shop,
+                "an order webhook for a shop Encore does not know: ignored"
+            );
+            return Ok(());
+        };
+        let store = &state.store;
+        let result = match &self {
+            Self::Edited(p) => crate::attribution::order_edited(store, shop, p, now()).await,
+            Self::Refund(p) => {
+                crate::attribution::refund_created(store, shop, &shop_row.currency_code, p, now())
+                    .await
+                    .map(|_| ())
+            }
+            Self::Cancelled(p) => crate::attribution::order_cancelled(store, shop, p, now()).await,
+        };
+        if let Err(e) = &result {
+            tracing::warn!(shop, error = %e, "an order webhook could not be recorded");
+        }
+        state.offer_stats_changed(shop);
+        result.map_err(|e| match e {
+            crate::attribution::AttributionError::Store(s) => ApiError::Store(s),
+            other => ApiError::BadRequest(other.to_string()),
+        })
+    }
 }

@@ -514,11 +514,40 @@ async fn malformed_oversized_unknown_and_failing() {
         .post_raw("/api/post-purchase/events", Some(&token), b"nope".to_vec())
         .await;
     assert_eq!((s, b["error"].as_str()), (400, Some("malformed_json")));
+    // Post-purchase bodies carry the token: their limit is the largest token's, not
+    // ENCORE_BODY_LIMIT (65,536 here), which admin bodies keep.
     let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(70_000));
     let (s, b) = c
-        .post_raw("/api/post-purchase/offer", Some(&token), big.into_bytes())
+        .post_raw(
+            "/api/post-purchase/offer",
+            Some(&token),
+            big.clone().into_bytes(),
+        )
         .await;
-    assert_eq!(s, 413, "{b}");
+    assert_eq!(s, 200, "{b}");
+    let r = c
+        .http
+        .put(format!("{}/api/customers?shop={SHOP}", c.base))
+        .bearer_auth(ADMIN)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "body_too_large", "{b}");
+    let over = format!(
+        "{{\"pad\": \"{}\"}}",
+        "x".repeat(encore_server::purchase_request::BODY_LIMIT)
+    );
+    let (s, b) = c
+        .post_raw("/api/post-purchase/offer", Some(&token), over.into_bytes())
+        .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (413, Some("body_too_large")),
+        "{b}"
+    );
     // An empty body is fine.
     assert_eq!(
         c.post_raw("/api/post-purchase/offer", Some(&token), vec![])

@@ -1,5 +1,6 @@
-//! The `encore-server` binary: refuses to start without a secret, and `--demo` keeps its state
-//! across a SIGKILL (SQLite WAL file). Needs scripts/build-wasm.sh's artifacts.
+//! The `encore-server` binary: refuses to start without a secret or an encryption key, refuses
+//! `--demo` with an app's real credentials, and `--demo` keeps its state across a SIGKILL (SQLite
+//! WAL file). Needs scripts/build-wasm.sh's artifacts.
 
 mod common;
 
@@ -23,8 +24,47 @@ fn missing_secret_outside_demo_mode_stops_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("SHOPIFY_API_SECRET is not set"), "{err}");
+    let out = Command::new(BIN)
+        .env("SHOPIFY_API_SECRET", "s")
+        .env("SHOPIFY_API_KEY", "k")
+        .env("ENCORE_DATABASE_URL", "sqlite:///tmp/never-created.sqlite")
+        .env_remove("ENCORE_ENCRYPTION_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ENCORE_ENCRYPTION_KEY is not set"), "{err}");
     let out = Command::new(BIN).arg("--bogus").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_mode_refuses_to_start_with_an_apps_real_credentials() {
+    for (name, value) in [
+        ("SHOPIFY_API_SECRET", "shpss_a_real_app_secret"),
+        ("SHOPIFY_API_KEY", "a-real-client-id"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.sqlite");
+        let out = Command::new(BIN)
+            .arg("--demo")
+            .env_remove("SHOPIFY_API_SECRET")
+            .env_remove("SHOPIFY_API_KEY")
+            .env(name, value)
+            .env("ENCORE_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env("ENCORE_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{name} is set to something else")),
+            "{err}"
+        );
+        assert!(!err.contains(value), "the credential is not echoed: {err}");
+        assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+        assert!(!db.exists(), "nothing was opened or seeded");
+    }
 }
 
 fn free_port() -> u16 {

@@ -291,7 +291,7 @@ async fn metrics_count_real_function_runs_requests_by_route_and_webhook_outcomes
 
     // Webhooks: handled, the same delivery again, a forged signature, a verified delivery
     // that cannot be read.
-    let edited = json!({"order_edit": {"id": 1, "order_id": 2}});
+    let edited = shopify_sim::payloads::example("orders/edited").unwrap();
     let series = |topic: &str, outcome: &str| {
         format!(r#"encore_webhooks_total{{topic="{topic}",outcome="{outcome}"}}"#)
     };
@@ -482,7 +482,8 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
         assert_eq!(s, 200);
         // Webhook receipts 31 and 29 days old; data requests 91 and 89 days old.
         for id in ["r-old", "r-new"] {
-            let (s, _) = deliver(&c, SHOP, "orders/edited", id, &json!({}), SECRET, None).await;
+            let edited = shopify_sim::payloads::example("orders/edited").unwrap();
+            let (s, _) = deliver(&c, SHOP, "orders/edited", id, &edited, SECRET, None).await;
             assert_eq!(s, 200);
         }
         for id in [1, 2] {
@@ -574,9 +575,10 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
         assert_eq!(b["offers"][0]["stepId"], "upsell");
         assert_ne!(b["offers"][0]["decisionId"], first);
         // A pruned receipt no longer stops a redelivery; a kept one does.
-        let (_, b) = deliver(&c, SHOP, "orders/edited", "r-old", &json!({}), SECRET, None).await;
+        let edited = shopify_sim::payloads::example("orders/edited").unwrap();
+        let (_, b) = deliver(&c, SHOP, "orders/edited", "r-old", &edited, SECRET, None).await;
         assert_eq!(b["duplicate"], Value::Null, "{b}");
-        let (_, b) = deliver(&c, SHOP, "orders/edited", "r-new", &json!({}), SECRET, None).await;
+        let (_, b) = deliver(&c, SHOP, "orders/edited", "r-new", &edited, SECRET, None).await;
         assert_eq!(b["duplicate"], true);
         let (_, list) = c
             .admin_get(&format!("/api/data-requests?shop={SHOP}"))

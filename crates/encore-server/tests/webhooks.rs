@@ -90,11 +90,27 @@ async fn webhooks_are_verified_handled_once_and_redact_data() {
             "the redacted customer is gone"
         );
 
-        // Topics Encore only acknowledges (customers/data_request: tests/operations.rs).
-        for topic in ["orders/edited", "refunds/create", "app/uninstalled"] {
-            let (s, _) = deliver(&c, topic, &format!("w-{topic}"), &json!({"id": 1}), None).await;
-            assert_eq!(s, 200, "{topic}");
+        // Order topics take Shopify's payloads (attribution: tests/attribution.rs); one that
+        // does not fit is refused and not taken for handled, so the fixed redelivery is.
+        let (s, b) = deliver(
+            &c,
+            "orders/edited",
+            "w-orders/edited",
+            &json!({"id": 1}),
+            None,
+        )
+        .await;
+        assert_eq!(s, 400, "{b}");
+        for topic in ["orders/edited", "refunds/create", "orders/cancelled"] {
+            let example = shopify_sim::payloads::example(topic).unwrap();
+            let (s, b) = deliver(&c, topic, &format!("w-{topic}"), &example, None).await;
+            assert_eq!((s, &b["duplicate"]), (200, &Value::Null), "{topic}: {b}");
+            let (s, b) = deliver(&c, topic, &format!("w-{topic}"), &example, None).await;
+            assert_eq!((s, &b["duplicate"]), (200, &json!(true)), "{topic}: {b}");
         }
+        // Topics Encore only acknowledges (customers/data_request: tests/operations.rs).
+        let (s, _) = deliver(&c, "app/uninstalled", "w-app", &json!({"id": 1}), None).await;
+        assert_eq!(s, 200);
         let (s, _) = c
             .offer(&token_for(&input_data("ref-still", &[PHONE])), json!({}))
             .await;

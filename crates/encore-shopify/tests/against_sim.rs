@@ -331,6 +331,7 @@ async fn customers_and_orders_read_with_typed_ids_and_every_page_of_lines() {
             product: None,
             quantity: 1,
             unit_price: "9.99".into(),
+            discount_minor: 0,
         })
         .collect();
     f.sim.put_order(
@@ -340,6 +341,8 @@ async fn customers_and_orders_read_with_typed_ids_and_every_page_of_lines() {
             name: "#1001".into(),
             customer: Some(7),
             lines,
+            created_at: "2026-11-30T10:00:00Z".into(),
+            currency: None,
             metafields: vec![
                 (
                     "encore".into(),

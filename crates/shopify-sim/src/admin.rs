@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::bulk;
-use crate::state::{Shared, ShopState};
+use crate::state::{Shared, ShopState, SimOrder, SimOrderLine};
+use crate::store::decimal;
 
 /// A GraphQL request; the simulator answers by operation name.
 #[derive(Deserialize)]
@@ -29,6 +30,7 @@ fn cost_of(operation: &str) -> f64 {
         "ShopFacts" => 2.0,
         "CustomerFacts" => 2.0,
         "OrderAttribution" => 24.0,
+        "OrdersSearch" => 52.0,
         "BulkOperationRunQuery" => 10.0,
         "BulkOperationById" => 1.0,
         _ => 1.0,
@@ -115,6 +117,7 @@ fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request)
         "ShopFacts" => Ok(shop_facts(state)),
         "CustomerFacts" => customer(state, &request.variables),
         "OrderAttribution" => order(state, &request.variables),
+        "OrdersSearch" => orders_search(state, &request.variables),
         "BulkOperationRunQuery" => Ok(bulk::run_query(shared, state, &request.variables)),
         "BulkOperationById" => bulk::by_id(shared, state, &request.variables),
         other => Err(format!("the simulator does not answer operation {other:?}")),
@@ -178,7 +181,7 @@ fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
         .and_then(Value::as_str)
         .unwrap_or_default();
     let end = (start + PAGE).min(order.lines.len());
-    let currency = &state.spec.currency;
+    let currency = order.currency.as_ref().unwrap_or(&state.spec.currency);
     let nodes: Vec<Value> = order.lines[start.min(end)..end]
         .iter()
         .map(|l| json!({
@@ -189,12 +192,13 @@ fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
             "product": l.product.map(|p| json!({"id": format!("gid://shopify/Product/{p}")})),
             "sellingPlan": null,
             "originalUnitPriceSet": {"shopMoney": {"amount": l.unit_price, "currencyCode": currency}},
+            "discountedTotalSet": {"shopMoney": {"amount": discounted_total(l, currency), "currencyCode": currency}},
         }))
         .collect();
     Ok(json!({"order": {
         "id": format!("gid://shopify/Order/{}", order.id),
         "name": order.name,
-        "createdAt": "2026-11-30T10:00:00Z",
+        "createdAt": order.created_at,
         "cancelledAt": null,
         "currencyCode": currency,
         "customer": order.customer.map(|c| json!({"id": format!("gid://shopify/Customer/{c}")})),
@@ -206,5 +210,81 @@ fn order(state: &ShopState, variables: &Value) -> Result<Value, String> {
             .filter(|(ns, ..)| ns == namespace)
             .map(|(ns, key, kind, value)| json!({"namespace": ns, "key": key, "type": kind, "value": value}))
             .collect::<Vec<_>>()},
+    }}))
+}
+
+/// `quantity × unit_price − discount` as a decimal string of `currency`.
+fn discounted_total(line: &SimOrderLine, currency: &str) -> String {
+    let exponent = if matches!(currency, "JPY" | "KRW") {
+        0
+    } else {
+        2
+    };
+    let unit: i64 = match line.unit_price.split_once('.') {
+        Some((whole, fraction)) => {
+            let whole: i64 = whole.parse().unwrap_or(0);
+            let fraction: i64 = format!("{fraction:0<2}")[..2].parse().unwrap_or(0);
+            whole * 100 + fraction
+        }
+        None => line.unit_price.parse::<i64>().unwrap_or(0) * if exponent == 2 { 100 } else { 1 },
+    };
+    decimal(unit * line.quantity - line.discount_minor, currency)
+}
+
+/// `OrdersSearch`: the orders whose `customer_id:` and `created_at:>=`/`created_at:<=` terms
+/// match (the terms Encore's attribution sends; others are ignored), oldest first, 50 a page.
+fn orders_search(state: &ShopState, variables: &Value) -> Result<Value, String> {
+    let query = variables
+        .get("query")
+        .and_then(Value::as_str)
+        .ok_or("Variable $query of type String! was provided invalid value")?;
+    let namespace = variables
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mut customer = None;
+    let (mut from, mut to) = (None, None);
+    for term in query.split_whitespace() {
+        if let Some(id) = term.strip_prefix("customer_id:") {
+            customer = id.parse::<u64>().ok();
+        } else if let Some(t) = term.strip_prefix("created_at:>=") {
+            from = Some(t.trim_matches('\'').to_string());
+        } else if let Some(t) = term.strip_prefix("created_at:<=") {
+            to = Some(t.trim_matches('\'').to_string());
+        }
+    }
+    let mut matching: Vec<&SimOrder> = state
+        .orders
+        .values()
+        .filter(|o| customer.is_none_or(|c| o.customer == Some(c)))
+        .filter(|o| {
+            from.as_ref()
+                .is_none_or(|f| o.created_at.as_str() >= f.as_str())
+        })
+        .filter(|o| {
+            to.as_ref()
+                .is_none_or(|t| o.created_at.as_str() <= t.as_str())
+        })
+        .collect();
+    matching.sort_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
+    let start: usize = variables
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let end = (start + 50).min(matching.len());
+    let nodes: Vec<Value> = matching[start.min(end)..end]
+        .iter()
+        .map(|o| json!({
+            "id": format!("gid://shopify/Order/{}", o.id),
+            "metafields": {"nodes": o.metafields.iter()
+                .filter(|(ns, ..)| ns == namespace)
+                .map(|(ns, key, kind, value)| json!({"namespace": ns, "key": key, "type": kind, "value": value}))
+                .collect::<Vec<_>>()},
+        }))
+        .collect();
+    Ok(json!({"orders": {
+        "nodes": nodes,
+        "pageInfo": {"hasNextPage": end < matching.len(), "endCursor": end.to_string()},
     }}))
 }

@@ -143,6 +143,26 @@ impl Sim {
         self.shared.with_shop(shop, |s| s.throttled).unwrap_or(0)
     }
 
+    /// How many token endpoint requests of `grant` (`token_exchange`, `refresh_token`,
+    /// `authorization_code`) reached the shop, refused ones included.
+    pub fn token_requests(&self, shop: &str, grant: &str) -> u64 {
+        self.shared
+            .with_shop(shop, |s| s.grants.get(grant).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// The next `n` token answers of the shop are lost: the grant takes effect (a refresh
+    /// rotates the pair) but the connection breaks before the client reads the answer.
+    pub fn lose_next_token_answers(&self, shop: &str, n: u32) {
+        self.shared.with_shop(shop, |s| s.lose_token_answers = n);
+    }
+
+    /// Revokes every token of the shop, as uninstalling the app does: refreshes then answer
+    /// `invalid_grant` and Admin calls 401.
+    pub fn revoke_tokens(&self, shop: &str) {
+        self.shared.with_shop(shop, |s| s.revoke_tokens());
+    }
+
     pub fn put_customer(&self, shop: &str, customer: SimCustomer) {
         self.shared
             .with_shop(shop, |s| s.customers.insert(customer.id, customer));

@@ -30,6 +30,10 @@ pub struct SimOrder {
     pub name: String,
     pub customer: Option<u64>,
     pub lines: Vec<SimOrderLine>,
+    /// RFC 3339, UTC (`2026-11-30T10:00:00Z`): what `created_at:` searches compare.
+    pub created_at: String,
+    /// The order's shop-money currency; `None` is the shop's.
+    pub currency: Option<String>,
     /// (namespace, key, type, value)
     pub metafields: Vec<(String, String, String, String)>,
 }
@@ -42,6 +46,9 @@ pub struct SimOrderLine {
     pub product: Option<u64>,
     pub quantity: i64,
     pub unit_price: String,
+    /// Line-level discounts on the whole line (a post-purchase offer's ExplicitDiscount),
+    /// minor units; `discountedTotalSet` is `quantity × unit_price − discount`.
+    pub discount_minor: i64,
 }
 
 pub(crate) struct AccessToken {
@@ -84,6 +91,10 @@ pub(crate) struct ShopState {
     pub orders: HashMap<u64, SimOrder>,
     pub admin_requests: u64,
     pub throttled: u64,
+    /// Token endpoint requests by grant (`token_exchange`, `refresh_token`, `authorization_code`).
+    pub grants: HashMap<&'static str, u64>,
+    /// The next this many token answers are lost after the grant took effect.
+    pub lose_token_answers: u32,
 }
 
 impl ShopState {
@@ -105,6 +116,8 @@ impl ShopState {
             orders: HashMap::new(),
             admin_requests: 0,
             throttled: 0,
+            grants: HashMap::new(),
+            lose_token_answers: 0,
         }
     }
 
@@ -113,6 +126,12 @@ impl ShopState {
         for token in self.access.values_mut() {
             token.expires_at = Some(past);
         }
+    }
+
+    /// Revokes every token of the shop (what uninstalling the app does on Shopify's side).
+    pub fn revoke_tokens(&mut self) {
+        self.access.clear();
+        self.refresh.clear();
     }
 
     /// Issues a new access token (and, when expiring, a refresh token) as one pair.

@@ -82,8 +82,15 @@ pub(crate) async fn access_token(
     }
     let expiring = p.get("expiring").map(String::as_str) == Some("1");
     let grant = p.get("grant_type").map(String::as_str);
-    let outcome = shared.with_shop(&shop, |state| -> Result<Issued, Refusal> {
-        match grant {
+    let outcome = shared.with_shop(&shop, |state| -> Result<(Issued, bool), Refusal> {
+        let name = match grant {
+            Some(TOKEN_EXCHANGE) => "token_exchange",
+            Some("refresh_token") => "refresh_token",
+            None if p.contains_key("code") => "authorization_code",
+            _ => "other",
+        };
+        *state.grants.entry(name).or_default() += 1;
+        let issued = match grant {
             Some(TOKEN_EXCHANGE) => {
                 if p.get("subject_token_type").map(String::as_str) != Some(ID_TOKEN)
                     || p.get("requested_token_type").map(String::as_str) != Some(OFFLINE)
@@ -149,14 +156,20 @@ pub(crate) async fn access_token(
                 }
             }
             _ => Err(Refusal("unsupported_grant_type", "unsupported grant")),
+        }?;
+        let lose = state.lose_token_answers > 0;
+        if lose {
+            state.lose_token_answers -= 1;
         }
+        Ok((issued, lose))
     });
     match outcome {
         None => (StatusCode::NOT_FOUND, "shop not found").into_response(),
         Some(Err(Refusal(code, description))) => {
             oauth_error(StatusCode::BAD_REQUEST, code, description)
         }
-        Some(Ok(issued)) => {
+        Some(Ok((_, true))) => lost_answer(),
+        Some(Ok((issued, false))) => {
             let mut body = json!({"access_token": issued.access, "scope": SCOPES});
             if let Some(refresh) = issued.refresh {
                 body["expires_in"] = json!(config.access_token_ttl.as_secs());
@@ -166,6 +179,14 @@ pub(crate) async fn access_token(
             Json(body).into_response()
         }
     }
+}
+
+/// A 200 whose body breaks off: the client cannot read the answer (a lost answer).
+fn lost_answer() -> Response {
+    let broken = futures_util::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("connection lost"))
+    });
+    (StatusCode::OK, axum::body::Body::from_stream(broken)).into_response()
 }
 
 /// Grants the app on `shop` and returns the signed callback URL Shopify would redirect to.

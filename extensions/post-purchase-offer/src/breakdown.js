@@ -1,6 +1,5 @@
 // The numbers the buyer sees before paying, in the buyer's (presentment) currency.
 import {addAmounts} from './money.js';
-import {pricesOf} from './offer.js';
 
 /** Shopify's own cost of the offer, from calculateChangeset's calculatedPurchase. */
 export function costBreakdown(calculatedPurchase) {
@@ -16,17 +15,8 @@ export function costBreakdown(calculatedPurchase) {
   };
 }
 
-/**
- * What pressing "Pay now" charges: Shopify's total once calculated, until then the offer prices
- * (per unit, times quantity) before taxes and shipping.
- */
-export function amountDue(offer, breakdown) {
-  if (breakdown.status === 'ready') {
-    const {total, currencyCode} = costBreakdown(breakdown.purchase);
-    return {amount: total, currencyCode};
-  }
-  const unitPrices = offer.products.flatMap((product) =>
-    Array.from({length: product.quantity ?? 1}, () => pricesOf(product).offerPrice),
-  );
-  return {amount: addAmounts(unitPrices), currencyCode: pricesOf(offer.products[0]).currencyCode};
+/** What pressing "Pay now" charges: Shopify's total for the offer. */
+export function amountDue(calculatedPurchase) {
+  const {total, currencyCode} = costBreakdown(calculatedPurchase);
+  return {amount: total, currencyCode};
 }

@@ -19,6 +19,12 @@ export function addAmounts(amounts) {
   return fromScaledInteger(total, scale);
 }
 
+/** Compares decimal strings exactly: -1, 0 or 1 ("18.4" and "18.40" are equal). */
+export function compareAmounts(a, b) {
+  const scale = Math.max(decimalPlaces(a), decimalPlaces(b));
+  return Math.sign(toScaledInteger(a, scale) - toScaledInteger(b, scale));
+}
+
 function decimalPlaces(amount) {
   const dot = String(amount).indexOf('.');
   return dot === -1 ? 0 : String(amount).length - dot - 1;

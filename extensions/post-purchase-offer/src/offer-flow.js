@@ -1,22 +1,32 @@
 // The post-purchase page as a state machine, free of React and of Shopify's runtime so that it
 // runs in Node tests as it runs in checkout.
 //
-//   offer ──accept──▶ accepting ──added / out of stock──▶ next offer (or finished)
-//     │                   ├──consent required──▶ offer (consent box flagged)
-//     │                   └──payment problem / other error──▶ notice ──continue──▶ finished
-//     └──decline──▶ declining ──▶ next offer (or finished)
+//   checking ──Shopify's price agrees──▶ offer ──accept──▶ accepting ──added / out of stock──▶ next offer (or finished)
+//     │                                    │                   ├──consent required──▶ offer (consent box flagged)
+//     │                                    │                   └──payment problem / other error──▶ notice ──continue──▶ finished
+//     │                                    └──decline──▶ declining ──▶ next offer (or finished)
+//     └──price differs, or Shopify cannot calculate──▶ finished (reported as price_mismatch)
+//
+// Before an offer is shown, calculateChangeset must price it as Encore does (price-check.js): the
+// buyer is charged what Shopify calculates. An offer that fails the check is never shown; the
+// page finishes rather than asking for the next step, because what made Shopify's price differ
+// (its reading of a fixed discount on several units, a Markets fixed price) is the shop's or the
+// campaign's and would likely hit the next step too, while the buyer waits on a spinner.
 //
 // The next offer is the server's next funnel step, asked for after the buyer's choice has been
 // reported; at most MAX_OFFERS offers are shown. Reporting never delays the buyer: the flow waits
-// for a report only when it needs the next step, and then no longer than one request timeout.
+// for a report only when it needs the next step or is about to finish unseen, and then no longer
+// than one request timeout.
 import {Outcome, outcomeOfApply} from './apply-outcome.js';
 import {REQUEST_TIMEOUT_MS, settleWithin} from './deadline.js';
 import {isSubscriptionOffer} from './offer.js';
+import {checkOfferPrice} from './price-check.js';
 
 /** Shopify's guidance, and its limit on accepted offers: no more than three in a row. */
 export const MAX_OFFERS = 3;
 
 export const Phase = Object.freeze({
+  CHECKING: 'checking',
   OFFER: 'offer',
   ACCEPTING: 'accepting',
   DECLINING: 'declining',
@@ -35,11 +45,11 @@ export const Phase = Object.freeze({
  */
 export function createOfferFlow({firstOffer, client, checkout, onChange = () => {}, timeoutMs = REQUEST_TIMEOUT_MS}) {
   let state = {
-    phase: Phase.OFFER,
+    phase: Phase.CHECKING,
     offer: null,
     offerNumber: 0,
-    /** Shopify's cost breakdown: {status: 'pending' | 'ready' | 'unavailable', purchase?} */
-    breakdown: {status: 'pending'},
+    /** Shopify's calculatedPurchase for the offer, once its price checked out. */
+    calculatedPurchase: null,
     buyerConsent: false,
     consentMissing: false,
     /** Why the offer could not be added, while phase is NOTICE. */
@@ -51,34 +61,42 @@ export function createOfferFlow({firstOffer, client, checkout, onChange = () => 
     onChange(state);
   }
 
-  function show(offer) {
+  async function show(offer) {
     update({
-      phase: Phase.OFFER,
+      phase: Phase.CHECKING,
       offer,
       offerNumber: state.offerNumber + 1,
-      breakdown: {status: 'pending'},
+      calculatedPurchase: null,
       buyerConsent: false,
       consentMissing: false,
       notice: null,
     });
+    const calculation = await calculateSafely(offer);
+    const check = checkOfferPrice(offer, calculation);
+    if (!check.ok) {
+      const reported = client.reportEvent({
+        decisionId: offer.decisionId,
+        event: 'price_mismatch',
+        currencyCode: check.currencyCode,
+        expected: check.expected,
+        calculated: check.calculated,
+        status: calculation.status,
+        errors: shopifyErrors(calculation),
+      });
+      // done() ends the page, and the report with it: let it go out first (bounded).
+      await settleWithin(reported, timeoutMs, false);
+      return finish();
+    }
+    update({phase: Phase.OFFER, calculatedPurchase: calculation.calculatedPurchase});
     client.reportEvent({decisionId: offer.decisionId, event: 'shown'});
-    calculateBreakdown(offer);
   }
 
-  async function calculateBreakdown(offer) {
-    let result = null;
+  async function calculateSafely(offer) {
     try {
-      result = await checkout.calculateChangeset({changes: offer.changes});
-    } catch {
-      // Shown as "unavailable"; applyChangeset gives the authoritative answer anyway.
+      return (await checkout.calculateChangeset({changes: offer.changes})) ?? {status: 'unprocessed', errors: []};
+    } catch (error) {
+      return {status: 'unprocessed', errors: [{code: 'server_error', message: String(error?.message ?? error)}]};
     }
-    if (state.offer !== offer) return;
-    update({
-      breakdown:
-        result?.status === 'processed'
-          ? {status: 'ready', purchase: result.calculatedPurchase}
-          : {status: 'unavailable'},
-    });
   }
 
   function setBuyerConsent(checked) {
@@ -104,13 +122,17 @@ export function createOfferFlow({firstOffer, client, checkout, onChange = () => 
       decisionId: offer.decisionId,
       event: 'accepted',
       status: result.status,
-      errors: (result.errors ?? []).map(({code, message}) => ({code, message})),
+      errors: shopifyErrors(result),
     });
     if (outcome === Outcome.ADDED || outcome === Outcome.OUT_OF_STOCK) {
       await moveOn(reported, result.changesetApplicationsRemaining);
     } else {
       update({phase: Phase.NOTICE, notice: outcome});
     }
+  }
+
+  function shopifyErrors(result) {
+    return (result.errors ?? []).map(({code, message}) => ({code, message}));
   }
 
   async function applySafely(offer, options) {

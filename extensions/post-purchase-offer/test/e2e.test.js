@@ -1,16 +1,16 @@
 // End to end: the bundled extension's ShouldRender and Render run in Node against a real Encore
 // server on loopback (its --demo shop), with a post-purchase token signed like Shopify's. The
-// buyer accepts the offer; the server must have recorded it.
+// buyer accepts the offer; the server must have recorded it. An offer Shopify prices differently
+// is never shown, and the server lists it for the merchant.
 //
 //   ENCORE_SERVER_BIN=target/debug/encore-server npm test
 //
-// Optional: ENCORE_DEMO_SECRET (default encore-demo-secret), ENCORE_ADMIN_TOKEN (default
-// encore-demo-admin), ENCORE_E2E_PURCHASE (JSON of an inputData.initialPurchase to buy instead
-// of the default one).
+// Optional: ENCORE_E2E_PURCHASE (JSON of an inputData.initialPurchase to buy instead of the
+// default one). The demo server runs with the demo shop's development credentials only.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {createHmac} from 'node:crypto';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -19,9 +19,9 @@ import {buttonLabelled, inputDataFor, loadExtension, runPostPurchase, waitFor} f
 import {fakeCheckout} from './support/fixtures.js';
 
 const serverBin = process.env.ENCORE_SERVER_BIN;
-const demoSecret = process.env.ENCORE_DEMO_SECRET || 'encore-demo-secret';
+const demoSecret = 'encore-demo-secret';
 const demoApiKey = 'encore-demo-key';
-const adminToken = process.env.ENCORE_ADMIN_TOKEN || 'encore-demo-admin';
+const adminToken = 'encore-demo-admin';
 const demoShop = 'encore-demo.myshopify.com';
 const skip = serverBin ? false : 'ENCORE_SERVER_BIN is not set: build encore-server and point ENCORE_SERVER_BIN at it to run the end-to-end test';
 
@@ -45,6 +45,57 @@ function decodeVerifiedJwt(jwt, secret) {
   return JSON.parse(Buffer.from(claims, 'base64url').toString());
 }
 
+/** The demo shop's variant prices, as Shopify's catalog has them (cents). */
+const demoCatalog = new URL('../../../crates/encore-server/demo/catalog.json', import.meta.url);
+const variantPrices = new Map(
+  JSON.parse(readFileSync(demoCatalog, 'utf8')).products.flatMap((product) =>
+    product.variants.map((variant) => [String(variant.id), Math.round(Number(variant.price) * 100)]),
+  ),
+);
+
+/**
+ * calculateChangeset for Encore's changes, a stand-in for Shopify: each added line at the
+ * catalog price times its quantity, less its explicit discount (a percentage of the line, or a
+ * `fixed_amount` off the whole line). `presentmentSurcharge` (cents) models a Shopify Markets
+ * fixed price in the buyer's currency that differs from the converted one.
+ */
+function shopifyCalculation({changes}, {presentmentSurcharge = 0} = {}) {
+  const text = (cents) => (cents / 100).toFixed(2);
+  const bag = (shop, presentment = shop) => ({
+    shopMoney: {amount: text(shop), currencyCode: 'USD'},
+    presentmentMoney: {amount: text(presentment), currencyCode: 'USD'},
+  });
+  const updatedLineItems = changes
+    .filter((change) => change.type === 'add_variant' || change.type === 'add_subscription')
+    .map((change) => {
+      const unit = variantPrices.get(String(change.variantId));
+      const line = unit * change.quantity;
+      const {value = 0, valueType} = change.discount ?? {};
+      const total = valueType === 'percentage' ? Math.round((line * (100 - Number(value))) / 100) : line - Math.round(Number(value) * 100);
+      return {
+        productId: 0,
+        variantId: Number(change.variantId),
+        quantity: change.quantity,
+        productHandle: 'item',
+        priceSet: bag(unit),
+        totalPriceSet: bag(total, total + presentmentSurcharge),
+      };
+    });
+  const subtotal = updatedLineItems.reduce((sum, line) => sum + Math.round(Number(line.totalPriceSet.shopMoney.amount) * 100), 0);
+  return {
+    status: 'processed',
+    errors: [],
+    calculatedPurchase: {
+      subtotalPriceSet: bag(subtotal),
+      totalPriceSet: bag(subtotal),
+      totalOutstandingSet: bag(subtotal),
+      updatedLineItems,
+      addedShippingLines: [],
+      addedTaxLines: [],
+    },
+  };
+}
+
 function demoPurchase(referenceId) {
   if (process.env.ENCORE_E2E_PURCHASE) return {...JSON.parse(process.env.ENCORE_E2E_PURCHASE), referenceId};
   const money = (amount) => ({amount, currencyCode: 'USD'});
@@ -62,6 +113,12 @@ function demoPurchase(referenceId) {
       },
     ],
   };
+}
+
+/** The environment without an app's credentials: --demo refuses to start with real ones. */
+function withoutAppCredentials(env) {
+  const {SHOPIFY_API_KEY, SHOPIFY_API_SECRET, ENCORE_ADMIN_TOKEN, ...rest} = env;
+  return rest;
 }
 
 async function freePort() {
@@ -91,7 +148,11 @@ before(async () => {
   const listen = `127.0.0.1:${await freePort()}`;
   serverUrl = `http://${listen}`;
   server = spawn(serverBin, ['--demo'], {
-    env: {...process.env, ENCORE_LISTEN: listen, ENCORE_DATABASE_URL: `sqlite://${join(dataDir, 'encore.sqlite')}`},
+    env: {
+      ...withoutAppCredentials(process.env),
+      ENCORE_LISTEN: listen,
+      ENCORE_DATABASE_URL: `sqlite://${join(dataDir, 'encore.sqlite')}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (chunk) => (serverLog += chunk));
@@ -115,13 +176,40 @@ after(() => {
   if (dataDir) rmSync(dataDir, {recursive: true, force: true});
 });
 
+test('an offer Shopify prices differently is not shown, and the merchant sees why', {skip}, async () => {
+  // First: it leaves nothing in flight (the report is sent before done()), while the accept
+  // test's next funnel step may still be reporting when it ends.
+  const before = await summary();
+  const referenceId = `e2e-mismatch-${Date.now()}`;
+  const inputData = {...inputDataFor(), initialPurchase: demoPurchase(referenceId)};
+  inputData.token = shopifyInputToken(inputData, demoSecret);
+
+  // The buyer's price is one dollar above Encore's: a Markets fixed price, say.
+  const checkout = fakeCheckout({calculation: (changeset) => shopifyCalculation(changeset, {presentmentSurcharge: 100})});
+  const extension = await loadExtension({serverUrl});
+  const {shouldRender, root} = await runPostPurchase(extension, {inputData, checkout});
+  assert.deepEqual(shouldRender, {render: true}, `the demo shop offers nothing for this purchase\n${serverLog}`);
+  await waitFor(() => checkout.calls.done === 1, {what: 'done() without showing the offer'});
+  assert.equal(buttonLabelled(root, /Pay now/), undefined);
+  assert.equal(checkout.calls.applyChangeset.length, 0);
+
+  const now = await summary();
+  assert.equal(now.offersShown, before.offersShown);
+  assert.equal(now.priceMismatches.count, before.priceMismatches.count + 1);
+  const [latest] = now.priceMismatches.latest;
+  const expected = latest.prices.expected;
+  assert.equal(latest.prices.currencyCode, 'USD');
+  assert.equal(Math.round((Number(latest.prices.calculated) - Number(expected)) * 100), 100, JSON.stringify(latest));
+  assert.equal(latest.shopifyStatus, 'processed');
+});
+
 test('the buyer accepts an offer from the real Encore server and the server records it', {skip}, async () => {
   const before = await summary();
   const referenceId = `e2e-${Date.now()}`;
   const inputData = {...inputDataFor(), initialPurchase: demoPurchase(referenceId)};
   inputData.token = shopifyInputToken(inputData, demoSecret);
 
-  const checkout = fakeCheckout();
+  const checkout = fakeCheckout({calculation: (changeset) => shopifyCalculation(changeset)});
   const extension = await loadExtension({serverUrl});
   const {shouldRender, root} = await runPostPurchase(extension, {inputData, checkout});
   assert.deepEqual(shouldRender, {render: true}, `the demo shop offers nothing for this purchase\n${serverLog}`);

@@ -16,15 +16,15 @@ function fakeFetch(answer) {
 
 const json = (status, body) => ({ok: status >= 200 && status < 300, status, json: async () => body});
 
-test('asks for the offer with the Shopify token as bearer and an empty body', async () => {
+test('asks for the offer with the Shopify token in the JSON body, not in a header', async () => {
   const {fetch, requests} = fakeFetch(json(200, offerAnswer(offer())));
   const client = createEncoreClient({serverUrl: SERVER, token: 'shopify-token', fetch});
   const answer = await client.fetchOffer();
   assert.equal(answer.decisionId, 'decision-1');
   assert.equal(requests[0].url, 'https://encore.test/api/post-purchase/offer');
   assert.equal(requests[0].init.method, 'POST');
-  assert.equal(requests[0].init.headers.Authorization, 'Bearer shopify-token');
-  assert.deepEqual(requests[0].body, {});
+  assert.deepEqual(requests[0].init.headers, {'Content-Type': 'application/json'});
+  assert.deepEqual(requests[0].body, {token: 'shopify-token'});
 });
 
 test('no offer when the server says not to render, errs, or answers something else', async () => {
@@ -70,7 +70,7 @@ test('reports events and tells whether the server took them, never throwing', as
   const event = {decisionId: 'decision-1', event: 'accepted', status: 'processed', errors: []};
   assert.equal(await client.reportEvent(event), true);
   assert.equal(requests[0].url, 'https://encore.test/api/post-purchase/events');
-  assert.deepEqual(requests[0].body, event);
+  assert.deepEqual(requests[0].body, {...event, token: 'shopify-token'});
 
   const rejecting = createEncoreClient({serverUrl: SERVER, token: 't', fetch: fakeFetch(json(413, {})).fetch});
   assert.equal(await rejecting.reportEvent(event), false);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {Outcome} from '../src/apply-outcome.js';
 import {MAX_OFFERS, Phase, createOfferFlow} from '../src/offer-flow.js';
-import {fakeCheckout, offer, processed, unprocessed} from './support/fixtures.js';
+import {fakeCheckout, offer, processed, processedCalculation, unprocessed} from './support/fixtures.js';
 
 /** The Encore server as the flow sees it: a queue of next funnel steps and the events it got. */
 function fakeEncore({nextOffers = [], recordsEvents = true} = {}) {
@@ -35,20 +35,95 @@ async function startedFlow({checkout = fakeCheckout(), client = fakeEncore(), fi
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 const eventNames = (client) => client.events.map((event) => `${event.event}:${event.decisionId}`);
 
-test('shows the first offer with Shopify’s cost breakdown and reports it shown', async () => {
+test('shows the first offer with Shopify’s cost breakdown once its price checks out, and reports it shown', async () => {
   const {flow, checkout, client} = await startedFlow();
   assert.equal(flow.state.phase, Phase.OFFER);
   assert.equal(flow.state.offerNumber, 1);
   assert.deepEqual(checkout.calls.calculateChangeset, [{changes: offer().changes}]);
-  assert.equal(flow.state.breakdown.status, 'ready');
+  assert.deepEqual(flow.state.calculatedPurchase, processedCalculation().calculatedPurchase);
   assert.deepEqual(eventNames(client), ['shown:decision-1']);
 });
 
-test('a breakdown Shopify cannot calculate is marked unavailable, the offer stays', async () => {
-  const checkout = fakeCheckout({calculation: {status: 'unprocessed', errors: [{code: 'server_error', message: 'x'}]}});
-  const {flow} = await startedFlow({checkout});
+test('the offer waits, unseen, for Shopify’s calculation', async () => {
+  let calculated;
+  const checkout = fakeCheckout({calculation: () => new Promise((resolve) => (calculated = resolve))});
+  const client = fakeEncore();
+  const flow = createOfferFlow({firstOffer: offer(), client, checkout});
+  flow.start();
+  await settled();
+  assert.equal(flow.state.phase, Phase.CHECKING);
+  assert.deepEqual(client.events, []);
+  await flow.accept();
+  assert.equal(checkout.calls.applyChangeset.length, 0, 'nothing can be accepted before the check');
+  calculated(processedCalculation());
+  await settled();
   assert.equal(flow.state.phase, Phase.OFFER);
-  assert.equal(flow.state.breakdown.status, 'unavailable');
+  assert.deepEqual(eventNames(client), ['shown:decision-1']);
+});
+
+test('an offer Shopify prices differently is never shown: reported as price_mismatch, then done()', async () => {
+  // Two units at 18.40 for both, with the fixed discount applied per unit by Shopify.
+  const twoUnits = offer({quantity: 2, presentmentOfferPrice: '36.80'});
+  const checkout = fakeCheckout({calculation: processedCalculation({lineTotal: '27.60', quantity: 2})});
+  const {flow, client} = await startedFlow({checkout, firstOffer: twoUnits});
+  assert.equal(flow.state.phase, Phase.FINISHED);
+  assert.equal(checkout.calls.done, 1);
+  assert.deepEqual(client.events, [
+    {
+      decisionId: 'decision-1',
+      event: 'price_mismatch',
+      currencyCode: 'EUR',
+      expected: '36.80',
+      calculated: '27.60',
+      status: 'processed',
+      errors: [],
+    },
+  ]);
+  assert.equal(client.offerRequests, 0, 'no next step is asked for');
+});
+
+test('an offer Shopify cannot calculate is not shown either: reported with Shopify’s errors', async () => {
+  const checkout = fakeCheckout({calculation: {status: 'unprocessed', errors: [{code: 'insufficient_inventory', message: 'x'}]}});
+  const {flow, client} = await startedFlow({checkout});
+  assert.equal(flow.state.phase, Phase.FINISHED);
+  assert.equal(checkout.calls.done, 1);
+  assert.deepEqual(client.events, [
+    {
+      decisionId: 'decision-1',
+      event: 'price_mismatch',
+      currencyCode: 'EUR',
+      expected: '18.40',
+      calculated: null,
+      status: 'unprocessed',
+      errors: [{code: 'insufficient_inventory', message: 'x'}],
+    },
+  ]);
+});
+
+test('a mismatch on the next step finishes the page too', async () => {
+  const next = offer({decisionId: 'decision-2', stepId: 'downsell'});
+  const client = fakeEncore({nextOffers: [next]});
+  let calls = 0;
+  const checkout = fakeCheckout({
+    calculation: () => (++calls === 1 ? processedCalculation() : processedCalculation({lineTotal: '18.39'})),
+  });
+  const {flow} = await startedFlow({checkout, client});
+  await flow.decline();
+  await settled();
+  assert.equal(flow.state.phase, Phase.FINISHED);
+  assert.deepEqual(eventNames(client), ['shown:decision-1', 'declined:decision-1', 'price_mismatch:decision-2']);
+  assert.equal(checkout.calls.done, 1);
+});
+
+test('a slow price report holds done() back by at most the request timeout', async () => {
+  const client = fakeEncore();
+  client.reportEvent = async () => new Promise(() => {});
+  const checkout = fakeCheckout({calculation: processedCalculation({lineTotal: '1.00'})});
+  const started = Date.now();
+  await startedFlow({checkout, client, timeoutMs: 30});
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(checkout.calls.done, 1);
+  assert.ok(Date.now() - started < 1000);
 });
 
 test('accept applies the signed changeset, reports it and finishes when the funnel ends', async () => {

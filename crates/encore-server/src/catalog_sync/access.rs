@@ -1,9 +1,10 @@
 //! The seam between the sync and a shop's Admin API access: who gives the client and token.
 //!
-//! The sync asks an [`AdminAccess`] for a shop's [`ShopAdmin`] each time it starts; stored,
-//! refreshed credentials plug in here. [`StaticAccess`] serves one token for every shop: the
-//! CLI, the tests and the demo use it with a token the simulated Shopify (or a custom app)
-//! issued.
+//! The sync asks an [`AdminAccess`] for a shop's [`ShopAdmin`] when it starts and at every
+//! poll (so a token that expires during a long bulk operation is refreshed). The server uses
+//! the stored, refreshed credentials (`credentials::Credentials`); [`StaticAccess`] serves one
+//! token for every shop: the CLI and the benchmark use it with a token the simulated Shopify
+//! (or a custom app) issued.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,14 +24,12 @@ pub struct ShopAdmin {
 }
 
 /// Why there is no Admin API access for a shop.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AccessError {
     #[error("Encore has no Admin API access to {0}: install the app on the shop (or set ENCORE_SHOPIFY_ADMIN_TOKEN for the CLI)")]
     NotConfigured(String),
-    #[error("the shop must authorize Encore again: {0}")]
-    NeedsReauthorization(String),
-    #[error("cannot get an access token: {0}")]
-    Unavailable(String),
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::AccessError),
 }
 
 /// A boxed future, so that the access can live behind `dyn`.
@@ -40,6 +39,19 @@ pub type AccessFuture<'a> =
 /// Gives the Admin API client and a valid token for a shop.
 pub trait AdminAccess: Send + Sync {
     fn admin<'a>(&'a self, shop: &'a ShopDomain) -> AccessFuture<'a>;
+}
+
+/// The stored credentials: a token refreshed before it expires, the shop's shared client.
+impl AdminAccess for crate::credentials::Credentials {
+    fn admin<'a>(&'a self, shop: &'a ShopDomain) -> AccessFuture<'a> {
+        Box::pin(async move {
+            let admin = self.admin_client(shop).await?;
+            Ok(ShopAdmin {
+                client: self.client_for(shop),
+                token: admin.token().clone(),
+            })
+        })
+    }
 }
 
 /// No access at all: every sync fails with [`AccessError::NotConfigured`].

@@ -13,7 +13,7 @@ use encore_shopify::bulk::{
 use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
 
-use super::access::{AccessError, ShopAdmin};
+use super::access::{AccessError, AdminAccess, ShopAdmin};
 use super::generation::{self, Batch, Claim, Counts, LateCollection};
 use super::rows::{self, ProductRow, VariantRow};
 use super::status::SyncState;
@@ -184,11 +184,12 @@ async fn run(
     let admin = syncer.access().admin(shop).await?;
     let operation = start_or_resume(&admin, resumable, &options).await?;
     generation::set_bulk(store, domain, sync_id, &operation.gid(), None, now()).await?;
+    let access = syncer.access();
     let done = wait(
         store,
-        domain,
         sync_id,
-        &admin,
+        access.as_ref(),
+        shop,
         operation,
         &options,
         &lane.finished,
@@ -424,9 +425,9 @@ fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
 /// the sync's heartbeat.
 async fn wait(
     store: &Store,
-    shop: &str,
     sync_id: i64,
-    admin: &ShopAdmin,
+    access: &dyn AdminAccess,
+    shop: &ShopDomain,
     id: BulkOperationId,
     options: &SyncOptions,
     finished: &tokio::sync::Notify,
@@ -434,6 +435,8 @@ async fn wait(
     let started = Instant::now();
     loop {
         let notified = finished.notified();
+        // Asked again at every poll: a bulk operation can outlast an access token.
+        let admin = access.admin(shop).await?;
         let op = admin
             .client
             .bulk_operation(&admin.token, id)
@@ -445,7 +448,7 @@ async fn wait(
         if started.elapsed() >= options.bulk_deadline {
             return Err(AdminError::BulkDeadline.into());
         }
-        generation::set_bulk(store, shop, sync_id, &id.gid(), None, now()).await?;
+        generation::set_bulk(store, shop.as_str(), sync_id, &id.gid(), None, now()).await?;
         tokio::select! {
             _ = tokio::time::sleep(options.poll_every) => {}
             _ = notified => {}

@@ -14,6 +14,8 @@ pub const SECRET: &str = "test-secret-0123456789";
 pub const API_KEY: &str = "test-api-key";
 pub const ADMIN: &str = "test-admin-token";
 pub const SHOP: &str = "test-shop.myshopify.com";
+/// base64 of 32 bytes (0..=31): the tests' ENCORE_ENCRYPTION_KEY.
+pub const ENCRYPTION_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub fn now() -> i64 {
     encore_server::offer::now()
@@ -187,6 +189,7 @@ pub fn settings(db: &Db) -> Settings {
         ("ENCORE_ADMIN_TOKEN", ADMIN),
         ("ENCORE_LISTEN", "127.0.0.1:0"),
         ("ENCORE_BODY_LIMIT", "65536"),
+        ("ENCORE_ENCRYPTION_KEY", ENCRYPTION_KEY),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -7,8 +7,8 @@ use super::client::AdminClient;
 use super::error::{AdminError, UserError};
 use super::operations::{
     bulk_operation_by_id, bulk_operation_run_query, catalog_bulk, customer_facts,
-    order_attribution, shop_facts, BulkOperationById, BulkOperationRunQuery, CustomerFacts,
-    OrderAttribution, ShopFacts,
+    order_attribution, orders_search, shop_facts, BulkOperationById, BulkOperationRunQuery,
+    CustomerFacts, OrderAttribution, OrdersSearch, ShopFacts,
 };
 use crate::domain::ShopDomain;
 use crate::ids::{BulkOperationId, CustomerId, LineItemId, OrderId, ProductId, ShopId, VariantId};
@@ -62,7 +62,19 @@ pub struct OrderLine {
     /// After removals and refunds.
     pub current_quantity: i64,
     pub unit_price_minor: i64,
+    /// The line's total after line-level discounts (a post-purchase offer's `ExplicitDiscount`
+    /// is one), in the shop currency's minor units.
+    pub discounted_total_minor: i64,
+    /// The currency of the line's shop money (the order's shop currency).
+    pub currency: String,
     pub selling_plan: Option<String>,
+}
+
+/// An order found by a search, with the metafields of one namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundOrder {
+    pub id: OrderId,
+    pub metafields: Vec<Metafield>,
 }
 
 /// An order metafield.
@@ -196,6 +208,8 @@ impl AdminClient {
             for line in o.line_items.nodes {
                 let money = line.original_unit_price_set.shop_money;
                 let currency = wire_name(money.currency_code);
+                let discounted = line.discounted_total_set.shop_money;
+                let discounted_currency = wire_name(discounted.currency_code);
                 lines.push(OrderLine {
                     id: decode("lineItem.id", LineItemId::parse(&line.id))?,
                     variant: line
@@ -212,6 +226,11 @@ impl AdminClient {
                         "lineItem.originalUnitPriceSet",
                         minor_units(&money.amount, &currency),
                     )?,
+                    discounted_total_minor: decode(
+                        "lineItem.discountedTotalSet",
+                        minor_units(&discounted.amount, &discounted_currency),
+                    )?,
+                    currency,
                     selling_plan: line.selling_plan.and_then(|p| p.selling_plan_id),
                 });
             }
@@ -248,6 +267,51 @@ impl AdminClient {
                 _ => return Ok(order),
             }
         }
+    }
+
+    /// Every order matching `query` (Shopify's order search syntax), with its metafields in
+    /// `namespace`, following pages up to `max_pages` of 50.
+    pub async fn search_orders(
+        &self,
+        token: &Secret,
+        query: &str,
+        namespace: &str,
+        max_pages: usize,
+    ) -> Result<Vec<FoundOrder>, AdminError> {
+        let mut found = Vec::new();
+        let mut after = None;
+        for _ in 0..max_pages {
+            let variables = orders_search::Variables {
+                query: query.to_string(),
+                namespace: namespace.to_string(),
+                after: after.take(),
+            };
+            let data = self.execute::<OrdersSearch>(token, variables).await?;
+            for o in data.orders.nodes {
+                found.push(FoundOrder {
+                    id: decode("order.id", OrderId::parse(&o.id))?,
+                    metafields: o
+                        .metafields
+                        .nodes
+                        .into_iter()
+                        .map(|m| Metafield {
+                            namespace: m.namespace,
+                            key: m.key,
+                            kind: m.type_,
+                            value: m.value,
+                        })
+                        .collect(),
+                });
+            }
+            match (
+                data.orders.page_info.has_next_page,
+                data.orders.page_info.end_cursor,
+            ) {
+                (true, Some(cursor)) => after = Some(cursor),
+                _ => break,
+            }
+        }
+        Ok(found)
     }
 
     /// Starts a bulk query. OPERATION_IN_PROGRESS (the shop's previous bulk query still runs)

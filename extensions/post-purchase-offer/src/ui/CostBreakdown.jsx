@@ -5,12 +5,8 @@ import {costBreakdown} from '../breakdown.js';
 import {h} from './remote-render.js';
 
 /** Subtotal, shipping, taxes and total as Shopify calculated them for this offer. */
-export function CostBreakdown({breakdown, t, money}) {
-  if (breakdown.status !== 'ready') {
-    const note = breakdown.status === 'pending' ? t('breakdownPending') : t('breakdownUnavailable');
-    return <TextBlock subdued size="small">{note}</TextBlock>;
-  }
-  const cost = costBreakdown(breakdown.purchase);
+export function CostBreakdown({calculatedPurchase, t, money}) {
+  const cost = costBreakdown(calculatedPurchase);
   const format = (amount) => money(amount, cost.currencyCode);
   return (
     <BlockStack spacing="tight">

@@ -8,6 +8,7 @@ import {
   CalloutBanner,
   Image,
   Layout,
+  Spinner,
   TextContainer,
   TextBlock,
   View,
@@ -42,13 +43,15 @@ export function offerPage({flow, locale}) {
 function OfferPage({flow, state, t, money}) {
   if (!state || state.phase === Phase.FINISHED) return null;
   if (state.phase === Phase.NOTICE) return <Notice notice={state.notice} onContinue={flow.finish} t={t} />;
+  // Shopify's price for the offer is being checked: nothing to show the buyer yet.
+  if (state.phase === Phase.CHECKING) return <Spinner size="large">{t('checking')}</Spinner>;
   return <Offer flow={flow} state={state} t={t} money={money} />;
 }
 
 function Offer({flow, state, t, money}) {
-  const {offer, breakdown, phase} = state;
+  const {offer, calculatedPurchase, phase} = state;
   const copy = offer.copy ?? {};
-  const due = amountDue(offer, breakdown);
+  const due = amountDue(calculatedPurchase);
   const busy = phase !== Phase.OFFER;
   const image = offer.products.find((product) => product.imageUrl);
   return (
@@ -63,7 +66,7 @@ function Offer({flow, state, t, money}) {
           {offer.products.map((product) => (
             <ProductSummary product={product} t={t} money={money} />
           ))}
-          <CostBreakdown breakdown={breakdown} t={t} money={money} />
+          <CostBreakdown calculatedPurchase={calculatedPurchase} t={t} money={money} />
           {isSubscriptionOffer(offer) ? (
             <BuyerConsent
               policy="subscriptions"

@@ -1,6 +1,17 @@
 // Offers and Shopify answers shaped like the Encore server's and Shopify's, for the tests.
 
-export function offer({decisionId = 'decision-1', stepId = 'upsell', subscription = false, ...overrides} = {}) {
+/**
+ * An offer as the Encore server sends it: one product, 20% off, in EUR for a USD shop. Prices
+ * are of the whole quantity; `presentmentOfferPrice` sets the buyer's price for a `quantity`.
+ */
+export function offer({
+  decisionId = 'decision-1',
+  stepId = 'upsell',
+  subscription = false,
+  quantity = 1,
+  presentmentOfferPrice = '18.40',
+  ...overrides
+} = {}) {
   const variantId = 222;
   return {
     decisionId,
@@ -15,7 +26,7 @@ export function offer({decisionId = 'decision-1', stepId = 'upsell', subscriptio
         title: 'Slim case',
         variantTitle: 'Black',
         imageUrl: 'https://cdn.example.com/slim-case.png',
-        quantity: 1,
+        quantity,
         sellingPlanId: subscription ? '333' : null,
         shopPrices: {
           currencyCode: 'USD',
@@ -28,7 +39,7 @@ export function offer({decisionId = 'decision-1', stepId = 'upsell', subscriptio
         presentmentPrices: {
           currencyCode: 'EUR',
           originalPrice: '23.00',
-          offerPrice: '18.40',
+          offerPrice: presentmentOfferPrice,
           savings: '4.60',
           compareAtPrice: '27.60',
           savingsPercent: 20,
@@ -57,7 +68,7 @@ export function offer({decisionId = 'decision-1', stepId = 'upsell', subscriptio
         : {
             type: 'add_variant',
             variantId,
-            quantity: 1,
+            quantity,
             discount: {value: 5, valueType: 'fixed_amount', title: 'Encore offer'},
           },
       {type: 'set_metafield', namespace: 'encore', key: 'offer', value: '{}', valueType: 'json_string'},
@@ -76,8 +87,11 @@ const moneyBag = (amount, currencyCode = 'EUR') => ({
   presentmentMoney: {amount, currencyCode},
 });
 
-/** calculateChangeset's answer for the fixture offer: 18.40 + 4.99 shipping + 3.68 taxes. */
-export function processedCalculation() {
+/**
+ * calculateChangeset's answer for the fixture offer: 18.40 + 4.99 shipping + 3.68 taxes; the
+ * offer's line may be given another discounted total and quantity.
+ */
+export function processedCalculation({lineTotal = '18.40', quantity = 1} = {}) {
   return {
     status: 'processed',
     errors: [],
@@ -89,10 +103,10 @@ export function processedCalculation() {
         {
           productId: 111,
           variantId: 222,
-          quantity: 1,
+          quantity,
           productHandle: 'slim-case',
           priceSet: moneyBag('23.00'),
-          totalPriceSet: moneyBag('18.40'),
+          totalPriceSet: moneyBag(lineTotal),
         },
       ],
       addedShippingLines: [{priceSet: moneyBag('4.99'), presentmentTitle: 'Standard'}],

@@ -1,0 +1,193 @@
+//! Installing Encore on a shop: the embedded path (token exchange of an App Bridge session
+//! token) and the authorization-code grant (`/auth` → Shopify → `/auth/callback`), both ending
+//! in an expiring offline token stored with the shop's currency read from the Admin API.
+//!
+//! Routes: `GET /auth?shop=`, `GET /auth/callback`, `POST /api/session/install` (the embedded
+//! page, session token) and `GET /api/session/status` (session or operator token): whether the
+//! shop is installed, its scopes, token lifetimes and `needsReauthorization` — never a token.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use encore_engine::Currency;
+use encore_shopify::oauth::{self, OfflineToken};
+use encore_shopify::{Secret, ShopDomain};
+use serde::Deserialize;
+use sqlx::Row;
+
+use crate::credentials::AccessStatus;
+use crate::error::ApiError;
+use crate::offer::now;
+use crate::session::{AdminCaller, MerchantSession};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// How long a `state` nonce of the authorization-code grant may wait for its callback.
+pub const STATE_TTL_SECONDS: i64 = 600;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/auth", get(begin))
+        .route("/auth/callback", get(callback))
+        .route("/api/session/install", post(install_embedded))
+        .route("/api/session/status", get(status))
+}
+
+#[derive(Deserialize)]
+struct ShopQuery {
+    shop: Option<String>,
+}
+
+/// Token exchange of a verified session token, then the install.
+pub(crate) async fn exchange_session(
+    state: &AppState,
+    session: &MerchantSession,
+) -> Result<(), ApiError> {
+    let token = state
+        .credentials
+        .token_client()
+        .exchange_session_token(&session.shop, session.token.expose())
+        .await
+        .map_err(|e| ApiError::InstallFailed(format!("token exchange: {e}")))?;
+    complete(state, &session.shop, &token).await
+}
+
+/// Reads the shop's currency with the new token and stores shop and tokens together.
+async fn complete(
+    state: &AppState,
+    shop: &ShopDomain,
+    token: &OfflineToken,
+) -> Result<(), ApiError> {
+    let facts = state
+        .credentials
+        .client_for(shop)
+        .shop_facts(&token.access_token)
+        .await
+        .map_err(|e| ApiError::InstallFailed(format!("reading the shop: {e}")))?;
+    if facts.domain != *shop {
+        return Err(ApiError::InstallFailed(format!(
+            "the token belongs to {}, not {shop}",
+            facts.domain
+        )));
+    }
+    let currency = Currency::from_code(&facts.currency).ok_or_else(|| {
+        ApiError::InstallFailed(format!(
+            "the shop's currency {} is not an ISO 4217 code Encore knows",
+            facts.currency
+        ))
+    })?;
+    state
+        .credentials
+        .store_install(shop, currency.code(), token)
+        .await?;
+    state
+        .facts_cache
+        .lock()
+        .expect("cache lock")
+        .remove(shop.as_str());
+    tracing::info!(shop = %shop, currency = currency.code(), scopes = %token.scope, "shop installed");
+    Ok(())
+}
+
+/// `GET /auth?shop=`: remembers a one-time state nonce and sends the merchant to Shopify.
+async fn begin(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ShopQuery>,
+) -> Result<Response, ApiError> {
+    let app_url = state
+        .settings
+        .app_url
+        .as_deref()
+        .ok_or(ApiError::InstallDisabled)?;
+    let shop = ShopDomain::parse(q.shop.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::BadRequest(format!("shop: {e}")))?;
+    let nonce = oauth::state_nonce();
+    let now = now();
+    let writer = state.store.writer();
+    // Expired nonces go with each new one: the table stays as small as the installs in flight.
+    sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
+        .bind(now)
+        .execute(writer)
+        .await
+        .map_err(StoreError::from)?;
+    sqlx::query("INSERT INTO oauth_states (nonce, shop, expires_at) VALUES ($1, $2, $3)")
+        .bind(&nonce)
+        .bind(shop.as_str())
+        .bind(now + STATE_TTL_SECONDS)
+        .execute(writer)
+        .await
+        .map_err(StoreError::from)?;
+    let url = oauth::install_url(
+        &state.settings.shopify_host,
+        &shop,
+        &state.settings.api_key,
+        &state.settings.scopes,
+        &format!("{app_url}/auth/callback"),
+        &nonce,
+    );
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// `GET /auth/callback`: HMAC, shop and timestamp checked, the state consumed exactly once,
+/// the code exchanged, the shop installed; then on to the app in the shop's admin.
+async fn callback(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let secret = Secret::new(state.settings.api_secret.clone());
+    let now = now();
+    let verified = oauth::verify_callback(&secret, query.as_deref().unwrap_or_default(), now)
+        .map_err(ApiError::Callback)?;
+    // One statement: of two concurrent callbacks with the same state, one gets the row.
+    let consumed = sqlx::query(
+        "DELETE FROM oauth_states WHERE nonce = $1 AND shop = $2 AND expires_at >= $3 \
+         RETURNING nonce",
+    )
+    .bind(&verified.state)
+    .bind(verified.shop.as_str())
+    .bind(now)
+    .fetch_optional(state.store.writer())
+    .await
+    .map_err(StoreError::from)?;
+    if consumed.is_none_or(|r| r.get::<String, _>(0) != verified.state) {
+        return Err(ApiError::InstallState);
+    }
+    let token = state
+        .credentials
+        .token_client()
+        .exchange_code(&verified.shop, &verified.code)
+        .await
+        .map_err(|e| ApiError::InstallFailed(format!("code grant: {e}")))?;
+    complete(&state, &verified.shop, &token).await?;
+    Ok(Redirect::to(&format!(
+        "https://{}/admin/apps/{}",
+        verified.shop, state.settings.api_key
+    ))
+    .into_response())
+}
+
+/// `POST /api/session/install`: the embedded page installs (or re-authorizes) its shop.
+async fn install_embedded(
+    State(state): State<Arc<AppState>>,
+    session: MerchantSession,
+) -> Result<Json<AccessStatus>, ApiError> {
+    // The extractor already exchanged the token when the shop had no usable credentials;
+    // otherwise exchange now, which also picks up scopes granted since.
+    if !session.installed_now {
+        exchange_session(&state, &session).await?;
+    }
+    Ok(Json(state.credentials.status(&session.shop).await?))
+}
+
+/// `GET /api/session/status`.
+async fn status(
+    State(state): State<Arc<AppState>>,
+    caller: AdminCaller,
+    Query(q): Query<ShopQuery>,
+) -> Result<Json<AccessStatus>, ApiError> {
+    let shop = caller.shop_domain(q.shop.as_deref())?;
+    Ok(Json(state.credentials.status(&shop).await?))
+}

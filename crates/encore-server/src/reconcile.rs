@@ -1,0 +1,228 @@
+//! The attribution reconciler: reads the orders webhooks queued, and finds the orders of accepted
+//! offers that no webhook named.
+//!
+//! No Shopify source states that `orders/edited` fires for post-purchase changes, so Encore does
+//! not depend on it: every pass also searches, through the Admin API, for the order of each
+//! accepted decision not yet tied to one (accepted at least [`SEARCH_GRACE`] ago, at most the
+//! attribution window). Shopify's order search cannot filter on a JSON metafield, so the search
+//! narrows by the purchase's customer (when the token named one) and by creation time (the order
+//! is created before the post-purchase page opens), and the `encore.offer-N` metafields of the
+//! orders found are compared with the decision's identity.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use encore_shopify::admin::AdminClient;
+use encore_shopify::ids::OrderId;
+use encore_shopify::secret::Secret;
+use encore_shopify::ShopDomain;
+use sqlx::Row;
+
+use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
+use crate::credentials;
+use crate::state::AppState;
+use crate::store::{ShopRow, Store};
+
+/// How long after an accept the reconciler starts searching (webhooks usually come first).
+pub const SEARCH_GRACE: i64 = 5 * 60;
+
+/// How far before the decision an order may have been created: the post-purchase page stays
+/// open for up to about an hour after checkout.
+const ORDER_BEFORE_DECISION: i64 = 90 * 60;
+
+/// Pages of 50 orders read per search without a customer (a busy shop's time window).
+const MAX_PAGES_WITHOUT_CUSTOMER: usize = 4;
+
+/// Orders read per pass.
+const ORDERS_PER_PASS: i64 = 50;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub orders_read: usize,
+    pub decisions_confirmed: usize,
+    pub searches: usize,
+    pub orders_found_by_search: usize,
+    pub errors: usize,
+}
+
+/// How often the background reconciler runs a pass over every installed shop.
+pub const EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Runs a pass over every shop with usable credentials each [`EVERY`], until aborted.
+pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let domains = match sqlx::query("SELECT domain FROM shops ORDER BY domain")
+                .fetch_all(state.store.reader())
+                .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the reconciler cannot list shops");
+                    continue;
+                }
+            };
+            for r in &domains {
+                let shop = match state.store.shop(&r.get::<String, _>(0)).await {
+                    Ok(Some(shop)) if !shop.uninstalled => shop,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the reconciler cannot read a shop");
+                        continue;
+                    }
+                };
+                let Ok(domain) = ShopDomain::parse(&shop.domain) else {
+                    continue;
+                };
+                let admin = match credentials::admin_client(&state, &domain).await {
+                    Ok(admin) => admin,
+                    Err(e) => {
+                        tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
+                        continue;
+                    }
+                };
+                let window = state.settings.attribution_window;
+                let now = crate::offer::now();
+                match pass(
+                    &state.store,
+                    admin.client(),
+                    admin.token(),
+                    &shop,
+                    window,
+                    now,
+                )
+                .await
+                {
+                    Ok(report) => {
+                        if report.orders_read > 0 {
+                            state.offer_stats_changed(&shop.domain);
+                        }
+                        tracing::info!(shop = %shop.domain, ?report, "attribution pass");
+                    }
+                    Err(e) => {
+                        tracing::warn!(shop = %shop.domain, error = %e, "attribution pass failed")
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// One pass over a shop: queued orders first, then searches for accepted decisions with no
+/// order yet. `window` is the attribution window (ENCORE_ATTRIBUTION_WINDOW_MINUTES).
+pub async fn pass(
+    store: &Store,
+    admin: &AdminClient,
+    token: &Secret,
+    shop: &ShopRow,
+    window: Duration,
+    now: i64,
+) -> Result<PassReport, AttributionError> {
+    let mut report = PassReport::default();
+    let pending = sqlx::query(
+        "SELECT order_id FROM attribution_orders WHERE shop = $1 AND state = 'pending' \
+         ORDER BY seen_at LIMIT $2",
+    )
+    .bind(&shop.domain)
+    .bind(ORDERS_PER_PASS)
+    .fetch_all(store.reader())
+    .await?;
+    for r in &pending {
+        let Some(order) = r.get::<String, _>(0).parse().ok().and_then(OrderId::new) else {
+            continue;
+        };
+        read(store, admin, token, shop, order, now, &mut report).await;
+    }
+
+    let window = window.as_secs() as i64;
+    let waiting = sqlx::query(
+        "SELECT d.reference_id, d.seq, d.customer_id, d.created_at FROM decisions d \
+         LEFT JOIN decision_orders o ON o.decision_id = d.id \
+         WHERE d.shop = $1 AND d.outcome = 'accepted' AND o.decision_id IS NULL \
+         AND d.created_at <= $2 AND d.created_at >= $3 ORDER BY d.created_at LIMIT $4",
+    )
+    .bind(&shop.domain)
+    .bind(now - SEARCH_GRACE)
+    .bind(now - window)
+    .bind(ORDERS_PER_PASS)
+    .fetch_all(store.reader())
+    .await?;
+    for r in &waiting {
+        let reference: String = r.get(0);
+        let seq: i64 = r.get(1);
+        let customer: Option<String> = r.get(2);
+        let at: i64 = r.get(3);
+        let mut query = format!(
+            "created_at:>='{}' created_at:<='{}'",
+            crate::offer::rfc3339(at - ORDER_BEFORE_DECISION),
+            crate::offer::rfc3339(at + 60),
+        );
+        let pages = match customer
+            .as_deref()
+            .and_then(|c| encore_shopify::ids::CustomerId::parse(c).ok())
+        {
+            Some(c) => {
+                query = format!("customer_id:{} {query}", c.get());
+                2
+            }
+            None => MAX_PAGES_WITHOUT_CUSTOMER,
+        };
+        report.searches += 1;
+        let found = match admin.search_orders(token, &query, NAMESPACE, pages).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(shop = %shop.domain, error = %e, "order search failed");
+                report.errors += 1;
+                continue;
+            }
+        };
+        for o in found {
+            let names_it = OfferMetafield::read_all(&o.metafields)
+                .iter()
+                .any(|m| m.reference_id == reference && m.seq == seq);
+            if names_it {
+                report.orders_found_by_search += 1;
+                read(store, admin, token, shop, o.id, now, &mut report).await;
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn read(
+    store: &Store,
+    admin: &AdminClient,
+    token: &Secret,
+    shop: &ShopRow,
+    order: OrderId,
+    now: i64,
+    report: &mut PassReport,
+) {
+    match attribution::read_order(
+        store,
+        admin,
+        token,
+        &shop.domain,
+        &shop.currency_code,
+        order,
+        now,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            report.orders_read += 1;
+            if let attribution::ReadOutcome::Read { confirmed } = outcome {
+                report.decisions_confirmed += confirmed;
+            }
+        }
+        Err(e) => {
+            tracing::warn!(shop = %shop.domain, order = order.get(), error = %e, "reading an order failed");
+            report.errors += 1;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Tests the embedded admin (crates/encore-server/web): its pure modules in Node, the App Bridge
+# stand-in type-checked against @shopify/app-bridge-types, and the pages in headless Chromium
+# (Debian's `chromium`, driven by playwright-core) against the real encore-server; screenshots
+# of each page land in target/admin-screenshots/. Then the JavaScript size budget.
+#
+# Needs: Node >= 20 with npm (npm ci), Debian's chromium at /usr/bin/chromium (or ENCORE_CHROMIUM).
+# Optional: ENCORE_SERVER_BIN=<encore-server binary> runs the browser tests (skipped otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ENCORE_SCREENSHOTS="${ENCORE_SCREENSHOTS:-${CARGO_TARGET_DIR:-$PWD/target}/admin-screenshots}"
+
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
+
+npm test --workspace crates/encore-server/web
+
+# The size budget only (timing belongs to the benchmark: bench/measure.js).
+ENCORE_SERVER_BIN= node crates/encore-server/web/bench/measure.js
+echo "admin screenshots: $ENCORE_SCREENSHOTS"

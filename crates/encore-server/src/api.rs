@@ -259,7 +259,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::admin_lookup::routes())
         .merge(crate::install::routes())
         .merge(crate::retention::routes())
-        .merge(crate::data_request::routes());
+        .merge(crate::data_request::routes())
+        .merge(crate::catalog_sync::routes());
     if state.settings.demo {
         app = app.merge(crate::demo::routes());
     }

@@ -4,8 +4,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use encore_server::catalog_sync::access::StaticAccess;
+use encore_server::catalog_sync::run::{full_sync, Progress};
+use encore_server::catalog_sync::{SyncOptions, Syncer};
 use encore_server::host_runner::HostRunner;
 use encore_server::settings::Settings;
+use encore_server::store::Store;
+use encore_shopify::ShopDomain;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// mimalloc: the request path allocates many small JSON values; glibc's malloc spent a fifth
 /// of the server's CPU under load.
@@ -13,6 +21,11 @@ use encore_server::settings::Settings;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
+       encore-server sync --shop SHOP.myshopify.com
+
+  sync            run one full catalog sync of the shop through a bulk operation, with a
+                  progress bar (ENCORE_DATABASE_URL, ENCORE_SHOPIFY_ADMIN_TOKEN and, for the
+                  simulated Shopify, ENCORE_SHOPIFY_HOST=http://127.0.0.1:PORT/{shop})
 
   --demo          run with the demo shop on an embedded SQLite file, with the demo shop's
                   development credentials (refused when SHOPIFY_API_SECRET or
@@ -26,12 +39,17 @@ ENCORE_LOG_FORMAT=json, RUST_LOG, ENCORE_METRICS_TOKEN, ENCORE_RETENTION_DECISIO
 (default 400), ENCORE_RETENTION_WEBHOOKS_DAYS (30), ENCORE_RETENTION_DATA_REQUESTS_DAYS (90),
 ENCORE_RETENTION_EVERY_MINUTES (60); see docs/operations.md; ENCORE_ENCRYPTION_KEY
 (required outside --demo), ENCORE_ENCRYPTION_PREVIOUS_KEYS, ENCORE_APP_URL, ENCORE_SHOPIFY_HOST,
-ENCORE_SCOPES, ENCORE_REFRESH_SWEEP_MINUTES (60); see docs/install.md";
+ENCORE_SCOPES, ENCORE_REFRESH_SWEEP_MINUTES (60); see docs/install.md; ENCORE_SHOPIFY_ADMIN_TOKEN
+(the sync CLI's token); see docs/catalog-sync.md";
 
 fn main() -> ExitCode {
     let mut demo = false;
     let mut config: Option<PathBuf> = None;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("sync") {
+        args.next();
+        return sync_command(args.collect());
+    }
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--demo" => demo = true,
@@ -116,6 +134,91 @@ async fn run(settings: Settings) -> ExitCode {
     tracing::info!("shutting down");
     running.stop().await;
     ExitCode::SUCCESS
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `encore-server sync --shop SHOP`: one full catalog sync with a progress bar.
+fn sync_command(args: Vec<String>) -> ExitCode {
+    let shop = match args.as_slice() {
+        [flag, shop] if flag == "--shop" => shop,
+        _ => return usage_error("sync needs --shop SHOP.myshopify.com"),
+    };
+    let shop = match ShopDomain::parse(shop) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let Some(database_url) = env_var("ENCORE_DATABASE_URL") else {
+        return usage_error("ENCORE_DATABASE_URL is not set");
+    };
+    let access = match StaticAccess::from_vars(env_var) {
+        Ok(Some(access)) => access,
+        Ok(None) => return usage_error("ENCORE_SHOPIFY_ADMIN_TOKEN is not set"),
+        Err(e) => return usage_error(&e),
+    };
+    init_tracing(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async move {
+        let store = match Store::connect(&database_url).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("encore-server: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let syncer = Syncer::new(Arc::new(access));
+        syncer.set_options(SyncOptions {
+            poll_every: Duration::from_millis(500),
+            ..SyncOptions::default()
+        });
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} lines ({per_sec}, {eta} left)",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let shown = bar.clone();
+        let observe = move |p: &Progress| {
+            if let Some(total) = p.expected_objects {
+                shown.set_length(total);
+            }
+            shown.set_position(p.lines);
+            shown.set_message(format!(
+                "{:?}: {} products, {} variants, {} malformed",
+                p.state, p.products, p.variants, p.malformed
+            ));
+        };
+        let result = full_sync(&store, &syncer, &shop, &observe).await;
+        bar.finish();
+        store.close().await;
+        match result {
+            Ok(report) => {
+                let seconds = report.elapsed.as_secs_f64();
+                println!(
+                    "synced {shop}: {} products, {} variants ({:.0} variants/s), {} malformed lines skipped, {} products not active",
+                    report.products,
+                    report.variants,
+                    report.variants as f64 / seconds.max(1e-9),
+                    report.malformed,
+                    report.skipped,
+                    shop = shop.as_str(),
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("encore-server: sync of {} failed (the previous catalog stays live): {e}", shop.as_str());
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

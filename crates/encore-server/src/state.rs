@@ -93,6 +93,9 @@ pub struct AppState {
     pub credentials: crate::credentials::Credentials,
     /// Verifies the embedded admin's App Bridge session tokens.
     pub sessions: encore_shopify::session::SessionVerifier,
+    /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
+    /// work.
+    pub sync: crate::catalog_sync::Syncer,
 }
 
 impl AppState {
@@ -100,10 +103,12 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        let credentials = crate::credentials::Credentials::new(&settings, store.clone());
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),
-            credentials: crate::credentials::Credentials::new(&settings, store.clone()),
+            sync: crate::catalog_sync::Syncer::new(Arc::new(credentials.clone())),
+            credentials,
             sessions: encore_shopify::session::SessionVerifier::new(
                 &settings.api_key,
                 &encore_shopify::Secret::new(settings.api_secret.clone()),

@@ -421,6 +421,13 @@ impl Store {
             "customers",
             "catalog_variants",
             "catalog_products",
+            // Catalog sync (migration 0006).
+            "catalog_staging_variants",
+            "catalog_staging_products",
+            "catalog_syncs",
+            "catalog_removed_products",
+            "inventory_levels",
+            "catalog_collections",
             "config_versions",
             "data_requests",
             "shop_credentials",

@@ -1,11 +1,13 @@
 //! Shopify webhooks at `/webhooks/shopify`: HMAC-verified, handled once per delivery id.
 //!
-//! Compliance topics act on Encore's own data: `customers/redact` deletes the customer's facts,
+//! Catalog topics (products, inventory levels, collections) go to `catalog_sync::incremental`,
+//! which records the delivery in the transaction that applies it. Compliance topics act on
+//! Encore's own data: `customers/redact` deletes the customer's facts,
 //! `shop/redact` deletes the shop, `customers/data_request` is recorded for the merchant to fetch
 //! its export (`data_request`). `app/uninstalled` deletes the shop's tokens at once and stops its
 //! offers; its data stays until `shop/redact`. `orders/edited`, `refunds/create` and
 //! `orders/cancelled` become attribution facts (`attribution`); the order itself is read by the
-//! reconciler.
+//! reconciler. Every delivery is recorded as handled only once its effect is committed.
 
 use std::sync::Arc;
 
@@ -19,11 +21,15 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use encore_shopify::webhook::{Payload, Topic};
+
+use crate::catalog_sync::incremental::{self, Applied, IncrementalError, Receipt};
 use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
 use crate::offer::now;
 use crate::state::AppState;
+use crate::store::{Store, StoreError};
 
 /// Checks `X-Shopify-Hmac-Sha256`: base64 of HMAC-SHA256 of the raw body with the app secret,
 /// compared in constant time.
@@ -44,6 +50,17 @@ pub fn signature_is_valid(secret: &str, body: &[u8], header: Option<&str>) -> bo
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// True when this delivery id was handled before.
+async fn seen(store: &Store, webhook_id: &str) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT 1 FROM webhook_receipts WHERE webhook_id = $1")
+            .bind(webhook_id)
+            .fetch_optional(store.reader())
+            .await?
+            .is_some(),
+    )
 }
 
 /// What a verified delivery came to.
@@ -99,16 +116,35 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     let webhook_id = header(headers, "x-shopify-webhook-id")
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{topic}:{}", uuid::Uuid::new_v4()));
-    // Read before the receipt is written: a refused payload is not taken for handled.
+    let receipt = Receipt {
+        webhook_id: &webhook_id,
+        shop: &shop,
+        topic: &topic,
+    };
+    // Catalog topics are applied with their receipt in one transaction.
+    let kind = Topic::parse(&topic);
+    if incremental::is_catalog_topic(&kind) {
+        let typed = Payload::parse(&kind, body).map_err(|e| ApiError::BadJson(e.to_string()))?;
+        let applied = incremental::apply(&state.store, &receipt, &typed, now())
+            .await
+            .map_err(|e| match e {
+                IncrementalError::Store(e) => ApiError::from(e),
+                other => ApiError::BadRequest(other.to_string()),
+            })?;
+        tracing::info!(topic = %topic, effect = ?applied, "webhook handled");
+        return Ok(match applied {
+            Applied::Duplicate => Handled::Duplicate,
+            Applied::Changed | Applied::Ignored => Handled::New,
+        });
+    }
+    // Read before anything is written: a refused payload is not taken for handled.
     let data_request = (topic == "customers/data_request")
         .then(|| DataRequest::from_payload(&payload))
         .transpose()?;
     let order_fact = OrderFact::parse(&topic, body)?;
-    if !state
-        .store
-        .record_webhook(&webhook_id, &shop, &topic, now())
-        .await?
-    {
+    // The other topics' effects are idempotent and recorded after they are committed, so a
+    // failure leaves the delivery unrecorded and Shopify's retry applies it again.
+    if seen(&state.store, &webhook_id).await? {
         return Ok(Handled::Duplicate);
     }
     match topic.as_str() {
@@ -139,10 +175,19 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
             state.facts_cache.lock().expect("cache lock").remove(&shop);
             state.offer_stats_changed(&shop);
         }
+        // Wakes a sync polling its bulk operation.
+        "bulk_operations/finish" => state.sync.bulk_finished(&shop),
         _ => {}
     }
     if let Some(fact) = order_fact {
         fact.apply(state, &shop).await?;
+    }
+    if !state
+        .store
+        .record_webhook(&webhook_id, &shop, &topic, now())
+        .await?
+    {
+        return Ok(Handled::Duplicate);
     }
     tracing::info!(topic = %topic, "webhook handled");
     Ok(Handled::New)

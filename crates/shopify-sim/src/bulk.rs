@@ -2,7 +2,6 @@
 //! status that completes after `bulk_duration`, and the JSONL result streamed row by row from
 //! the generated store, in the flat `__parentId` form of `groupObjects: false`.
 
-use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -11,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::admin::gid_number;
@@ -50,6 +50,7 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
         created: Instant::now(),
         spec: state.spec.clone(),
         object_count: OnceLock::new(),
+        faults: std::mem::take(&mut state.next_bulk_faults),
     });
     json!({"bulkOperationRunQuery": {
         "bulkOperation": {"id": bulk_gid(id), "status": "CREATED"},
@@ -102,24 +103,54 @@ pub(crate) async fn download(
     Path((shop, file)): Path<(String, String)>,
 ) -> Response {
     let id: Option<u64> = file.strip_suffix(".jsonl").and_then(|n| n.parse().ok());
-    let spec = shared
+    let found = shared
         .with_shop(&shop, |state| {
             state
                 .bulk_ops
                 .iter()
                 .find(|op| Some(op.id) == id && completed(&shared, op))
-                .map(|op| op.spec.clone())
+                .map(|op| (op.spec.clone(), op.faults.clone()))
         })
         .flatten();
-    let Some(spec) = spec else {
+    let Some((spec, faults)) = found else {
         return (StatusCode::NOT_FOUND, "no such result").into_response();
     };
     let detach = shared.config.detach_collections;
-    let body = Body::from_stream(futures_util::stream::iter(
-        JsonlChunks::new(spec, detach).map(Ok::<Bytes, Infallible>),
-    ));
+    let cut_after = faults.cut_after;
+    let chunks = JsonlChunks::new(spec, detach)
+        .enumerate()
+        .take_while(move |(i, _)| cut_after.is_none_or(|n| (*i as u64) < n))
+        .flat_map(move |(i, chunk)| {
+            let mut out = vec![chunk];
+            if faults.malformed_after == Some(i as u64 + 1) {
+                out.push(Bytes::from_static(MALFORMED_LINE));
+            }
+            out
+        })
+        .map(Ok::<Bytes, std::io::Error>);
+    let rest = futures_util::stream::iter(chunks);
+    let body = match cut_after {
+        None => Body::from_stream(rest),
+        // The connection drops once what came before was sent.
+        Some(_) => Body::from_stream(rest.chain(futures_util::stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            Err(std::io::Error::other("the simulator cut the download"))
+        }))),
+    };
     ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response()
 }
+
+/// What goes wrong with a bulk operation's result file (`Sim::fault_next_bulk`).
+#[derive(Debug, Clone, Default)]
+pub struct BulkFaults {
+    /// A line of broken JSON after this many products.
+    pub malformed_after: Option<u64>,
+    /// The download breaks off after this many products (the connection is dropped).
+    pub cut_after: Option<u64>,
+}
+
+/// A line cut short, as a broken file would have it.
+const MALFORMED_LINE: &[u8] = b"{\"id\":\"gid://shopify/ProductVariant/1\",\"__parentId\":\n";
 
 /// The result file, one product (and its children) per chunk.
 pub struct JsonlChunks {

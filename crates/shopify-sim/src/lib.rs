@@ -126,6 +126,11 @@ impl Sim {
             .with_shop(shop, |s| s.fail_next.extend(statuses.iter().copied()));
     }
 
+    /// The shop's next bulk operation writes a broken line or breaks off its download.
+    pub fn fault_next_bulk(&self, shop: &str, faults: bulk::BulkFaults) {
+        self.shared.with_shop(shop, |s| s.next_bulk_faults = faults);
+    }
+
     /// How many Admin GraphQL requests the shop received (every attempt counts).
     pub fn admin_requests(&self, shop: &str) -> u64 {
         self.shared

@@ -69,6 +69,8 @@ pub(crate) struct BulkOp {
     pub spec: StoreSpec,
     /// Computed once the operation completed (it walks the whole store).
     pub object_count: std::sync::OnceLock<u64>,
+    /// What goes wrong with its result file.
+    pub faults: crate::bulk::BulkFaults,
 }
 
 pub(crate) struct ShopState {
@@ -83,6 +85,8 @@ pub(crate) struct ShopState {
     pub throttle_next: u32,
     pub fail_next: VecDeque<u16>,
     pub bulk_ops: Vec<BulkOp>,
+    /// Taken by the next bulk operation.
+    pub next_bulk_faults: crate::bulk::BulkFaults,
     pub customers: HashMap<u64, SimCustomer>,
     pub orders: HashMap<u64, SimOrder>,
     pub admin_requests: u64,
@@ -107,6 +111,7 @@ impl ShopState {
             throttle_next: 0,
             fail_next: VecDeque::new(),
             bulk_ops: Vec::new(),
+            next_bulk_faults: Default::default(),
             customers: HashMap::new(),
             orders: HashMap::new(),
             admin_requests: 0,

@@ -271,7 +271,7 @@ pub fn decision_from_output(
 ///
 /// A stored decision that does not decode (a damaged row) is an error, never a guess: nothing is
 /// signed from it and the caller answers no offer.
-pub fn respond(
+fn respond(
     state: &AppState,
     d: &DecisionRow,
     purchase: &VerifiedPurchase,

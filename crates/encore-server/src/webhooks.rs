@@ -16,10 +16,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use encore_shopify::webhook::{Payload, Topic};
 
@@ -30,23 +27,6 @@ use crate::metrics::WebhookOutcome;
 use crate::offer::now;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
-
-/// Checks `X-Shopify-Hmac-Sha256`: base64 of HMAC-SHA256 of the raw body with the app secret,
-/// compared in constant time.
-pub fn signature_is_valid(secret: &str, body: &[u8], header: Option<&str>) -> bool {
-    let Some(given) = header.and_then(|h| {
-        base64::engine::general_purpose::STANDARD
-            .decode(h.trim())
-            .ok()
-    }) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(&given).is_ok()
-}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -93,8 +73,9 @@ pub async fn receive(
 }
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Handled, ApiError> {
-    if !signature_is_valid(
-        &state.settings.api_secret,
+    // Shopify's signature rule lives in encore-shopify (base64 HMAC-SHA256, constant time).
+    if !encore_shopify::webhook::signature_is_valid(
+        &encore_shopify::Secret::new(state.settings.api_secret.clone()),
         body,
         header(headers, "x-shopify-hmac-sha256"),
     ) {

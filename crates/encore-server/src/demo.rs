@@ -124,7 +124,14 @@ async fn preview(
         step_id: f.get("stepId").and_then(Value::as_str).map(str::to_string),
     };
     let customer = match &purchase.customer_id {
-        Some(id) => state.store.customer(&shop.domain, id).await?,
+        Some(id) => state.store.customer(&shop.domain, id).await?.map(|data| {
+            crate::customer_facts::StoredCustomer {
+                data,
+                read_at: None,
+                read_for: None,
+                last_order_at: None,
+            }
+        }),
         None => None,
     };
     let (input, decided) =

@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::store::{DecisionRow, FunnelRow, ShopFacts};
+use crate::facts_cache::ShopFacts;
+use crate::store::{DecisionRow, FunnelRow};
 use crate::token::VerifiedPurchase;
 
 /// Normalizes an admin-supplied product to the facts the Function reads.
@@ -321,8 +322,7 @@ pub fn relevant_facts<'a>(
         .filter_map(|pair| pair.get("suggestedProductId").and_then(Value::as_str))
         .collect();
     let catalog = facts
-        .catalog
-        .iter()
+        .variants()
         .filter(|v| {
             v.get("id")
                 .and_then(Value::as_str)
@@ -343,20 +343,21 @@ mod tests {
     fn only_named_and_suggested_variants_reach_the_function() {
         let variant = |id: &str, product: &str| json!({"id": id, "product": {"id": product}});
         let facts = ShopFacts {
-            data_version: 0,
-            config: None,
-            catalog: vec![
-                variant("1", "p1"),
-                variant("2", "p2"),
-                variant("3", "p3"),
-                variant("4", "p4"),
-                variant("5", "p5"),
-            ],
-            products: Default::default(),
             co_purchases: vec![
                 json!({"productId": "bought", "suggestedProductId": "p3", "liftPermille": 2000}),
                 json!({"productId": "other", "suggestedProductId": "p4", "liftPermille": 9000}),
             ],
+            ..ShopFacts::from_rows(
+                [],
+                [
+                    ("1", "p1"),
+                    ("2", "p2"),
+                    ("3", "p3"),
+                    ("4", "p4"),
+                    ("5", "p5"),
+                ]
+                .map(|(v, p)| (p.to_string(), v.to_string(), variant(v, p))),
+            )
         };
         let config = json!({"version": 1, "campaigns": [{"id": "c", "steps": [
             {"id": "a", "offer": {"products": ["1", ["2", "9"]]}},
@@ -379,18 +380,22 @@ mod tests {
         // Numbers of every MessagePack width and sign, floats, nulls, nested lists.
         let config = json!({"version": 1, "campaigns": [{"id": "c", "priority": 300, "steps": [
             {"id": "s", "offer": {"products": ["v1"], "discount": {"percent": 12.5}, "limit": -40000}}]}]});
-        let facts = ShopFacts {
-            data_version: 3,
-            config: Some(encore_engine::config::canonical_order(&config)),
-            catalog: vec![
+        let mut facts = ShopFacts::from_rows(
+            [("p0".to_string(), json!({"tags": ["gift"], "vendor": null}))],
+            [
                 json!({"id": "v1", "price": "10.00", "inventory": 70000, "product": {"id": "p1", "tags": []}}),
                 json!({"id": "v9", "price": "1.00", "inventory": -3, "product": {"id": "p9"}}),
-            ],
-            products: [("p0".to_string(), json!({"tags": ["gift"], "vendor": null}))].into(),
-            co_purchases: vec![
-                json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
-            ],
-        };
+            ]
+            .map(|v| {
+                let id = |at: &str| v.pointer(at).and_then(Value::as_str).unwrap().to_string();
+                (id("/product/id"), id("/id"), v)
+            }),
+        );
+        facts.data_version = 3;
+        facts.config = Some(encore_engine::config::canonical_order(&config));
+        facts.co_purchases = vec![
+            json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
+        ];
         let purchase = VerifiedPurchase {
             shop_domain: "s.myshopify.com".into(),
             reference_id: "r1".into(),

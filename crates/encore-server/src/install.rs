@@ -83,11 +83,7 @@ async fn complete(
         .credentials
         .store_install(shop, currency.code(), token)
         .await?;
-    state
-        .facts_cache
-        .lock()
-        .expect("cache lock")
-        .remove(shop.as_str());
+    state.facts.forget(shop.as_str());
     tracing::info!(shop = %shop, currency = currency.code(), scopes = %token.scope, "shop installed");
     Ok(())
 }

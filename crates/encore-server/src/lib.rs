@@ -14,9 +14,11 @@ pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
 pub mod credentials;
+pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
 pub mod error;
+pub mod facts_cache;
 pub mod host_runner;
 pub mod input;
 pub mod install;
@@ -71,6 +73,8 @@ pub struct Running {
     sweeper: tokio::task::JoinHandle<()>,
     /// The attribution reconciler (`reconcile`).
     reconciler: tokio::task::JoinHandle<()>,
+    /// Hears other instances' changes on PostgreSQL (`facts_cache::listen`).
+    facts_listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -81,6 +85,9 @@ impl Running {
         }
         self.sweeper.abort();
         self.reconciler.abort();
+        if let Some(listener) = self.facts_listener {
+            listener.abort();
+        }
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -120,6 +127,11 @@ pub async fn start(
     let pruner = retention::spawn(state.clone());
     let sweeper = credentials::spawn_sweeper(state.clone());
     let reconciler = reconcile::spawn(state.clone());
+    let facts_listener = facts_cache::listen(
+        state.facts.clone(),
+        state.store.clone(),
+        state.settings.database_url.clone(),
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -135,5 +147,6 @@ pub async fn start(
         pruner,
         sweeper,
         reconciler,
+        facts_listener,
     })
 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use encore_server::catalog_sync::access::StaticAccess;
+use encore_server::catalog_sync::access::{AdminAccess, StaticAccess};
 use encore_server::catalog_sync::run::{full_sync, Progress};
 use encore_server::catalog_sync::{SyncOptions, Syncer};
+use encore_server::credentials::Credentials;
 use encore_server::host_runner::HostRunner;
 use encore_server::settings::Settings;
 use encore_server::store::Store;
@@ -24,8 +25,10 @@ const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
        encore-server sync --shop SHOP.myshopify.com
 
   sync            run one full catalog sync of the shop through a bulk operation, with a
-                  progress bar (ENCORE_DATABASE_URL, ENCORE_SHOPIFY_ADMIN_TOKEN and, for the
-                  simulated Shopify, ENCORE_SHOPIFY_HOST=http://127.0.0.1:PORT/{shop})
+                  progress bar, with the credentials the shop's install stored (the server's
+                  settings: ENCORE_DATABASE_URL, SHOPIFY_API_KEY, SHOPIFY_API_SECRET,
+                  ENCORE_ENCRYPTION_KEY, ENCORE_SHOPIFY_HOST; --config FILE as for the server),
+                  or with ENCORE_SHOPIFY_ADMIN_TOKEN when it is set (a custom app's token)
 
   --demo          run with the demo shop on an embedded SQLite file, with the demo shop's
                   development credentials (refused when SHOPIFY_API_SECRET or
@@ -140,23 +143,50 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// Where the sync CLI's Admin API access comes from.
+enum SyncAccess {
+    /// `ENCORE_SHOPIFY_ADMIN_TOKEN`.
+    Static(StaticAccess),
+    /// The shop's stored credentials, opened and refreshed with the server's settings.
+    Stored(Box<Settings>),
+}
+
 /// `encore-server sync --shop SHOP`: one full catalog sync with a progress bar.
 fn sync_command(args: Vec<String>) -> ExitCode {
-    let shop = match args.as_slice() {
-        [flag, shop] if flag == "--shop" => shop,
-        _ => return usage_error("sync needs --shop SHOP.myshopify.com"),
+    let (mut shop, mut config) = (None, None);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--shop", Some(s)) => shop = Some(s),
+            ("--config", Some(f)) => config = Some(PathBuf::from(f)),
+            _ => return usage_error("sync needs --shop SHOP.myshopify.com [--config FILE]"),
+        }
+    }
+    let Some(shop) = shop else {
+        return usage_error("sync needs --shop SHOP.myshopify.com");
     };
-    let shop = match ShopDomain::parse(shop) {
+    let shop = match ShopDomain::parse(&shop) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let Some(database_url) = env_var("ENCORE_DATABASE_URL") else {
-        return usage_error("ENCORE_DATABASE_URL is not set");
-    };
-    let access = match StaticAccess::from_vars(env_var) {
-        Ok(Some(access)) => access,
-        Ok(None) => return usage_error("ENCORE_SHOPIFY_ADMIN_TOKEN is not set"),
+    // A static token when one is given; otherwise the shop's stored credentials, which need
+    // the server's settings (the app secret refreshes tokens, the encryption key opens them).
+    let (database_url, access) = match StaticAccess::from_vars(env_var) {
         Err(e) => return usage_error(&e),
+        Ok(Some(access)) => match env_var("ENCORE_DATABASE_URL") {
+            Some(url) => (url, SyncAccess::Static(access)),
+            None => return usage_error("ENCORE_DATABASE_URL is not set"),
+        },
+        Ok(None) => match Settings::load(config.as_deref(), false) {
+            Ok(settings) => (
+                settings.database_url.clone(),
+                SyncAccess::Stored(Box::new(settings)),
+            ),
+            Err(e) => {
+                eprintln!("encore-server: {e} (the sync reads the shop's stored credentials with the server's settings, or set ENCORE_SHOPIFY_ADMIN_TOKEN)");
+                return ExitCode::from(2);
+            }
+        },
     };
     init_tracing(false);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -171,7 +201,11 @@ fn sync_command(args: Vec<String>) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let syncer = Syncer::new(Arc::new(access));
+        let access: Arc<dyn AdminAccess> = match access {
+            SyncAccess::Static(access) => Arc::new(access),
+            SyncAccess::Stored(settings) => Arc::new(Credentials::new(&settings, store.clone())),
+        };
+        let syncer = Syncer::new(access);
         syncer.set_options(SyncOptions {
             poll_every: Duration::from_millis(500),
             ..SyncOptions::default()

@@ -8,11 +8,13 @@ use serde_json::{json, Value};
 
 use encore_engine::Currency;
 
+use crate::customer_facts::{ForOffer, StoredCustomer};
 use crate::error::ApiError;
+use crate::facts_cache::ShopFacts;
 use crate::input::{self, FunctionInput, InputParts};
 use crate::runner::RunOutcome;
 use crate::state::AppState;
-use crate::store::{DecisionRow, FunnelRow, PurchaseState, ShopFacts, ShopRow};
+use crate::store::{DecisionRow, FunnelRow, PurchaseState, ShopRow};
 use crate::token::VerifiedPurchase;
 
 /// One offer as the extension receives it.
@@ -46,25 +48,9 @@ pub enum Decided {
     Failed { code: &'static str, detail: String },
 }
 
-/// The shop's cached facts, reloaded when an admin write bumped its data_version.
+/// The shop's facts at its current data_version (cached; see `facts_cache`).
 pub async fn facts(state: &AppState, shop: &ShopRow) -> Result<Arc<ShopFacts>, ApiError> {
-    if let Some(f) = state
-        .facts_cache
-        .lock()
-        .expect("cache lock")
-        .get(&shop.domain)
-    {
-        if f.data_version == shop.data_version {
-            return Ok(f.clone());
-        }
-    }
-    let loaded = Arc::new(state.store.load_facts(shop).await?);
-    state
-        .facts_cache
-        .lock()
-        .expect("cache lock")
-        .insert(shop.domain.clone(), loaded.clone());
-    Ok(loaded)
+    Ok(state.facts.get(&state.store, shop).await?)
 }
 
 /// Runs the Function for `purchase` at `funnel` and turns its output into a decision row.
@@ -74,10 +60,19 @@ pub async fn decide(
     purchase: &VerifiedPurchase,
     funnel: &FunnelRow,
     decisions: &[DecisionRow],
-    customer: Option<Value>,
+    customer: Option<StoredCustomer>,
     now: i64,
 ) -> Result<(Option<FunctionInput>, Decided), ApiError> {
     let facts = facts(state, shop).await?;
+    let ForOffer { customer, missing } = state
+        .customer_facts
+        .for_offer(
+            purchase,
+            &shop.currency_code,
+            customer,
+            facts.reads_customer,
+        )
+        .await;
     let offer_stats = state.offer_stats(&shop.domain).await?;
     let built = input::build(
         purchase,
@@ -101,7 +96,7 @@ pub async fn decide(
         }
     };
     let (outcome, instructions) = run_function(state, input.clone()).await?;
-    let decided = match outcome {
+    let mut decided = match outcome {
         RunOutcome::Failed { code, detail } => {
             tracing::warn!(code, detail = %detail, "offer Function failed; answering no offer");
             Decided::Failed { code, detail }
@@ -119,8 +114,21 @@ pub async fn decide(
             }
         }
     };
+    if let (Decided::Decision(d), Some(missing)) = (&mut decided, &missing) {
+        add_reason_first(d, missing.reason());
+    }
     state.metrics.function_decided(&decided, instructions);
     Ok((Some(Arc::unwrap_or_clone(input)), decided))
+}
+
+/// Puts a server reason (such as missing customer facts) before the Function's own.
+fn add_reason_first(d: &mut DecisionRow, reason: Value) {
+    let mut reasons = match serde_json::from_str::<Value>(&d.reasons) {
+        Ok(Value::Array(r)) => r,
+        _ => Vec::new(),
+    };
+    reasons.insert(0, reason);
+    d.reasons = Value::Array(reasons).to_string();
 }
 
 /// Runs the Function, bounded by the run permits (one per core).

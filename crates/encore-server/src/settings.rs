@@ -84,6 +84,9 @@ pub struct Settings {
     pub scopes: String,
     /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
     pub refresh_sweep: std::time::Duration,
+    /// How long an offer waits for the buyer's facts from the Admin API
+    /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300; see `customer_facts`).
+    pub customer_facts_budget: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -106,6 +109,7 @@ impl std::fmt::Debug for Settings {
             .field("app_url", &self.app_url)
             .field("shopify_host", &self.shopify_host)
             .field("scopes", &self.scopes)
+            .field("customer_facts_budget", &self.customer_facts_budget)
             .finish()
     }
 }
@@ -240,6 +244,15 @@ impl Settings {
             ),
             None => std::time::Duration::from_secs(3600),
         };
+        let customer_facts_budget = match get("ENCORE_CUSTOMER_FACTS_BUDGET_MS") {
+            Some(v) => std::time::Duration::from_millis(v.parse::<u64>().map_err(|_| {
+                SettingsError::Bad(
+                    "ENCORE_CUSTOMER_FACTS_BUDGET_MS",
+                    format!("{v} is not a number of milliseconds"),
+                )
+            })?),
+            None => crate::customer_facts::DEFAULT_BUDGET,
+        };
         Ok(Self {
             api_key,
             api_secret,
@@ -260,6 +273,7 @@ impl Settings {
             shopify_host,
             scopes,
             refresh_sweep,
+            customer_facts_budget,
         })
     }
 }

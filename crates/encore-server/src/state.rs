@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use crate::changeset::ChangesetSigner;
 use crate::runner::OfferRunner;
 use crate::settings::Settings;
-use crate::store::{ShopFacts, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::token::TokenVerifier;
 
 /// How long a server reuses a shop's offer statistics. They feed guardrails over many
@@ -83,8 +83,8 @@ pub struct AppState {
     pub runner: Arc<dyn OfferRunner>,
     /// Bounds concurrent Function runs to the cores we have.
     pub run_permits: Arc<Semaphore>,
-    /// Per-shop facts keyed by domain, valid while their data_version is current.
-    pub facts_cache: Mutex<HashMap<String, Arc<ShopFacts>>>,
+    /// Per-shop facts (config, catalog, co-purchases) by data_version; see `facts_cache`.
+    pub facts: Arc<crate::facts_cache::FactsCache>,
     /// Per-shop offer statistics and when they were read.
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
@@ -96,6 +96,8 @@ pub struct AppState {
     /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
     /// work.
     pub sync: crate::catalog_sync::Syncer,
+    /// The buyer's facts for customer triggers, read from the Admin API within a budget.
+    pub customer_facts: crate::customer_facts::CustomerFacts,
 }
 
 impl AppState {
@@ -108,6 +110,11 @@ impl AppState {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),
             sync: crate::catalog_sync::Syncer::new(Arc::new(credentials.clone())),
+            customer_facts: crate::customer_facts::CustomerFacts::new(
+                store.clone(),
+                credentials.clone(),
+                settings.customer_facts_budget,
+            ),
             credentials,
             sessions: encore_shopify::session::SessionVerifier::new(
                 &settings.api_key,
@@ -117,7 +124,7 @@ impl AppState {
             store,
             runner,
             run_permits: Arc::new(Semaphore::new(cores.max(1))),
-            facts_cache: Mutex::new(HashMap::new()),
+            facts: Arc::default(),
             offer_stats_cache: StatsCache::default(),
             metrics: crate::metrics::Metrics::new(),
         })

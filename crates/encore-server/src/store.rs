@@ -6,7 +6,6 @@
 //! statements inside a transaction whose first statement is a write, so SQLite never has to
 //! upgrade a read lock and PostgreSQL needs no explicit row locks.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -64,19 +63,6 @@ pub struct ShopRow {
     pub uninstalled: bool,
 }
 
-/// Everything about a shop that changes only through admin writes (cached by data_version).
-#[derive(Debug, Clone, Default)]
-pub struct ShopFacts {
-    pub data_version: i64,
-    /// The live config as the Function's metafield `jsonValue` (canonical key order).
-    pub config: Option<Value>,
-    /// CatalogVariant objects as the Function's input has them (with `product`).
-    pub catalog: Vec<Value>,
-    /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
-    pub products: HashMap<String, Value>,
-    pub co_purchases: Vec<Value>,
-}
-
 /// A purchase's funnel position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunnelRow {
@@ -100,8 +86,8 @@ pub struct PurchaseState {
     pub shop: ShopRow,
     pub funnel: FunnelRow,
     pub decisions: Vec<DecisionRow>,
-    /// The buyer's facts when the purchase names a known customer.
-    pub customer: Option<Value>,
+    /// The buyer's stored facts when the purchase names a known customer.
+    pub customer: Option<crate::customer_facts::StoredCustomer>,
 }
 
 /// A stored decision.
@@ -428,6 +414,8 @@ impl Store {
             "catalog_removed_products",
             "inventory_levels",
             "catalog_collections",
+            // Facts cache change log (migration 0009).
+            "facts_changes",
             "config_versions",
             "data_requests",
             "shop_credentials",
@@ -552,7 +540,8 @@ impl Store {
         for (id, data) in customers {
             sqlx::query(
                 "INSERT INTO customers (shop, customer_id, data) VALUES ($1, $2, $3) \
-                 ON CONFLICT (shop, customer_id) DO UPDATE SET data = excluded.data",
+                 ON CONFLICT (shop, customer_id) DO UPDATE SET data = excluded.data, \
+                 read_at = NULL, read_for = NULL, last_order_at = NULL",
             )
             .bind(shop)
             .bind(id)
@@ -598,60 +587,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Loads the shop's config, catalog and co-purchases (the facts cached per data_version).
-    pub async fn load_facts(&self, shop: &ShopRow) -> Result<ShopFacts> {
-        let config = self.live_config(&shop.domain).await?;
-        let product_rows =
-            sqlx::query("SELECT product_id, data FROM catalog_products WHERE shop = $1")
-                .bind(&shop.domain)
-                .fetch_all(&self.pool)
-                .await?;
-        let mut products = HashMap::with_capacity(product_rows.len());
-        for r in &product_rows {
-            let data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
-            products.insert(r.get::<String, _>(0), data);
-        }
-        let variant_rows = sqlx::query(
-            "SELECT product_id, data FROM catalog_variants WHERE shop = $1 ORDER BY product_id, variant_id",
-        )
-        .bind(&shop.domain)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut catalog = Vec::with_capacity(variant_rows.len());
-        for r in &variant_rows {
-            let product_id: String = r.get(0);
-            let mut data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
-            if let (Some(obj), Some(p)) = (data.as_object_mut(), products.get(&product_id)) {
-                obj.insert("product".into(), p.clone());
-            }
-            catalog.push(data);
-        }
-        let pair_rows = sqlx::query(
-            "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
-             ORDER BY product_id, suggested_product_id",
-        )
-        .bind(&shop.domain)
-        .fetch_all(&self.pool)
-        .await?;
-        let co_purchases = pair_rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "productId": r.get::<String, _>(0),
-                    "suggestedProductId": r.get::<String, _>(1),
-                    "liftPermille": r.get::<i64, _>(2),
-                })
-            })
-            .collect();
-        Ok(ShopFacts {
-            data_version: shop.data_version,
-            config: config.map(|(_, c)| encore_engine::config::canonical_order(&c)),
-            catalog,
-            products,
-            co_purchases,
-        })
     }
 
     /// Offer statistics as the Function's `offerStats` list.
@@ -718,7 +653,7 @@ impl Store {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT s.domain, s.currency_code, s.data_version, f.seq, f.campaign_id, f.step_id, \
-                 c.data, s.uninstalled_at, {} FROM shops s \
+                 s.uninstalled_at, c.data, c.read_at, c.read_for, c.last_order_at, {} FROM shops s \
                  LEFT JOIN funnels f ON f.shop = s.domain AND f.reference_id = $2 \
                  LEFT JOIN customers c ON c.shop = s.domain AND c.customer_id = $3 \
                  LEFT JOIN decisions d ON d.shop = s.domain AND d.reference_id = $2 \
@@ -752,17 +687,14 @@ impl Store {
                 domain: first.get(0),
                 currency_code: first.get(1),
                 data_version: first.get(2),
-                uninstalled: first.get::<Option<i64>, _>(7).is_some(),
+                uninstalled: first.get::<Option<i64>, _>(6).is_some(),
             },
             funnel,
-            customer: first
-                .get::<Option<String>, _>(6)
-                .map(|data| serde_json::from_str(&data))
-                .transpose()?,
+            customer: crate::customer_facts::from_columns(first, 7)?,
             decisions: rows
                 .iter()
-                .filter(|r| r.get::<Option<String>, _>(8).is_some())
-                .map(|r| decision_from_row_at(r, 8))
+                .filter(|r| r.get::<Option<String>, _>(11).is_some())
+                .map(|r| decision_from_row_at(r, 11))
                 .collect(),
         }))
     }

@@ -148,12 +148,12 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
             let domain = encore_shopify::ShopDomain::parse(&shop)
                 .map_err(|e| ApiError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
             state.credentials.uninstall(&domain).await?;
-            state.facts_cache.lock().expect("cache lock").remove(&shop);
+            state.facts.forget(&shop);
             tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers stopped");
         }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;
-            state.facts_cache.lock().expect("cache lock").remove(&shop);
+            state.facts.forget(&shop);
             state.offer_stats_changed(&shop);
         }
         // Wakes a sync polling its bulk operation.

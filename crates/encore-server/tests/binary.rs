@@ -162,3 +162,91 @@ fn phone_purchase(sample: &Value) -> serde_json::Map<String, Value> {
     p.remove("referenceId");
     p
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_cli_syncs_a_shop_with_the_credentials_its_install_stored() {
+    use shopify_sim::{Sim, SimConfig, StoreSpec};
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let sim = Sim::start(SimConfig {
+            client_id: API_KEY.into(),
+            client_secret: SECRET.into(),
+            bulk_duration: Duration::from_millis(100),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let spec = StoreSpec {
+            products: 12,
+            variants_per_product: 2,
+            ..StoreSpec::default()
+        };
+        sim.add_shop(SHOP, spec);
+        // Installed through a server (token exchange), which then stops.
+        let mut s = settings(&db);
+        s.shopify_host = encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
+        s.retention.every = None;
+        let server = encore_server::start(s, ScriptedRunner::new())
+            .await
+            .unwrap();
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/api/session/install", server.addr))
+            .bearer_auth(sim.session_token(SHOP, 42, now()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        server.stop().await;
+
+        let (url, host) = (db.url(), sim.host_template());
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(BIN)
+                .args(["sync", "--shop", SHOP])
+                .env("ENCORE_DATABASE_URL", url)
+                .env("SHOPIFY_API_KEY", API_KEY)
+                .env("SHOPIFY_API_SECRET", SECRET)
+                .env("ENCORE_ENCRYPTION_KEY", ENCRYPTION_KEY)
+                .env("ENCORE_SHOPIFY_HOST", host)
+                .env_remove("ENCORE_SHOPIFY_ADMIN_TOKEN")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("12 products, 24 variants"), "{stdout}");
+        let store = encore_server::store::Store::connect(&db.url())
+            .await
+            .unwrap();
+        let live = encore_server::facts_cache::load_uncached(&store, SHOP)
+            .await
+            .unwrap();
+        assert_eq!(live.variants().count(), 24);
+        store.close().await;
+
+        // Without credentials or a token, the CLI says what is missing.
+        let url = db.url();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(BIN)
+                .args(["sync", "--shop", "other-shop.myshopify.com"])
+                .env("ENCORE_DATABASE_URL", url)
+                .env("SHOPIFY_API_KEY", API_KEY)
+                .env("SHOPIFY_API_SECRET", SECRET)
+                .env("ENCORE_ENCRYPTION_KEY", ENCRYPTION_KEY)
+                .env_remove("ENCORE_SHOPIFY_ADMIN_TOKEN")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("other-shop.myshopify.com"), "{err}");
+        db.dispose().await;
+    }
+}

@@ -153,12 +153,12 @@ impl World {
     /// The live catalog as the offer path loads it: variant data by variant id.
     async fn live_variants(&self) -> std::collections::HashMap<String, Value> {
         let store = &self.server.state.store;
-        let shop = store.shop(SHOP).await.unwrap().unwrap();
-        let facts = store.load_facts(&shop).await.unwrap();
+        let facts = encore_server::facts_cache::load_uncached(store, SHOP)
+            .await
+            .unwrap();
         facts
-            .catalog
-            .into_iter()
-            .map(|v| (v["id"].as_str().unwrap().to_string(), v))
+            .variants()
+            .map(|v| (v["id"].as_str().unwrap().to_string(), v.clone()))
             .collect()
     }
 

@@ -63,6 +63,13 @@ pub(crate) async fn graphql(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    // A slow Shopify, on demand: the delay is taken before the answer is computed.
+    if let Some(delay) = shared
+        .with_shop(&shop, |state| state.delay_next.pop_front())
+        .flatten()
+    {
+        tokio::time::sleep(delay).await;
+    }
     let shared2 = shared.clone();
     let answer = shared.with_shop(&shop, move |state| answer(&shared2, state, &token, request));
     answer.unwrap_or_else(|| (StatusCode::NOT_FOUND, "shop not found").into_response())
@@ -153,13 +160,22 @@ pub(crate) fn gid_number(variables: &Value, name: &str, resource: &str) -> Resul
         .ok_or_else(|| format!("Invalid global id for {resource}"))
 }
 
+/// `customer(id:)`; `lastOrder` is the newest of the simulated orders that name the customer
+/// (as Shopify's is their latest order), so a test places the purchase on the post-purchase page
+/// with `put_order` when Shopify has already counted it.
 fn customer(state: &ShopState, variables: &Value) -> Result<Value, String> {
     let id = gid_number(variables, "id", "Customer")?;
+    let last_order = state
+        .orders
+        .values()
+        .filter(|o| o.customer == Some(id))
+        .max_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
     Ok(json!({"customer": state.customers.get(&id).map(|c| json!({
         "id": format!("gid://shopify/Customer/{}", c.id),
         "tags": c.tags,
         "numberOfOrders": c.number_of_orders.to_string(),
         "amountSpent": {"amount": c.amount_spent, "currencyCode": state.spec.currency},
+        "lastOrder": last_order.map(|o| json!({"createdAt": o.created_at})),
     }))}))
 }
 

@@ -25,18 +25,38 @@ fn completed(shared: &Shared, op: &BulkOp) -> bool {
     op.created.elapsed() >= shared.config.bulk_duration
 }
 
+/// The bulk queries the simulator runs, told apart by their root field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkKind {
+    /// `products { … }`: the catalog.
+    Catalog,
+    /// `sellingPlanGroups { … }`: the selling plans (`crate::selling_plans`).
+    SellingPlans,
+}
+
+/// The first field inside the query's selection set.
+fn root_field(query: &str) -> Option<&str> {
+    let body = &query[query.find('{')? + 1..];
+    body.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|word| !word.is_empty())
+}
+
 pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Value) -> Value {
     let query = variables
         .get("query")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !query.contains("products") {
-        return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
-            "field": ["query"],
-            "message": "The simulator runs only the catalog's products query",
-            "code": "INVALID",
-        }]}});
-    }
+    let kind = match root_field(query) {
+        Some("products") => BulkKind::Catalog,
+        Some("sellingPlanGroups") => BulkKind::SellingPlans,
+        _ => {
+            return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
+                "field": ["query"],
+                "message": "The simulator runs only the catalog's products and sellingPlanGroups queries",
+                "code": "INVALID",
+            }]}})
+        }
+    };
     if let Some(running) = state.bulk_ops.iter().find(|op| !completed(shared, op)) {
         return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
             "field": null,
@@ -50,7 +70,12 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
         created: Instant::now(),
         spec: state.spec.clone(),
         object_count: OnceLock::new(),
-        faults: std::mem::take(&mut state.next_bulk_faults),
+        // Faults are for the catalog's result file (what the tests break).
+        faults: match kind {
+            BulkKind::Catalog => std::mem::take(&mut state.next_bulk_faults),
+            BulkKind::SellingPlans => BulkFaults::default(),
+        },
+        kind,
     });
     json!({"bulkOperationRunQuery": {
         "bulkOperation": {"id": bulk_gid(id), "status": "CREATED"},
@@ -69,7 +94,10 @@ pub(crate) fn by_id(
     };
     let done = completed(shared, op);
     let objects = if done {
-        *op.object_count.get_or_init(|| object_count(&op.spec))
+        *op.object_count.get_or_init(|| match op.kind {
+            BulkKind::Catalog => object_count(&op.spec),
+            BulkKind::SellingPlans => crate::selling_plans::object_count(&op.spec),
+        })
     } else {
         0
     };
@@ -78,7 +106,12 @@ pub(crate) fn by_id(
         "status": if done { "COMPLETED" } else { "RUNNING" },
         "errorCode": null,
         "objectCount": objects.to_string(),
-        "rootObjectCount": if done { op.spec.products } else { 0 }.to_string(),
+        "rootObjectCount": match (done, op.kind) {
+            (false, _) => 0,
+            (true, BulkKind::Catalog) => op.spec.products,
+            // The two groups of `crate::selling_plans`.
+            (true, BulkKind::SellingPlans) => 2,
+        }.to_string(),
         "fileSize": null,
         "url": done.then(|| format!("{}/{}/bulk/{}.jsonl", shared.base_url, state.domain, op.id)),
         "partialDataUrl": null,
@@ -109,12 +142,17 @@ pub(crate) async fn download(
                 .bulk_ops
                 .iter()
                 .find(|op| Some(op.id) == id && completed(&shared, op))
-                .map(|op| (op.spec.clone(), op.faults.clone()))
+                .map(|op| (op.spec.clone(), op.faults.clone(), op.kind))
         })
         .flatten();
-    let Some((spec, faults)) = found else {
+    let Some((spec, faults, kind)) = found else {
         return (StatusCode::NOT_FOUND, "no such result").into_response();
     };
+    if kind == BulkKind::SellingPlans {
+        let chunks = crate::selling_plans::chunks(spec).map(Ok::<Bytes, std::io::Error>);
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        return ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response();
+    }
     let detach = shared.config.detach_collections;
     let cut_after = faults.cut_after;
     let chunks = JsonlChunks::new(spec, detach)

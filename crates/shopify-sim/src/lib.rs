@@ -14,6 +14,7 @@
 mod admin;
 pub mod bulk;
 pub mod payloads;
+pub mod selling_plans;
 mod session;
 mod state;
 pub mod store;
@@ -126,7 +127,13 @@ impl Sim {
             .with_shop(shop, |s| s.fail_next.extend(statuses.iter().copied()));
     }
 
-    /// The shop's next bulk operation writes a broken line or breaks off its download.
+    /// Delays each of the next Admin GraphQL answers of `shop` by `delay`, `n` of them.
+    pub fn delay_next(&self, shop: &str, n: usize, delay: Duration) {
+        self.shared
+            .with_shop(shop, |s| s.delay_next.extend(std::iter::repeat_n(delay, n)));
+    }
+
+    /// The shop's next catalog bulk operation writes a broken line or breaks off its download.
     pub fn fault_next_bulk(&self, shop: &str, faults: bulk::BulkFaults) {
         self.shared.with_shop(shop, |s| s.next_bulk_faults = faults);
     }

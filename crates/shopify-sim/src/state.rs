@@ -71,6 +71,8 @@ pub(crate) struct BulkOp {
     pub object_count: std::sync::OnceLock<u64>,
     /// What goes wrong with its result file.
     pub faults: crate::bulk::BulkFaults,
+    /// Which query it runs.
+    pub kind: crate::bulk::BulkKind,
 }
 
 pub(crate) struct ShopState {
@@ -84,6 +86,8 @@ pub(crate) struct ShopState {
     pub bucket_at: Instant,
     pub throttle_next: u32,
     pub fail_next: VecDeque<u16>,
+    /// Delays before the next Admin GraphQL answers, one per request.
+    pub delay_next: VecDeque<Duration>,
     pub bulk_ops: Vec<BulkOp>,
     /// Taken by the next bulk operation.
     pub next_bulk_faults: crate::bulk::BulkFaults,
@@ -110,6 +114,7 @@ impl ShopState {
             bucket_at: Instant::now(),
             throttle_next: 0,
             fail_next: VecDeque::new(),
+            delay_next: VecDeque::new(),
             bulk_ops: Vec::new(),
             next_bulk_faults: Default::default(),
             customers: HashMap::new(),

@@ -150,6 +150,17 @@ pub async fn set_bulk(
     Ok(())
 }
 
+/// Marks the sync alive without changing its bulk operation (a poll of another operation).
+pub async fn heartbeat(store: &Store, shop: &str, sync_id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE catalog_syncs SET updated_at = $3 WHERE shop = $1 AND sync_id = $2")
+        .bind(shop)
+        .bind(sync_id)
+        .bind(now)
+        .execute(store.writer())
+        .await?;
+    Ok(())
+}
+
 /// A child whose product was written in an earlier batch: a collection to add to it.
 #[derive(Debug, Clone)]
 pub struct LateCollection {

@@ -6,7 +6,7 @@
 //! nothing; an update older than what is stored (Shopify's `updated_at`, compared as instants)
 //! is recorded and ignored; a removed product stays removed against older updates.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use encore_engine::money::Currency;
 use encore_shopify::webhook::{
@@ -103,6 +103,8 @@ pub async fn apply(
         .fetch_optional(&mut *tx)
         .await?
         .map(|r| r.get::<String, _>(0));
+    // The products this delivery changed, for the caches to re-read (facts_cache).
+    let mut touched = BTreeSet::new();
     let applied = match (currency, payload) {
         (None, _) => Applied::Ignored,
         (Some(code), Payload::ProductUpsert(p)) => {
@@ -110,22 +112,23 @@ pub async fn apply(
                 variant: String::new(),
                 reason: format!("the shop's currency {code} is unknown"),
             })?;
+            touched.insert(p.id.get().to_string());
             upsert_product(&mut tx, receipt.shop, p, &currency, now).await?
         }
         (Some(_), Payload::ProductDelete(d)) => {
             let id = d.id.get().to_string();
             remove_product(&mut tx, receipt.shop, &id, now).await?;
+            touched.insert(id);
             Applied::Changed
         }
-        (Some(_), Payload::InventoryLevel(l)) => inventory_level(&mut tx, receipt.shop, l).await?,
+        (Some(_), Payload::InventoryLevel(l)) => {
+            inventory_level(&mut tx, receipt.shop, l, &mut touched).await?
+        }
         (Some(_), Payload::Collection(c)) => collection(&mut tx, receipt.shop, c).await?,
         (Some(_), _) => Applied::Ignored,
     };
     if applied == Applied::Changed {
-        sqlx::query("UPDATE shops SET data_version = data_version + 1 WHERE domain = $1")
-            .bind(receipt.shop)
-            .execute(&mut *tx)
-            .await?;
+        crate::facts_cache::record_change(&mut tx, receipt.shop, &touched).await?;
     }
     tx.commit().await?;
     Ok(applied)
@@ -301,6 +304,7 @@ async fn inventory_level(
     tx: &mut Transaction<'_, Any>,
     shop: &str,
     l: &InventoryLevelPayload,
+    touched: &mut BTreeSet<String>,
 ) -> Result<Applied> {
     let at = time_of(Some(&l.updated_at))?.unwrap_or_default();
     let item = l.inventory_item_id.get().to_string();
@@ -323,7 +327,7 @@ async fn inventory_level(
     }
     let sum = levels_sum(tx, shop, &item).await?.unwrap_or_default();
     let variants = sqlx::query(
-        "SELECT variant_id, data FROM catalog_variants WHERE shop = $1 AND inventory_item_id = $2",
+        "SELECT variant_id, data, product_id FROM catalog_variants WHERE shop = $1 AND inventory_item_id = $2",
     )
     .bind(shop)
     .bind(&item)
@@ -333,6 +337,7 @@ async fn inventory_level(
         return Ok(Applied::Ignored);
     }
     for r in &variants {
+        touched.insert(r.get::<String, _>(2));
         let mut data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
         if let Some(inventory) = data.get_mut("inventory").and_then(Value::as_object_mut) {
             inventory.insert("available".into(), Value::from(sum));

@@ -16,6 +16,7 @@ pub mod incremental;
 pub mod routes;
 pub mod rows;
 pub mod run;
+mod selling_plans;
 pub mod status;
 
 pub use routes::routes;
@@ -69,7 +70,7 @@ struct ShopLane {
 pub struct Syncer {
     access: RwLock<Arc<dyn AdminAccess>>,
     lanes: Mutex<HashMap<String, Arc<ShopLane>>>,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     options: RwLock<SyncOptions>,
 }
 

@@ -3,7 +3,7 @@
 //! and `catalog_variants.data` = {id, title, price, compareAtPrice, unitCost,
 //! requiresShipping, inventory: {tracked, available, policy}, sellingPlans}, ids as plain
 //! numbers in strings (the post-purchase token's form), money as decimal strings of the shop's
-//! currency. These are the shapes the admin routes write and `Store::load_facts` reads.
+//! currency. These are the shapes the admin routes write and `facts_cache` reads.
 
 use encore_engine::money::Currency;
 use encore_shopify::bulk::{InventoryPolicy, ProductRecord, VariantRecord};

@@ -9,6 +9,7 @@ use encore_engine::money::Currency;
 use encore_shopify::admin::{AdminError, BulkOperation, BulkStatus};
 use encore_shopify::bulk::{
     download, CatalogAssembler, CatalogEntry, CatalogReader, CatalogStats, Child, ProductStatus,
+    SellingPlanIndex,
 };
 use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
@@ -181,6 +182,8 @@ async fn run(
     observe(progress);
     tracing::info!(shop = domain, sync_id, "catalog sync started");
 
+    let plans =
+        super::selling_plans::read(store, syncer, shop, sync_id, &options, &lane.finished).await?;
     let admin = syncer.access().admin(shop).await?;
     let operation = start_or_resume(&admin, resumable, &options).await?;
     generation::set_bulk(store, domain, sync_id, &operation.gid(), None, now()).await?;
@@ -193,6 +196,7 @@ async fn run(
         operation,
         &options,
         &lane.finished,
+        Heartbeat::Record,
     )
     .await?;
     if done.status != BulkStatus::Completed {
@@ -230,6 +234,7 @@ async fn run(
     ));
     let mut writer = BatchWriter {
         currency,
+        plans,
         batch_products: options.batch_products.max(1),
         batches,
         products: Vec::new(),
@@ -358,8 +363,6 @@ fn update(progress: &mut Progress, writer: &BatchWriter, stats: &CatalogStats) {
 }
 
 /// Starts the catalog's bulk operation, or takes over the one an interrupted sync started.
-/// OPERATION_IN_PROGRESS (a bulk query started elsewhere, say by another tool of the app) is
-/// waited out, then the start is tried again.
 async fn start_or_resume(
     admin: &ShopAdmin,
     resumable: Option<String>,
@@ -379,9 +382,26 @@ async fn start_or_resume(
             _ => {}
         }
     }
+    start_bulk(admin, options, || {
+        admin.client.start_catalog_bulk(&admin.token)
+    })
+    .await
+}
+
+/// Starts a bulk operation with `start`. OPERATION_IN_PROGRESS (a bulk query started elsewhere,
+/// say by another tool of the app) is waited out, then the start is tried again.
+pub(super) async fn start_bulk<F, Fut>(
+    admin: &ShopAdmin,
+    options: &SyncOptions,
+    start: F,
+) -> Result<BulkOperationId, SyncError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<BulkOperationId, AdminError>>,
+{
     let started = Instant::now();
     loop {
-        match admin.client.start_catalog_bulk(&admin.token).await {
+        match start().await {
             Ok(id) => return Ok(id),
             Err(e) if e.is_bulk_in_progress() && started.elapsed() < options.bulk_deadline => {
                 let running = running_operation(&e);
@@ -421,9 +441,19 @@ fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
     })
 }
 
+/// What a poll of a bulk operation writes to the sync's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Heartbeat {
+    /// The operation's id too: the catalog's, which an interrupted sync resumes.
+    Record,
+    /// Only that the sync is alive (the selling plans' operation).
+    Only,
+}
+
 /// Polls the operation until it is final, waking early on bulk_operations/finish; each poll is
 /// the sync's heartbeat.
-async fn wait(
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn wait(
     store: &Store,
     sync_id: i64,
     access: &dyn AdminAccess,
@@ -431,6 +461,7 @@ async fn wait(
     id: BulkOperationId,
     options: &SyncOptions,
     finished: &tokio::sync::Notify,
+    heartbeat: Heartbeat,
 ) -> Result<BulkOperation, SyncError> {
     let started = Instant::now();
     loop {
@@ -448,7 +479,12 @@ async fn wait(
         if started.elapsed() >= options.bulk_deadline {
             return Err(AdminError::BulkDeadline.into());
         }
-        generation::set_bulk(store, shop.as_str(), sync_id, &id.gid(), None, now()).await?;
+        match heartbeat {
+            Heartbeat::Record => {
+                generation::set_bulk(store, shop.as_str(), sync_id, &id.gid(), None, now()).await?
+            }
+            Heartbeat::Only => generation::heartbeat(store, shop.as_str(), sync_id, now()).await?,
+        }
         tokio::select! {
             _ = tokio::time::sleep(options.poll_every) => {}
             _ = notified => {}
@@ -467,6 +503,8 @@ struct StagedBatch {
 /// Collects entries into batches and hands them to the staging writer.
 struct BatchWriter {
     currency: Currency,
+    /// Selling plans by product and variant, read before the catalog.
+    plans: SellingPlanIndex,
     batch_products: usize,
     batches: tokio::sync::mpsc::Sender<StagedBatch>,
     products: Vec<ProductRow>,
@@ -480,6 +518,11 @@ struct BatchWriter {
 }
 
 impl BatchWriter {
+    fn push_variant(&mut self, mut row: VariantRow) {
+        super::selling_plans::attach(&mut row, &self.plans);
+        self.variants.push(row);
+    }
+
     fn full(&self) -> bool {
         self.products.len() >= self.batch_products
     }
@@ -494,8 +537,7 @@ impl BatchWriter {
                 }
                 let row = rows::product_from_bulk(&p);
                 for v in &p.variants {
-                    self.variants
-                        .push(rows::variant_from_bulk(&row.id, v, &self.currency));
+                    self.push_variant(rows::variant_from_bulk(&row.id, v, &self.currency));
                 }
                 self.in_batch.insert(row.id.clone(), self.products.len());
                 self.products.push(row);
@@ -504,8 +546,7 @@ impl BatchWriter {
                 let product_id = product.get().to_string();
                 match child {
                     Child::Variant(v) => {
-                        self.variants
-                            .push(rows::variant_from_bulk(&product_id, &v, &self.currency))
+                        self.push_variant(rows::variant_from_bulk(&product_id, &v, &self.currency))
                     }
                     Child::Collection(c) => {
                         let collection_id = c.id.get().to_string();

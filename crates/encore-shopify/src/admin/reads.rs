@@ -7,8 +7,8 @@ use super::client::AdminClient;
 use super::error::{AdminError, UserError};
 use super::operations::{
     bulk_operation_by_id, bulk_operation_run_query, catalog_bulk, customer_facts,
-    order_attribution, orders_search, shop_facts, BulkOperationById, BulkOperationRunQuery,
-    CustomerFacts, OrderAttribution, OrdersSearch, ShopFacts,
+    order_attribution, orders_search, selling_plans_bulk, shop_facts, BulkOperationById,
+    BulkOperationRunQuery, CustomerFacts, OrderAttribution, OrdersSearch, ShopFacts,
 };
 use crate::domain::ShopDomain;
 use crate::ids::{BulkOperationId, CustomerId, LineItemId, OrderId, ProductId, ShopId, VariantId};
@@ -37,6 +37,8 @@ pub struct Customer {
     pub number_of_orders: u64,
     pub amount_spent_minor: i64,
     pub currency: String,
+    /// When the customer's latest order was created (RFC 3339), if they have one.
+    pub last_order_at: Option<String>,
 }
 
 /// An order's lines and Encore's metafields, for attribution.
@@ -181,6 +183,7 @@ impl AdminClient {
                 minor_units(&c.amount_spent.amount, &currency),
             )?,
             currency,
+            last_order_at: c.last_order.map(|o| o.created_at),
         }))
     }
 
@@ -354,6 +357,15 @@ impl AdminClient {
     /// Starts the catalog's bulk query (`graphql/catalog_bulk.graphql`).
     pub async fn start_catalog_bulk(&self, token: &Secret) -> Result<BulkOperationId, AdminError> {
         self.start_bulk_query(token, catalog_bulk::QUERY).await
+    }
+
+    /// Starts the selling plans' bulk query (`graphql/selling_plans_bulk.graphql`).
+    pub async fn start_selling_plans_bulk(
+        &self,
+        token: &Secret,
+    ) -> Result<BulkOperationId, AdminError> {
+        self.start_bulk_query(token, selling_plans_bulk::QUERY)
+            .await
     }
 
     /// One bulk operation's state; `None` when Shopify does not know the id.

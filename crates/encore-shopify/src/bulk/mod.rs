@@ -4,11 +4,14 @@
 //! parent by `__parentId`. [`CatalogAssembler`] turns lines into [`CatalogEntry`]s without I/O;
 //! [`CatalogReader`] (async) and [`CatalogLines`] (blocking) feed it from a stream, so memory
 //! holds one product and its children, never the file. Malformed lines are skipped and counted.
+//! [`SellingPlanIndex`] reads the selling plans query's result (the plans are too deep to be
+//! read with the catalog).
 
 mod assemble;
 pub mod download;
 mod read;
 mod rows;
+mod selling_plans;
 
 pub use assemble::{CatalogAssembler, CatalogEntry, CatalogStats, Child, Malformed};
 pub use read::{CatalogLines, CatalogReader, MAX_LINE_BYTES};
@@ -16,3 +19,4 @@ pub use rows::{
     CollectionRef, InventoryItem, InventoryPolicy, ProductRecord, ProductStatus,
     SellingPlanGroupRef, VariantRecord,
 };
+pub use selling_plans::{SellingPlanIndex, SellingPlanRows};

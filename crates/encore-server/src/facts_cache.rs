@@ -1,0 +1,515 @@
+//! The per-shop facts an offer reads (live config, catalog, co-purchases), cached per instance
+//! and kept true across instances.
+//!
+//! - **Versioned and consistent.** A load reads the shop's `data_version` and every table in one
+//!   snapshot (one read transaction; REPEATABLE READ on PostgreSQL), and the facts carry the
+//!   version they were read at — never the version the caller happened to see.
+//! - **Single-flight.** Loads of one shop are serialized on this instance: concurrent misses wait
+//!   for the one load in flight and use its result, and since each load starts after the
+//!   previous one ended, an older snapshot can never replace a newer one.
+//! - **Incremental.** Catalog webhooks write the products they changed next to the version bump
+//!   (`facts_changes`, [`record_change`]). A load that finds every version since the cached one
+//!   in that log re-reads only those products (an inventory update: one product) and shares the
+//!   rest with the cached facts; anything else (a config, a full sync's switch, an operator
+//!   load) reloads everything.
+//! - **Across instances.** On PostgreSQL a trigger on `shops` sends `NOTIFY encore_facts` with
+//!   the shop and its new version when a change commits (migration 0009); every instance
+//!   listens ([`listen`]) and refreshes a shop it has cached before the next offer asks. The
+//!   version check on every offer stays the safety net for a notification lost to a dropped
+//!   connection. SQLite is one instance: its version check is enough.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use sqlx::{Any, Row, Transaction};
+
+use crate::store::{Backend, ShopRow, Store, StoreError};
+
+/// The products changed since the cached version above which a load reloads everything.
+const MAX_PATCHED_PRODUCTS: usize = 500;
+
+/// How many versions of change log a shop keeps (older ones are never needed: an instance that
+/// far behind reloads everything).
+const KEPT_CHANGES: i64 = 1000;
+
+/// The PostgreSQL channel the `shops` trigger notifies.
+pub const CHANNEL: &str = "encore_facts";
+
+/// Everything about a shop that changes only through admin writes, syncs and catalog webhooks.
+#[derive(Debug, Clone, Default)]
+pub struct ShopFacts {
+    /// The shop's `data_version` in the snapshot these facts were read from.
+    pub data_version: i64,
+    /// The shop row's `created_at`: a shop redacted and installed again starts its versions over.
+    pub shop_created_at: i64,
+    /// The live config as the Function's metafield `jsonValue` (canonical key order).
+    pub config: Option<Value>,
+    /// Some live campaign has a customer trigger (the offer reads the buyer's facts only then).
+    pub reads_customer: bool,
+    /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
+    pub products: BTreeMap<String, Arc<Value>>,
+    /// CatalogVariant objects as the Function's input has them (with `product`), grouped by
+    /// product id, each group by variant id: shared between versions, replaced per product.
+    pub catalog: BTreeMap<String, Arc<Vec<Value>>>,
+    pub co_purchases: Vec<Value>,
+}
+
+impl ShopFacts {
+    /// Facts from product rows and variant rows `(product id, variant id, data)`; the variants
+    /// get their product embedded, as the Function reads them.
+    pub fn from_rows(
+        products: impl IntoIterator<Item = (String, Value)>,
+        variants: impl IntoIterator<Item = (String, String, Value)>,
+    ) -> Self {
+        let products: BTreeMap<String, Arc<Value>> = products
+            .into_iter()
+            .map(|(id, p)| (id, Arc::new(p)))
+            .collect();
+        let mut grouped: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+        for (product, variant, data) in variants {
+            grouped.entry(product).or_default().insert(variant, data);
+        }
+        let catalog = grouped
+            .into_iter()
+            .map(|(product, variants)| {
+                let group = embed(products.get(&product), variants.into_values());
+                (product, Arc::new(group))
+            })
+            .collect();
+        Self {
+            products,
+            catalog,
+            ..Self::default()
+        }
+    }
+
+    /// Every variant, by product id then variant id.
+    pub fn variants(&self) -> impl Iterator<Item = &Value> {
+        self.catalog.values().flat_map(|group| group.iter())
+    }
+}
+
+fn embed(product: Option<&Arc<Value>>, variants: impl Iterator<Item = Value>) -> Vec<Value> {
+    variants
+        .map(|mut data| {
+            if let (Some(obj), Some(p)) = (data.as_object_mut(), product) {
+                obj.insert("product".into(), (**p).clone());
+            }
+            data
+        })
+        .collect()
+}
+
+/// How the cache got its facts (for the benchmark and the tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    /// Everything read.
+    pub full_loads: u64,
+    /// Only the changed products read.
+    pub patches: u64,
+    /// Refreshes started by another instance's notification.
+    pub notified: u64,
+}
+
+#[derive(Default)]
+struct Slot {
+    current: Mutex<Option<Arc<ShopFacts>>>,
+    /// Held while loading: one load per shop at a time on this instance.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    fn current(&self) -> Option<Arc<ShopFacts>> {
+        self.current.lock().expect("facts slot").clone()
+    }
+}
+
+/// The per-shop facts of this instance.
+#[derive(Default)]
+pub struct FactsCache {
+    shops: Mutex<HashMap<String, Arc<Slot>>>,
+    counts: Mutex<CacheCounts>,
+}
+
+impl FactsCache {
+    fn slot(&self, shop: &str) -> Arc<Slot> {
+        self.shops
+            .lock()
+            .expect("facts cache")
+            .entry(shop.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// The cached facts of a shop, if any (whatever their version).
+    pub fn peek(&self, shop: &str) -> Option<Arc<ShopFacts>> {
+        let slot = self.shops.lock().expect("facts cache").get(shop).cloned();
+        slot.and_then(|s| s.current())
+    }
+
+    pub fn counts(&self) -> CacheCounts {
+        *self.counts.lock().expect("facts counts")
+    }
+
+    /// Forgets a shop (uninstalled or redacted).
+    pub fn forget(&self, shop: &str) {
+        self.shops.lock().expect("facts cache").remove(shop);
+    }
+
+    /// The shop's facts at `shop.data_version` or newer: cached, patched or loaded.
+    pub async fn get(&self, store: &Store, shop: &ShopRow) -> Result<Arc<ShopFacts>, StoreError> {
+        let slot = self.slot(&shop.domain);
+        let fresh = |f: &Option<Arc<ShopFacts>>| {
+            f.as_ref()
+                .filter(|f| f.data_version == shop.data_version)
+                .cloned()
+        };
+        if let Some(f) = fresh(&slot.current()) {
+            return Ok(f);
+        }
+        let _loading = slot.loading.lock().await;
+        // A load that ran while this one waited may have brought it.
+        if let Some(f) = fresh(&slot.current()) {
+            return Ok(f);
+        }
+        self.refresh(store, &shop.domain, &slot).await
+    }
+
+    /// Brings a cached shop up to date in the background after another instance's change.
+    fn notified(self: &Arc<Self>, store: &Store, shop: &str, version: i64) {
+        let Some(slot) = self.shops.lock().expect("facts cache").get(shop).cloned() else {
+            return; // never asked for here: nothing to refresh
+        };
+        if version == 0 {
+            self.forget(shop);
+            return;
+        }
+        if slot.current().is_some_and(|f| f.data_version >= version) {
+            return; // this instance's own change, already loaded
+        }
+        self.counts.lock().expect("facts counts").notified += 1;
+        let (this, store, shop) = (self.clone(), store.clone(), shop.to_string());
+        tokio::spawn(async move {
+            let _loading = slot.loading.lock().await;
+            if slot.current().is_some_and(|f| f.data_version >= version) {
+                return;
+            }
+            if let Err(e) = this.refresh(&store, &shop, &slot).await {
+                tracing::warn!(shop = %shop, error = %e, "facts refresh after a notification failed; the next offer reloads");
+            }
+        });
+    }
+
+    /// Loads (or patches) under the slot's loading lock and installs the result.
+    async fn refresh(
+        &self,
+        store: &Store,
+        shop: &str,
+        slot: &Slot,
+    ) -> Result<Arc<ShopFacts>, StoreError> {
+        let base = slot.current();
+        let (facts, how) = load(store, shop, base.as_deref()).await?;
+        let facts = match (how, base) {
+            (How::Unchanged, Some(base)) => base,
+            _ => Arc::new(facts),
+        };
+        {
+            let mut counts = self.counts.lock().expect("facts counts");
+            match how {
+                How::Full => counts.full_loads += 1,
+                How::Patched => counts.patches += 1,
+                How::Unchanged => {}
+            }
+        }
+        *slot.current.lock().expect("facts slot") = Some(facts.clone());
+        Ok(facts)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Full,
+    Patched,
+    Unchanged,
+}
+
+/// Loads a shop's facts in one snapshot, patching `base` when the change log allows.
+async fn load(
+    store: &Store,
+    shop: &str,
+    base: Option<&ShopFacts>,
+) -> Result<(ShopFacts, How), StoreError> {
+    let mut tx = store.reader().begin().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let Some(row) = sqlx::query("SELECT data_version, created_at FROM shops WHERE domain = $1")
+        .bind(shop)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        tx.rollback().await?;
+        return Ok((ShopFacts::default(), How::Full));
+    };
+    let (version, created_at): (i64, i64) = (row.get(0), row.get(1));
+    let result = match base.filter(|b| b.shop_created_at == created_at) {
+        Some(b) if b.data_version == version => (ShopFacts::default(), How::Unchanged),
+        Some(b) if b.data_version < version => {
+            match changed_products(&mut tx, shop, b, version).await? {
+                Some(changed) => (
+                    patch(&mut tx, shop, b, version, &changed).await?,
+                    How::Patched,
+                ),
+                None => (full(&mut tx, shop, version, created_at).await?, How::Full),
+            }
+        }
+        _ => (full(&mut tx, shop, version, created_at).await?, How::Full),
+    };
+    tx.rollback().await?;
+    Ok(result)
+}
+
+/// The products changed between `base` and `version`, when the log has every version between.
+async fn changed_products(
+    tx: &mut Transaction<'_, Any>,
+    shop: &str,
+    base: &ShopFacts,
+    version: i64,
+) -> Result<Option<BTreeSet<String>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT product_ids FROM facts_changes WHERE shop = $1 AND data_version > $2 \
+         AND data_version <= $3",
+    )
+    .bind(shop)
+    .bind(base.data_version)
+    .bind(version)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.len() as i64 != version - base.data_version {
+        return Ok(None);
+    }
+    let mut changed = BTreeSet::new();
+    for r in &rows {
+        let ids: Vec<String> = serde_json::from_str(&r.get::<String, _>(0))?;
+        changed.extend(ids);
+        if changed.len() > MAX_PATCHED_PRODUCTS {
+            return Ok(None);
+        }
+    }
+    Ok(Some(changed))
+}
+
+/// `base` with the changed products (and their variants) read again.
+async fn patch(
+    tx: &mut Transaction<'_, Any>,
+    shop: &str,
+    base: &ShopFacts,
+    version: i64,
+    changed: &BTreeSet<String>,
+) -> Result<ShopFacts, StoreError> {
+    let mut facts = base.clone();
+    facts.data_version = version;
+    for id in changed {
+        facts.products.remove(id);
+        facts.catalog.remove(id);
+    }
+    if changed.is_empty() {
+        return Ok(facts);
+    }
+    let list = (0..changed.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let products_sql = format!(
+        "SELECT product_id, data FROM catalog_products WHERE shop = $1 AND product_id IN ({list})"
+    );
+    let variants_sql = format!(
+        "SELECT product_id, variant_id, data FROM catalog_variants WHERE shop = $1 \
+         AND product_id IN ({list})"
+    );
+    let mut products = sqlx::query_as::<_, (String, String)>(&products_sql).bind(shop);
+    let mut variants = sqlx::query_as::<_, (String, String, String)>(&variants_sql).bind(shop);
+    for id in changed {
+        products = products.bind(id);
+        variants = variants.bind(id);
+    }
+    let products = products.fetch_all(&mut **tx).await?;
+    let variants = variants.fetch_all(&mut **tx).await?;
+    let fresh = ShopFacts::from_rows(parse_products(products)?, parse_variants(variants)?);
+    facts.products.extend(fresh.products);
+    facts.catalog.extend(fresh.catalog);
+    Ok(facts)
+}
+
+fn parse_products(rows: Vec<(String, String)>) -> Result<Vec<(String, Value)>, StoreError> {
+    rows.into_iter()
+        .map(|(id, data)| Ok((id, serde_json::from_str(&data)?)))
+        .collect()
+}
+
+fn parse_variants(
+    rows: Vec<(String, String, String)>,
+) -> Result<Vec<(String, String, Value)>, StoreError> {
+    rows.into_iter()
+        .map(|(product, variant, data)| Ok((product, variant, serde_json::from_str(&data)?)))
+        .collect()
+}
+
+/// Everything, in the transaction's snapshot.
+async fn full(
+    tx: &mut Transaction<'_, Any>,
+    shop: &str,
+    version: i64,
+    created_at: i64,
+) -> Result<ShopFacts, StoreError> {
+    let config = sqlx::query(
+        "SELECT config FROM config_versions WHERE shop = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(shop)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| serde_json::from_str::<Value>(&r.get::<String, _>(0)))
+    .transpose()?;
+    let products = sqlx::query_as::<_, (String, String)>(
+        "SELECT product_id, data FROM catalog_products WHERE shop = $1",
+    )
+    .bind(shop)
+    .fetch_all(&mut **tx)
+    .await?;
+    let variants = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT product_id, variant_id, data FROM catalog_variants WHERE shop = $1",
+    )
+    .bind(shop)
+    .fetch_all(&mut **tx)
+    .await?;
+    let pairs = sqlx::query(
+        "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
+         ORDER BY product_id, suggested_product_id",
+    )
+    .bind(shop)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut facts = ShopFacts::from_rows(parse_products(products)?, parse_variants(variants)?);
+    facts.data_version = version;
+    facts.shop_created_at = created_at;
+    facts.reads_customer = crate::customer_facts::config_reads_customer(config.as_ref());
+    facts.config = config.map(|c| encore_engine::config::canonical_order(&c));
+    facts.co_purchases = pairs
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "productId": r.get::<String, _>(0),
+                "suggestedProductId": r.get::<String, _>(1),
+                "liftPermille": r.get::<i64, _>(2),
+            })
+        })
+        .collect();
+    Ok(facts)
+}
+
+/// Loads a shop's facts without a cache (the admin's catalog view, tests).
+pub async fn load_uncached(store: &Store, shop: &str) -> Result<ShopFacts, StoreError> {
+    Ok(load(store, shop, None).await?.0)
+}
+
+/// Bumps the shop's `data_version` and logs the products the change touched, in the caller's
+/// transaction (the one that made the change), so caches can re-read only those.
+pub async fn record_change(
+    tx: &mut Transaction<'_, Any>,
+    shop: &str,
+    products: &BTreeSet<String>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE shops SET data_version = data_version + 1 WHERE domain = $1")
+        .bind(shop)
+        .execute(&mut **tx)
+        .await?;
+    let ids = serde_json::to_string(products).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO facts_changes (shop, data_version, product_ids) \
+         SELECT domain, data_version, $2 FROM shops WHERE domain = $1",
+    )
+    .bind(shop)
+    .bind(ids)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM facts_changes WHERE shop = $1 AND data_version <= \
+         (SELECT data_version FROM shops WHERE domain = $1) - $2",
+    )
+    .bind(shop)
+    .bind(KEPT_CHANGES)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Listens for other instances' changes (PostgreSQL only) until the task is aborted. sqlx's
+/// listener reconnects by itself; what was sent while it was away is caught by the offers'
+/// version check.
+pub fn listen(
+    cache: Arc<FactsCache>,
+    store: Store,
+    url: String,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if store.backend() != Backend::Postgres {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for facts changes; retrying in 5 s");
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %e, "LISTEN {CHANNEL} failed; retrying in 5 s");
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                continue;
+            }
+            loop {
+                match listener.recv().await {
+                    Ok(n) => {
+                        let Some((shop, version)) = n.payload().rsplit_once(' ') else {
+                            continue;
+                        };
+                        if let Ok(version) = version.parse::<i64>() {
+                            cache.notified(&store, shop, version);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "facts notifications interrupted; listening again");
+                        break;
+                    }
+                }
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn variants_come_grouped_by_product_and_ordered_with_their_product_embedded() {
+        let facts = ShopFacts::from_rows(
+            [("p2".to_string(), json!({"id": "p2", "title": "Two"}))],
+            [
+                ("p2".to_string(), "v9".to_string(), json!({"id": "v9"})),
+                ("p1".to_string(), "v5".to_string(), json!({"id": "v5"})),
+                ("p2".to_string(), "v3".to_string(), json!({"id": "v3"})),
+            ],
+        );
+        let ids: Vec<&str> = facts.variants().filter_map(|v| v["id"].as_str()).collect();
+        assert_eq!(ids, ["v5", "v3", "v9"]);
+        assert_eq!(facts.catalog["p2"][0]["product"]["title"], "Two");
+        assert_eq!(facts.catalog["p1"][0].get("product"), None);
+    }
+}

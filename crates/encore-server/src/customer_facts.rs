@@ -84,13 +84,17 @@ pub struct ForOffer {
 
 type ReadOutcome = Result<Option<StoredCustomer>, String>;
 
+/// A read in flight: its result, once there is one.
+type InFlight = watch::Receiver<Option<ReadOutcome>>;
+
 /// Reads customers from the Admin API, one read per (shop, customer) at a time.
 #[derive(Clone)]
 pub struct CustomerFacts {
     store: Store,
     credentials: Credentials,
     budget: Duration,
-    in_flight: Arc<Mutex<HashMap<(String, u64), watch::Receiver<Option<ReadOutcome>>>>>,
+    /// By (shop, customer id).
+    in_flight: Arc<Mutex<HashMap<(String, u64), InFlight>>>,
 }
 
 impl CustomerFacts {
@@ -171,13 +175,7 @@ impl CustomerFacts {
     }
 
     /// The running read of this customer, or a new one.
-    fn read(
-        &self,
-        shop: ShopDomain,
-        id: CustomerId,
-        currency: &str,
-        purchase: &str,
-    ) -> watch::Receiver<Option<ReadOutcome>> {
+    fn read(&self, shop: ShopDomain, id: CustomerId, currency: &str, purchase: &str) -> InFlight {
         let key = (shop.as_str().to_string(), id.get());
         let mut in_flight = self.in_flight.lock().expect("in-flight lock");
         if let Some(rx) = in_flight.get(&key) {

@@ -107,9 +107,10 @@ async fn every_synced_variant_carries_the_selling_plans_it_can_be_bought_with() 
                     .into_iter()
                     .map(|id| json!({"id": id.to_string()}))
                     .collect();
+                let id = variant.id.to_string();
                 let got = live
                     .variants()
-                    .find(|v| v["id"] == variant.id.to_string())
+                    .find(|v| v["id"] == id.as_str())
                     .unwrap_or_else(|| panic!("variant {} is live", variant.id));
                 assert_eq!(got["sellingPlans"], json!(want), "variant {}", variant.id);
                 with_plans += usize::from(!want.is_empty());

@@ -18,7 +18,10 @@ pub const SELLING_PLAN_BASE: u64 = 910_000;
 const PRODUCT_GROUP: u64 = SELLING_PLAN_GROUP_BASE + 1;
 const VARIANT_GROUP: u64 = SELLING_PLAN_GROUP_BASE + 2;
 
-fn groups() -> [(u64, &'static str, Vec<(u64, &'static str)>); 2] {
+/// A selling plan group: its id, name and plans (id, name).
+type Group = (u64, &'static str, Vec<(u64, &'static str)>);
+
+fn groups() -> [Group; 2] {
     [
         (
             PRODUCT_GROUP,

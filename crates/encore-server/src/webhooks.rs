@@ -106,6 +106,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     let kind = Topic::parse(&topic);
     if incremental::is_catalog_topic(&kind) {
         let typed = Payload::parse(&kind, body).map_err(|e| ApiError::BadJson(e.to_string()))?;
+        if let Payload::InventoryLevel(level) = &typed {
+            crate::catalog_sync::locations::fill_unreported(state, &shop, level).await;
+        }
         let applied = incremental::apply(&state.store, &receipt, &typed, now())
             .await
             .map_err(|e| match e {

@@ -29,6 +29,7 @@ fn cost_of(operation: &str) -> f64 {
     match operation {
         "ShopFacts" => 2.0,
         "CustomerFacts" => 2.0,
+        "InventoryItemLevels" => 4.0,
         "OrderAttribution" => 24.0,
         "OrdersSearch" => 52.0,
         "BulkOperationRunQuery" => 10.0,
@@ -123,6 +124,7 @@ fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request)
     let data = match operation.as_str() {
         "ShopFacts" => Ok(shop_facts(state)),
         "CustomerFacts" => customer(state, &request.variables),
+        "InventoryItemLevels" => crate::inventory::item_levels(state, &request.variables),
         "OrderAttribution" => order(state, &request.variables),
         "OrdersSearch" => orders_search(state, &request.variables),
         "BulkOperationRunQuery" => Ok(bulk::run_query(shared, state, &request.variables)),

@@ -13,6 +13,7 @@
 
 mod admin;
 pub mod bulk;
+pub mod inventory;
 pub mod payloads;
 pub mod selling_plans;
 mod session;
@@ -131,6 +132,22 @@ impl Sim {
     pub fn delay_next(&self, shop: &str, n: usize, delay: Duration) {
         self.shared
             .with_shop(shop, |s| s.delay_next.extend(std::iter::repeat_n(delay, n)));
+    }
+
+    /// Stocks `item` at `location` (RFC 3339 `updated_at`), as `inventoryItem.inventoryLevels`
+    /// reads it; the home location's level is overridden too.
+    pub fn put_inventory_level(
+        &self,
+        shop: &str,
+        item: u64,
+        location: u64,
+        available: i64,
+        updated_at: &str,
+    ) {
+        self.shared.with_shop(shop, |s| {
+            s.levels
+                .insert((item, location), (available, updated_at.to_string()))
+        });
     }
 
     /// The shop's next catalog bulk operation writes a broken line or breaks off its download.

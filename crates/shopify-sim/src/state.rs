@@ -88,6 +88,8 @@ pub(crate) struct ShopState {
     pub fail_next: VecDeque<u16>,
     /// Delays before the next Admin GraphQL answers, one per request.
     pub delay_next: VecDeque<Duration>,
+    /// Inventory levels set by tests: (item, location) → (available, updated_at).
+    pub levels: HashMap<(u64, u64), (i64, String)>,
     pub bulk_ops: Vec<BulkOp>,
     /// Taken by the next bulk operation.
     pub next_bulk_faults: crate::bulk::BulkFaults,
@@ -115,6 +117,7 @@ impl ShopState {
             throttle_next: 0,
             fail_next: VecDeque::new(),
             delay_next: VecDeque::new(),
+            levels: HashMap::new(),
             bulk_ops: Vec::new(),
             next_bulk_faults: Default::default(),
             customers: HashMap::new(),

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod generation;
 pub mod incremental;
+pub mod locations;
 pub mod routes;
 pub mod rows;
 pub mod run;

@@ -7,11 +7,15 @@ use super::client::AdminClient;
 use super::error::{AdminError, UserError};
 use super::operations::{
     bulk_operation_by_id, bulk_operation_run_query, catalog_bulk, customer_facts,
-    order_attribution, orders_search, selling_plans_bulk, shop_facts, BulkOperationById,
-    BulkOperationRunQuery, CustomerFacts, OrderAttribution, OrdersSearch, ShopFacts,
+    inventory_item_levels, order_attribution, orders_search, selling_plans_bulk, shop_facts,
+    BulkOperationById, BulkOperationRunQuery, CustomerFacts, InventoryItemLevels, OrderAttribution,
+    OrdersSearch, ShopFacts,
 };
 use crate::domain::ShopDomain;
-use crate::ids::{BulkOperationId, CustomerId, LineItemId, OrderId, ProductId, ShopId, VariantId};
+use crate::ids::{
+    BulkOperationId, CustomerId, InventoryItemId, LineItemId, LocationId, OrderId, ProductId,
+    ShopId, VariantId,
+};
 use crate::money::minor_units;
 use crate::secret::Secret;
 
@@ -39,6 +43,15 @@ pub struct Customer {
     pub currency: String,
     /// When the customer's latest order was created (RFC 3339), if they have one.
     pub last_order_at: Option<String>,
+}
+
+/// An inventory item's available stock at one location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryLevel {
+    pub location: LocationId,
+    pub available: i64,
+    /// RFC 3339.
+    pub updated_at: String,
 }
 
 /// An order's lines and Encore's metafields, for attribution.
@@ -185,6 +198,45 @@ impl AdminClient {
             currency,
             last_order_at: c.last_order.map(|o| o.created_at),
         }))
+    }
+
+    /// An inventory item's available stock per location (its first 50 locations); `None` when
+    /// Shopify has no such item.
+    pub async fn inventory_levels(
+        &self,
+        token: &Secret,
+        item: InventoryItemId,
+    ) -> Result<Option<Vec<InventoryLevel>>, AdminError> {
+        let data = self
+            .execute::<InventoryItemLevels>(
+                token,
+                inventory_item_levels::Variables { id: item.gid() },
+            )
+            .await?;
+        let Some(found) = data.inventory_item else {
+            return Ok(None);
+        };
+        found
+            .inventory_levels
+            .nodes
+            .into_iter()
+            .map(|level| {
+                Ok(InventoryLevel {
+                    location: decode(
+                        "inventoryLevel.location.id",
+                        LocationId::parse(&level.location.id),
+                    )?,
+                    available: level
+                        .quantities
+                        .iter()
+                        .find(|q| q.name == "available")
+                        .map(|q| q.quantity)
+                        .unwrap_or(0),
+                    updated_at: level.updated_at,
+                })
+            })
+            .collect::<Result<Vec<_>, AdminError>>()
+            .map(Some)
     }
 
     /// An order's lines (every page) and the metafields in `namespace`; `None` when absent.

@@ -58,6 +58,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../web/app/js/analytics.js"),
     ),
+    (
+        "js/charts.js",
+        JS,
+        include_bytes!("../web/app/js/charts.js"),
+    ),
+    (
+        "js/history.js",
+        JS,
+        include_bytes!("../web/app/js/history.js"),
+    ),
     ("js/why.js", JS, include_bytes!("../web/app/js/why.js")),
     (
         "js/status.js",

@@ -37,7 +37,7 @@ export async function renderCampaigns(ctx, view) {
 
   const save = async (next, message) => {
     try {
-      const saved = await ctx.api.saveCampaigns(next);
+      const saved = await ctx.api.saveCampaigns(next, live.version);
       ctx.toast(t(message, {version: saved.version}));
       ctx.navigate('/app/campaigns');
     } catch (error) {

@@ -474,7 +474,7 @@ export async function renderEditor(ctx, view, {id}) {
     next.version = next.version ?? 1;
     next.campaigns[index] = draft;
     try {
-      const saved = await ctx.api.saveCampaigns(next);
+      const saved = await ctx.api.saveCampaigns(next, live.version);
       ctx.toast(t('editor.saved', {version: saved.version}));
       ctx.navigate('/app/campaigns');
     } catch (error) {

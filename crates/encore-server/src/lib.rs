@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod api;
 pub mod attribution;
 pub mod body;
+pub mod catalog_search;
 pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;

@@ -74,7 +74,23 @@ test('a merchant creates a campaign, sees the engine refuse a field at that fiel
   await page.getByLabel('Campaign id').fill('cookbook-pods');
   await page.getByLabel('Status', {exact: true}).selectOption('active');
   await page.getByLabel('Priority', {exact: true}).fill('50');
-  await page.getByLabel('Purchased products', {exact: true}).fill('1005');
+  // The triggers' pickers search the synced catalog as the merchant types.
+  const searchProducts = page.getByRole('combobox', {name: 'Search the catalog to add to Purchased products'});
+  const productMatches = page.getByRole('listbox', {name: 'Catalog matches for Purchased products'}).getByRole('option');
+  await searchProducts.pressSequentially('cookb');
+  await productMatches.filter({hasText: 'Weeknight cookbook'}).waitFor();
+  assert.equal(await productMatches.count(), 1, 'only the cookbook matches "cookb"');
+  await searchProducts.press('Enter');
+  assert.equal(await page.getByLabel('Purchased products', {exact: true}).inputValue(), '1005');
+  const searchTags = page.getByRole('combobox', {name: 'Search the catalog to add to Product tags'});
+  const tagMatches = page.getByRole('listbox', {name: 'Catalog matches for Product tags'}).getByRole('option');
+  await searchTags.pressSequentially('co');
+  await tagMatches.filter({hasText: 'consumable'}).waitFor();
+  assert.deepEqual(await tagMatches.evaluateAll((o) => o.map((x) => x.dataset.value)), ['coffee', 'consumable'], 'tags starting with "co", with their product counts');
+  assert.match(await tagMatches.first().textContent(), /2 products/);
+  await shot('editor-picker');
+  await searchTags.press('Escape');
+  await searchTags.fill('');
   await page.getByLabel('Offered variants', {exact: true}).fill('2103');
   await page.getByLabel('Percent off').fill('150');
   await page.getByLabel('Headline').first().fill('Coffee for your cooking nights');

@@ -13,6 +13,7 @@ import {offerTotal, parseMinor, toDecimal} from '../app/js/money.js';
 import {daysBetween, minorOf, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
 import {lastDays, verdict} from '../app/js/analytics.js';
 import {actorText, changeText} from '../app/js/history.js';
+import {addToList} from '../app/js/catalog-picker.js';
 
 function fakeServer(answers) {
   const seen = [];
@@ -183,4 +184,12 @@ test('a history entry says who saved and what changed', () => {
   assert.equal(actorText({actor: 'operator'}), 'Operator (admin token)');
   assert.equal(changeText({change: 'changed', fields: ['priority', 'status']}), 'Changed priority, status');
   assert.equal(changeText({change: 'removed', fields: []}), 'Removed');
+});
+
+// ---- catalog pickers (catalog-picker.js) -----------------------------------------------------
+
+test('a picked value joins the list once', () => {
+  assert.equal(addToList('', '1005'), '1005');
+  assert.equal(addToList('1001, 1002', '1005'), '1001, 1002, 1005');
+  assert.equal(addToList('1001,1005 ', '1005'), '1001, 1005');
 });

@@ -54,6 +54,8 @@ export function createApi(authorizedFetch, shop) {
       return call('GET', `/api/analytics?${q}${range.size ? `&${range}` : ''}`);
     },
     decisions: (referenceId) => call('GET', `/api/purchases/${encodeURIComponent(referenceId)}/decisions?${q}`),
+    /** Up to 20 matches of `text` among the synced catalog's `kind` (products, variants, …). */
+    searchCatalog: (kind, text) => call('GET', `/api/catalog/search?${new URLSearchParams({shop, kind, q: text || ''})}`),
     /** The catalog sync's state and progress. */
     syncStatus: () => call('GET', `/api/sync/status?${q}`),
     /** Starts a full catalog sync (202 with the status showing it). */

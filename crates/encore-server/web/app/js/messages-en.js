@@ -82,8 +82,6 @@ export default {
   'editor.trigger.countriesExclude': 'Skip ship-to countries',
   'editor.trigger.excludeProducts': 'Skip purchases with products',
   'editor.trigger.excludeTags': 'Skip purchases with product tags',
-  'editor.addFrom': 'Add to {what}',
-  'editor.addFromCatalog': 'Add from the catalog…',
   'editor.steps': 'Funnel',
   'editor.funnel': 'Funnel steps',
   'editor.funnelEnd': 'end of funnel',
@@ -330,4 +328,9 @@ export default {
   'status.webhooks.failed': '{count}, last {when}',
   'status.webhooks.none': 'No webhook received yet: Shopify sends them once the app is installed and something happens in the store.',
   'analytics.noRate': 'no confirmed unit yet',
+  'editor.searchCatalog': 'Search the catalog to add to {what}',
+  'editor.searchPlaceholder': 'Search the catalog…',
+  'editor.noMatch': 'Nothing in the synced catalog matches.',
+  'editor.productCount': '{count} products',
+  'editor.matchesFor': 'Catalog matches for {what}',
 };

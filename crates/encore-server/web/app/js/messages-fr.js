@@ -82,8 +82,6 @@ export default {
   'editor.trigger.countriesExclude': 'Ignorer les pays de livraison',
   'editor.trigger.excludeProducts': 'Ignorer les achats contenant les produits',
   'editor.trigger.excludeTags': 'Ignorer les achats avec les balises',
-  'editor.addFrom': 'Ajouter à {what}',
-  'editor.addFromCatalog': 'Ajouter depuis le catalogue…',
   'editor.steps': 'Entonnoir',
   'editor.funnel': 'Étapes de l\'entonnoir',
   'editor.funnelEnd': 'fin de l\'entonnoir',
@@ -330,4 +328,9 @@ export default {
   'status.webhooks.failed': '{count}, le dernier le {when}',
   'status.webhooks.none': 'Aucun webhook reçu pour l\'instant : Shopify les envoie une fois l\'application installée, quand il se passe quelque chose dans la boutique.',
   'analytics.noRate': 'aucune unité confirmée pour l\'instant',
+  'editor.searchCatalog': 'Chercher dans le catalogue pour ajouter à {what}',
+  'editor.searchPlaceholder': 'Chercher dans le catalogue…',
+  'editor.noMatch': 'Rien dans le catalogue synchronisé ne correspond.',
+  'editor.productCount': '{count} produits',
+  'editor.matchesFor': 'Résultats du catalogue pour {what}',
 };

@@ -17,10 +17,9 @@ const serverBin = process.env.ENCORE_SERVER_BIN;
 const skip = serverBin ? false : 'ENCORE_SERVER_BIN is not set: build encore-server and point ENCORE_SERVER_BIN at it';
 const shots = resolve(process.env.ENCORE_SCREENSHOTS || join(import.meta.dirname, '../../../../target/admin-screenshots'));
 
-// How the admin authenticates to the server. The admin routes accept the operator token until
-// the App Bridge session extractor lands; then this becomes 'session' (the check in `before`
-// fails loudly when the server starts accepting session tokens and this still says operator).
-const AUTH = 'operator';
+// The admin authenticates with App Bridge session tokens (HS256 with the demo app's secret,
+// minted by the stand-in for staff member 4242), as in the Shopify admin; this test's own
+// scripts use the operator token.
 
 let server;
 let browser;
@@ -38,11 +37,11 @@ before(async () => {
   mkdirSync(shots, {recursive: true});
   server = await startServer(serverBin);
   const session = await fetch(`${server.url}/api/shop?shop=${DEMO.shop}`, {headers: {Authorization: `Bearer ${sessionToken(DEMO.shop)}`}});
-  if (AUTH === 'operator' && session.ok) {
-    throw new Error('encore-server accepts App Bridge session tokens on the admin routes now: set AUTH to "session" in this test');
-  }
+  assert.equal(session.status, 200, 'the demo server takes the demo shop\'s session tokens');
+  const forged = await fetch(`${server.url}/api/shop?shop=${DEMO.shop}`, {headers: {Authorization: `Bearer ${sessionToken(DEMO.shop, {secret: 'not-the-demo-secret'})}`}});
+  assert.equal(forged.status, 401, 'and refuses one signed with another secret');
   browser = await launchChromium();
-  await useStandIn(browser.context, AUTH === 'session' ? {mode: 'session', secret: DEMO.secret} : {mode: 'operator', token: DEMO.adminToken});
+  await useStandIn(browser.context, {secret: DEMO.secret, user: '4242'});
   page = await browser.context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
 });
@@ -214,8 +213,8 @@ test('a save from a page opened before another save merges onto it, and History 
   assert.match(await row(6, 'camera-card').textContent(), /Changed status/);
   assert.match(await row(2, 'cookbook-pods').textContent(), /Created/);
   assert.match(await row(5, 'phone-case').textContent(), /Changed priority/);
-  const who = AUTH === 'session' ? /Staff member 1/ : /Operator/;
-  assert.match(await row(7, 'cookbook-pods').textContent(), who);
+  assert.match(await row(7, 'cookbook-pods').textContent(), /Staff member 4242/, 'the session token\'s sub');
+  assert.match(await row(6, 'camera-card').textContent(), /Operator/);
   assert.match(await row(1, 'phone-case').textContent(), /Encore \(demo data\)/);
   await shot('history');
   await page.getByLabel('Campaign', {exact: true}).selectOption('camera-card');

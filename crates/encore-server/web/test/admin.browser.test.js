@@ -271,7 +271,12 @@ test('analytics over a chosen range move after a buyer accepts an offer through 
   await buyerAnswers(token, {decisionId, event: 'shown'});
   await buyerAnswers(token, {decisionId, event: 'accepted', status: 'processed', errors: []});
 
-  await page.reload();
+  // The Campaigns list shows it on the campaign's row.
+  await page.goto(app('/app/campaigns'));
+  await ready();
+  assert.equal((await page.locator('tr[data-campaign="cookbook-pods"] [data-testid=campaign-figures]').textContent()).trim(), '1 / 1');
+  assert.equal((await page.locator('tr[data-campaign="phone-case"] [data-testid=campaign-figures]').textContent()).trim(), '0 / 0');
+  await page.goto(app('/app/analytics'));
   await ready();
   assert.equal(await text('accepted'), '1');
   assert.equal(await text('shown'), '1');

@@ -10,7 +10,7 @@ import {ancestors, jsonPath, setAt} from '../app/js/editor.js';
 import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
 import {offerTotal, parseMinor, toDecimal} from '../app/js/money.js';
-import {daysBetween, minorOf, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
+import {daysBetween, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
 import {lastDays, verdict} from '../app/js/analytics.js';
 import {actorText, changeText} from '../app/js/history.js';
 import {addToList} from '../app/js/catalog-picker.js';
@@ -161,6 +161,15 @@ test('each offer sums its experiment arms and carries its own refund-rate pause 
   assert.equal(b.refundRate, null, 'no confirmed units: no rate');
   assert.deepEqual(b.guardrail, {percent: 8, minAccepts: 20}, "the shop's default, then Encore's");
   assert.deepEqual(refundGuardrail(null, 'a'), {percent: 5, minAccepts: 20});
+});
+
+test('each campaign sums its steps and arms for the Campaigns list', () => {
+  const report = {groups: [
+    {campaignId: 'a', stepId: 'upsell', ...figures({offersShown: 3, accepted: 1})},
+    {campaignId: 'a', stepId: 'downsell', ...figures({offersShown: 2, accepted: 2})},
+    {campaignId: 'b', stepId: 'upsell', ...figures({offersShown: 1})},
+  ]};
+  assert.deepEqual([...perCampaign(report)], [['a', {shown: 5, accepted: 3}], ['b', {shown: 1, accepted: 0}]]);
 });
 
 test('an experiment verdict says not enough data, a difference, or no clear one', () => {

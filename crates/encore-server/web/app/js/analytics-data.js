@@ -136,13 +136,27 @@ export async function loadReport(api, range = {}) {
   return readReport(report, shop.currencyExponent, live?.config);
 }
 
+/** Offers shown and accepted per campaign over the report's range: Map(id → {shown, accepted}). */
+export function perCampaign(report) {
+  const out = new Map();
+  for (const g of report.groups) {
+    const c = out.get(g.campaignId) || {shown: 0, accepted: 0};
+    c.shown += g.offersShown;
+    c.accepted += g.accepted;
+    out.set(g.campaignId, c);
+  }
+  return out;
+}
+
 /**
- * The shop-wide figures the Campaigns page shows (GET /api/analytics/summary).
+ * The figures the Campaigns page shows: shop-wide from GET /api/analytics/summary, and each
+ * campaign's offers shown and accepted over the last 30 days from GET /api/analytics (null when
+ * that report cannot be read).
  * @returns {Promise<{currencyCode: string, decisions: number, offers: number, shown: number,
- *   accepted: number, declined: number, revenue: string|null, perCampaign: Map<string, object>|null}>}
+ *   accepted: number, declined: number, revenue: string|null, perCampaign: Map<string, {shown: number, accepted: number}>|null}>}
  */
 export async function loadFigures(api) {
-  const s = await api.summary();
+  const [s, report] = await Promise.all([api.summary(), api.analytics().catch(() => null)]);
   return {
     currencyCode: s.acceptedRevenue?.currencyCode,
     decisions: s.decisions,
@@ -151,6 +165,6 @@ export async function loadFigures(api) {
     accepted: s.accepted,
     declined: s.declined,
     revenue: s.acceptedRevenue?.amount ?? null,
-    perCampaign: null,
+    perCampaign: report ? perCampaign(report) : null,
   };
 }

@@ -76,7 +76,7 @@ export async function renderCampaigns(ctx, view) {
   } else {
     const rows = campaigns.map((c, i) => {
       const mine = warnings.filter((w) => w.campaignId === c.id);
-      const perCampaign = figures?.perCampaign?.get(c.id);
+      const perCampaign = figures?.perCampaign ? figures.perCampaign.get(c.id) || {shown: 0, accepted: 0} : null;
       const state = c.status || 'active';
       return h(
         'tr',
@@ -86,7 +86,7 @@ export async function renderCampaigns(ctx, view) {
         h('td', {}, h('span', {class: `badge ${state}`}, t(`status.${state}`))),
         h('td', {class: 'num'}, c.priority ?? 0),
         h('td', {class: 'num'}, (c.steps || []).length),
-        h('td', {}, perCampaign ? t('campaigns.figures', perCampaign) : h('span', {class: 'muted', title: t('campaigns.figuresLater')}, '—')),
+        h('td', {class: 'num', 'data-testid': 'campaign-figures'}, perCampaign ? t('campaigns.figures', perCampaign) : '—'),
         h(
           'td',
           {},

@@ -149,22 +149,31 @@ export function perCampaign(report) {
 }
 
 /**
- * The figures the Campaigns page shows: shop-wide from GET /api/analytics/summary, and each
- * campaign's offers shown and accepted over the last 30 days from GET /api/analytics (null when
- * that report cannot be read).
- * @returns {Promise<{currencyCode: string, decisions: number, offers: number, shown: number,
- *   accepted: number, declined: number, revenue: string|null, perCampaign: Map<string, {shown: number, accepted: number}>|null}>}
+ * The figures the Campaigns page shows: over the last 30 days from GET /api/analytics (offers
+ * shown, accepted, net of refunds; each campaign's shown and accepted), or, when that report
+ * cannot be read, the all-time GET /api/analytics/summary (accepted revenue, no per campaign).
+ * @returns {Promise<{days: number|null, currencyCode: string, shown: number, accepted: number,
+ *   revenue: string|null, perCampaign: Map<string, {shown: number, accepted: number}>|null}>}
  */
 export async function loadFigures(api) {
-  const [s, report] = await Promise.all([api.summary(), api.analytics().catch(() => null)]);
+  const report = await api.analytics().catch(() => null);
+  if (report) {
+    return {
+      days: daysBetween(report.from, report.to).length,
+      currencyCode: report.currencyCode,
+      shown: report.totals.offersShown,
+      accepted: report.totals.accepted,
+      revenue: report.totals.netRevenue.amount,
+      perCampaign: perCampaign(report),
+    };
+  }
+  const s = await api.summary();
   return {
+    days: null,
     currencyCode: s.acceptedRevenue?.currencyCode,
-    decisions: s.decisions,
-    offers: s.offers,
     shown: s.offersShown,
     accepted: s.accepted,
-    declined: s.declined,
     revenue: s.acceptedRevenue?.amount ?? null,
-    perCampaign: report ? perCampaign(report) : null,
+    perCampaign: null,
   };
 }

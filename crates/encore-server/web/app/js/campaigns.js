@@ -13,7 +13,7 @@ export function withOrder(config, ordered) {
   return {...config, campaigns: config.campaigns.map((c) => ({...c, priority: priorities.get(c.id)}))};
 }
 
-/** The accepted revenue in the shop currency, formatted for the admin's locale. */
+/** The figures' revenue (an exact decimal in the shop currency), formatted for the admin's locale. */
 function shopMoney(figures) {
   if (figures.revenue === null || !figures.currencyCode) return '—';
   try {
@@ -65,7 +65,9 @@ export async function renderCampaigns(ctx, view) {
       ? h(
           'p',
           {class: 'muted', 'data-testid': 'shop-figures'},
-          t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)}),
+          figures.days
+            ? t('campaigns.shopFiguresDays', {days: figures.days, shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)})
+            : t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)}),
         )
       : null,
     status,

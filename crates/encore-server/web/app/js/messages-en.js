@@ -332,4 +332,5 @@ export default {
   'editor.noMatch': 'Nothing in the synced catalog matches.',
   'editor.productCount': '{count} products',
   'editor.matchesFor': 'Catalog matches for {what}',
+  'campaigns.shopFiguresDays': 'All campaigns, last {days} days: {shown} offers shown, {accepted} accepted, {revenue} net of refunds.',
 };

@@ -332,4 +332,5 @@ export default {
   'editor.noMatch': 'Rien dans le catalogue synchronisé ne correspond.',
   'editor.productCount': '{count} produits',
   'editor.matchesFor': 'Résultats du catalogue pour {what}',
+  'campaigns.shopFiguresDays': 'Toutes les campagnes, {days} derniers jours : {shown} offres affichées, {accepted} acceptées, {revenue} net des remboursements.',
 };

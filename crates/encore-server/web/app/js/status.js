@@ -4,6 +4,7 @@
 import {barChart} from './charts.js';
 import {h, put} from './dom.js';
 import {locale, t} from './i18n.js';
+import {formatMoney, parseMinor} from './money.js';
 
 const count = (n) => new Intl.NumberFormat(locale()).format(n);
 /** Unix seconds or RFC 3339 as a local date and time. */
@@ -15,6 +16,13 @@ export function syncProgress(run) {
   if (run.state === 'complete') return 1;
   if (!run.expectedObjects) return null;
   return Math.min(1, run.lines / run.expectedObjects);
+}
+
+/** Encore's default cap in the shop currency, formatted like every other amount ("$50.00", "¥7,500"). */
+function defaultCap(shop) {
+  const exponent = shop.currencyExponent ?? 2;
+  const minor = parseMinor(shop.defaultMaxOfferPrice, exponent);
+  return minor === null ? null : formatMoney(minor, shop.currencyCode, exponent, locale());
 }
 
 const row = (key, value, testid) => h('div', {class: 'kv'}, h('dt', {}, t(key)), h('dd', {'data-testid': testid}, value));
@@ -127,7 +135,7 @@ export async function renderStatus(ctx, view) {
         row('status.shop', shop.shop),
         row('status.currency', shop.currencyCode),
         row('status.configVersion', shop.configVersion ?? t('status.noConfig')),
-        row('status.defaultCap', shop.defaultMaxOfferPrice ? `${shop.defaultMaxOfferPrice} ${shop.currencyCode}` : t('status.noDefaultCap')),
+        row('status.defaultCap', defaultCap(shop) ?? t('status.noDefaultCap')),
         row('status.catalog', catalog ? t('status.catalogCounts', {products: catalog.products.length, variants}) : '—'),
       ),
     ),

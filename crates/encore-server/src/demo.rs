@@ -134,7 +134,7 @@ async fn preview(
         }),
         None => None,
     };
-    let (input, decided) =
+    let (input, decided, _) =
         offer::decide(&state, &shop, &purchase, &funnel, &[], customer, t).await?;
     let answer = match decided {
         Decided::Failed { code, detail } => {

@@ -232,12 +232,13 @@ async fn search(
         best(found)
     } else {
         let facts = crate::offer::facts(&state, &shop).await?;
+        let all = || facts.products.values().map(|p| &**p);
         match q.kind {
-            Kind::Products => products(facts.products.values(), &needle),
-            Kind::Variants => variants(facts.catalog.iter(), &needle),
-            Kind::Tags => values(facts.products.values(), "tags", &needle),
-            Kind::Types => values(facts.products.values(), "productType", &needle),
-            Kind::Vendors => values(facts.products.values(), "vendor", &needle),
+            Kind::Products => products(all(), &needle),
+            Kind::Variants => variants(facts.variants(), &needle),
+            Kind::Tags => values(all(), "tags", &needle),
+            Kind::Types => values(all(), "productType", &needle),
+            Kind::Vendors => values(all(), "vendor", &needle),
             Kind::Collections => Vec::new(),
         }
     };

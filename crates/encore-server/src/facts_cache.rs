@@ -52,6 +52,10 @@ pub struct ShopFacts {
     /// CatalogVariant objects as the Function's input has them (with `product`), grouped by
     /// product id, each group by variant id: shared between versions, replaced per product.
     pub catalog: BTreeMap<String, Arc<Vec<Value>>>,
+    /// The product id of every variant in `catalog`: an offer looks up the few variants its
+    /// campaigns name instead of walking the catalog. Shared between versions until a change
+    /// adds or removes variants.
+    pub variant_products: Arc<HashMap<String, String>>,
     pub co_purchases: Vec<Value>,
 }
 
@@ -67,7 +71,9 @@ impl ShopFacts {
             .map(|(id, p)| (id, Arc::new(p)))
             .collect();
         let mut grouped: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+        let mut variant_products = HashMap::new();
         for (product, variant, data) in variants {
+            variant_products.insert(variant.clone(), product.clone());
             grouped.entry(product).or_default().insert(variant, data);
         }
         let catalog = grouped
@@ -80,8 +86,16 @@ impl ShopFacts {
         Self {
             products,
             catalog,
+            variant_products: Arc::new(variant_products),
             ..Self::default()
         }
+    }
+
+    /// A variant by id, as the Function reads it, with its product id.
+    pub fn variant(&self, id: &str) -> Option<(&str, &Value)> {
+        let (_, product) = self.variant_products.get_key_value(id)?;
+        let found = self.catalog.get(product)?.iter().find(|v| v["id"] == id)?;
+        Some((product.as_str(), found))
     }
 
     /// Every variant, by product id then variant id.
@@ -312,9 +326,16 @@ async fn patch(
 ) -> Result<ShopFacts, StoreError> {
     let mut facts = base.clone();
     facts.data_version = version;
+    let mut before: BTreeSet<String> = BTreeSet::new();
     for id in changed {
         facts.products.remove(id);
-        facts.catalog.remove(id);
+        if let Some(group) = facts.catalog.remove(id) {
+            before.extend(
+                group
+                    .iter()
+                    .filter_map(|v| v["id"].as_str().map(str::to_string)),
+            );
+        }
     }
     if changed.is_empty() {
         return Ok(facts);
@@ -339,6 +360,20 @@ async fn patch(
     let products = products.fetch_all(&mut **tx).await?;
     let variants = variants.fetch_all(&mut **tx).await?;
     let fresh = ShopFacts::from_rows(parse_products(products)?, parse_variants(variants)?);
+    // An inventory update keeps the same variants: the index is shared as it is.
+    let after: BTreeSet<&String> = fresh.variant_products.keys().collect();
+    if after.len() != before.len() || after.iter().any(|v| !before.contains(*v)) {
+        let index = Arc::make_mut(&mut facts.variant_products);
+        for gone in &before {
+            index.remove(gone);
+        }
+        index.extend(
+            fresh
+                .variant_products
+                .iter()
+                .map(|(v, p)| (v.clone(), p.clone())),
+        );
+    }
     facts.products.extend(fresh.products);
     facts.catalog.extend(fresh.catalog);
     Ok(facts)

@@ -4,7 +4,7 @@
 //! collections), the catalog, customer facts, statistics and co-purchases come from the store;
 //! the funnel from this purchase's stored decisions.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -321,18 +321,27 @@ pub fn relevant_facts<'a>(
         .iter()
         .filter_map(|pair| pair.get("suggestedProductId").and_then(Value::as_str))
         .collect();
-    let catalog = facts
-        .variants()
-        .filter(|v| {
-            v.get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| named.contains(id))
-                || v.pointer("/product/id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|p| suggested.contains(p))
-        })
-        .collect();
-    (catalog, co_purchases)
+    // Looked up, not scanned: a catalog has many thousand variants, a config names a few. The
+    // input keeps the catalog's order (product id, then variant id).
+    let mut picked: BTreeMap<(&str, &str), &Value> = BTreeMap::new();
+    for id in named {
+        if let Some((product, v)) = facts.variant(id) {
+            picked.insert((product, id), v);
+        }
+    }
+    for product in suggested {
+        for v in facts
+            .catalog
+            .get(product)
+            .into_iter()
+            .flat_map(|g| g.iter())
+        {
+            if let Some(id) = v.get("id").and_then(Value::as_str) {
+                picked.insert((product, id), v);
+            }
+        }
+    }
+    (picked.into_values().collect(), co_purchases)
 }
 
 #[cfg(test)]

@@ -198,6 +198,26 @@ async fn concurrent_misses_load_once_and_a_stock_webhook_rereads_only_its_produc
             &warm.catalog[&other],
             &now_facts.catalog[&other]
         ));
+        assert!(Arc::ptr_eq(
+            &warm.variant_products,
+            &now_facts.variant_products
+        ));
+
+        // A product update that drops a variant: patched, and its variant index follows.
+        let mut trimmed = spec().product(9);
+        let dropped = trimmed.variants.pop().unwrap().id.to_string();
+        let body = payloads::product(&trimmed, "USD", &time_text(now() + 10));
+        deliver(&sim, &client, "products/update", "trim-1", &body).await;
+        offer(&client, "after-trim").await;
+        assert_eq!(cache.counts().full_loads, patched.full_loads);
+        let trimmed_facts = cache.peek(SHOP).unwrap();
+        let uncached = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+            .await
+            .unwrap();
+        assert!(trimmed_facts.variants().eq(uncached.variants()));
+        assert_eq!(trimmed_facts.variant_products, uncached.variant_products);
+        assert!(trimmed_facts.variant(&dropped).is_none());
+        let patched = cache.counts();
 
         // A config change is not in the change log: everything is read again.
         let (s, b) = client

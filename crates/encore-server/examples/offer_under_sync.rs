@@ -51,10 +51,10 @@ async fn main() {
     let concurrency = arg(8) as usize;
     let phase = Duration::from_secs(seconds);
 
+    // Errors only (a webhook the server could not apply says why), on stderr.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
-        .json()
-        .with_writer(std::io::sink)
+        .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+        .with_writer(std::io::stderr)
         .init();
 
     let sim_config = SimConfig {
@@ -230,6 +230,7 @@ async fn main() {
             syncs.fetch_add(1, Ordering::Relaxed);
         }
     };
+    let refused = AtomicU64::new(0);
     let webhook_latency = async {
         let mut lat = Vec::new();
         let every = Duration::from_secs_f64(1.0 / webhooks_per_second.max(1) as f64);
@@ -258,7 +259,10 @@ async fn main() {
                 )
                 .await
                 .unwrap();
-            assert!(status.is_success(), "webhook answered {status}");
+            // Shopify retries a webhook that is not answered 2xx; count them.
+            if !status.is_success() {
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
             lat.push(t.elapsed());
         }
         lat
@@ -279,6 +283,10 @@ async fn main() {
     let (busy, webhooks, ()) = tokio::join!(load, webhook_latency, syncing);
     report_latency("offers, syncing + webhooks", &busy, phase);
     report_latency("  inventory webhooks", &webhooks, phase);
+    println!(
+        "  {} webhooks answered with an error (Shopify would retry them)",
+        refused.load(Ordering::Relaxed)
+    );
     let end = state.facts.counts();
     println!(
         "  {} full syncs completed; facts cache: {} full loads, {} patches during the quiet phase; {} full loads, {} patches under change",

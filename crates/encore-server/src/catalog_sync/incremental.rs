@@ -98,11 +98,16 @@ pub async fn apply(
     if !new {
         return Ok(Applied::Duplicate);
     }
-    let currency = sqlx::query("SELECT currency_code FROM shops WHERE domain = $1")
-        .bind(receipt.shop)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.get::<String, _>(0));
+    // The shop row is locked before any catalog row, the order a sync's switch takes them in
+    // (it bumps the version first): the other order deadlocked on PostgreSQL when a webhook
+    // came during the switch. The no-op update changes nothing and notifies no one.
+    let currency = sqlx::query(
+        "UPDATE shops SET data_version = data_version WHERE domain = $1 RETURNING currency_code",
+    )
+    .bind(receipt.shop)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| r.get::<String, _>(0));
     // The products this delivery changed, for the caches to re-read (facts_cache).
     let mut touched = BTreeSet::new();
     let applied = match (currency, payload) {

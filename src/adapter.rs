@@ -122,6 +122,7 @@ fn decide_input(input: &input::Input) -> Result<Decision, Reason> {
     let ctx = decide::Context {
         shop_currency,
         purchase: &purchase,
+        merchandise_subtotal: purchase.merchandise_subtotal(),
         customer: customer.as_ref(),
         funnel: &funnel,
         locale: input.locale(),

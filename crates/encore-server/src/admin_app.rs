@@ -75,9 +75,38 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../web/app/js/catalog-warnings.js"),
     ),
+    // The offer engine in the browser (crates/encore-web, built and checked by
+    // scripts/build-web-engine.sh) and the editor modules that use it.
+    (
+        "js/engine.js",
+        JS,
+        include_bytes!("../web/app/js/engine.js"),
+    ),
+    (
+        "js/simulation.js",
+        JS,
+        include_bytes!("../web/app/js/simulation.js"),
+    ),
+    (
+        "js/simulator.js",
+        JS,
+        include_bytes!("../web/app/js/simulator.js"),
+    ),
+    (
+        "engine/encore_web.js",
+        JS,
+        include_bytes!("../web/app/engine/encore_web.js"),
+    ),
+    (
+        "engine/encore_web_bg.wasm",
+        WASM,
+        include_bytes!("../web/app/engine/encore_web_bg.wasm"),
+    ),
 ];
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+// `WebAssembly.instantiateStreaming` requires this type.
+const WASM: &str = "application/wasm";
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

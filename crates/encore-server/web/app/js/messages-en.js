@@ -238,7 +238,7 @@ export default {
   'editor.preview.noEngine': 'The price appears when the offer engine has loaded.',
   'sim.hint': 'The offer engine runs in your browser on this campaign as it is now, before you save: the same code that decides for real purchases.',
   'sim.variant': 'Purchased variant {n}',
-  'sim.quantity': 'Quantity {n}',
+  'sim.quantity': 'Units bought {n}',
   'sim.removeLine': 'Remove line {n}',
   'sim.addLine': 'Add a purchased line',
   'sim.country': 'Shipping country',

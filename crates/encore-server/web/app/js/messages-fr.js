@@ -238,7 +238,7 @@ export default {
   'editor.preview.noEngine': 'Le prix s’affiche une fois le moteur d’offres chargé.',
   'sim.hint': 'Le moteur d’offres tourne dans votre navigateur sur cette campagne telle qu’elle est, avant l’enregistrement : le même code que pour les vrais achats.',
   'sim.variant': 'Variante achetée {n}',
-  'sim.quantity': 'Quantité {n}',
+  'sim.quantity': 'Unités achetées {n}',
   'sim.removeLine': 'Retirer la ligne {n}',
   'sim.addLine': 'Ajouter une ligne achetée',
   'sim.country': 'Pays de livraison',

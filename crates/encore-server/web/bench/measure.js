@@ -35,7 +35,7 @@ const runs = Number(process.argv[2] || 7);
 const server = await startServer(bin);
 const browser = await launchChromium();
 try {
-  await useStandIn(browser.context, {mode: 'operator', token: DEMO.adminToken});
+  await useStandIn(browser.context, {secret: DEMO.secret});
   const times = [];
   for (let i = 0; i < runs; i++) {
     const page = await browser.context.newPage();

@@ -3,6 +3,7 @@
 // (engine.js): it validates as you type, prices the preview and drives the simulator. Saving
 // PUTs the whole configuration; the server's faults (the same engine's) come back with their
 // JSON paths; both kinds are shown at the field with that path.
+import {catalogPicker} from './catalog-picker.js';
 import {catalogWarnings, indexCatalog, offerVariantIds} from './catalog-warnings.js';
 import {clear, field, h, put, uid} from './dom.js';
 import {loadEngine, price as enginePrice, validate} from './engine.js';
@@ -120,35 +121,17 @@ export async function renderEditor(ctx, view, {id}) {
     box.addEventListener('change', () => onChange(box.checked));
     return h('div', {class: 'check'}, box, h('label', {for: id}, label));
   };
-  // A comma-separated list with an "Add from the catalog" picker beside it.
-  const listInput = (label, path, options, {parse = list, show = showList, hint} = {}) => {
+  // A comma-separated list with a search-as-you-type picker over the synced catalog beside it
+  // (`kind`: products, variants, collections, tags, types, vendors; null for none).
+  const listInput = (label, path, kind, {parse = list, show = showList, hint} = {}) => {
     const wrapper = input(label, path, {parse, show, hint});
-    if (options.length) {
-      const control = wrapper.querySelector('input');
-      const picker = h('select', {'aria-label': t('editor.addFrom', {what: label})}, h('option', {value: ''}, t('editor.addFromCatalog')), options.map(([value, name]) => h('option', {value}, name)));
-      picker.addEventListener('change', () => {
-        if (!picker.value) return;
-        control.value = [...list(control.value), picker.value].join(', ');
-        control.dispatchEvent(new Event('input'));
-        picker.value = '';
-      });
-      wrapper.append(picker);
-    }
+    if (kind) wrapper.append(catalogPicker(kind, wrapper.querySelector('input'), label, ctx.api.searchCatalog));
     return wrapper;
   };
   const section = (titleKey, ...body) => {
     const headingId = uid('s');
     return h('fieldset', {class: 'card', 'aria-labelledby': headingId}, h('legend', {id: headingId}, t(titleKey)), ...body);
   };
-
-  const products = [...catalogIndex.products.values()];
-  const variants = [...catalogIndex.variants.values()];
-  const distinct = (values) => [...new Set(values.filter(Boolean))].sort().map((v) => [v, v]);
-  const productOptions = products.map((p) => [String(p.id), `${p.title} (${p.id})`]);
-  const variantOptions = variants.map((v) => [String(v.id), `${v.product.title} — ${v.title ?? ''} (${v.id})`]);
-  const tagOptions = distinct(products.flatMap((p) => p.tags || []));
-  const typeOptions = distinct(products.map((p) => p.productType));
-  const vendorOptions = distinct(products.map((p) => p.vendor));
 
   function basics() {
     return section(
@@ -174,23 +157,23 @@ export async function renderEditor(ctx, view, {id}) {
       h(
         'div',
         {class: 'grid'},
-        listInput(t('editor.trigger.products'), [...tr, 'products'], productOptions),
-        listInput(t('editor.trigger.variants'), [...tr, 'variants'], variantOptions),
-        listInput(t('editor.trigger.collections'), [...tr, 'collections'], []),
-        listInput(t('editor.trigger.tags'), [...tr, 'tags'], tagOptions),
-        listInput(t('editor.trigger.productTypes'), [...tr, 'productTypes'], typeOptions),
-        listInput(t('editor.trigger.vendors'), [...tr, 'vendors'], vendorOptions),
+        listInput(t('editor.trigger.products'), [...tr, 'products'], 'products'),
+        listInput(t('editor.trigger.variants'), [...tr, 'variants'], 'variants'),
+        listInput(t('editor.trigger.collections'), [...tr, 'collections'], 'collections'),
+        listInput(t('editor.trigger.tags'), [...tr, 'tags'], 'tags'),
+        listInput(t('editor.trigger.productTypes'), [...tr, 'productTypes'], 'types'),
+        listInput(t('editor.trigger.vendors'), [...tr, 'vendors'], 'vendors'),
         input(t('editor.trigger.valueMin', {currency}), [...tr, 'purchaseValue', 'min']),
         input(t('editor.trigger.valueMax', {currency}), [...tr, 'purchaseValue', 'max']),
         select(t('editor.trigger.orders'), [...tr, 'customer', 'orders'], [['', t('editor.trigger.ordersAny')], ['first', t('editor.trigger.ordersFirst')], ['returning', t('editor.trigger.ordersReturning')]]),
         input(t('editor.trigger.minOrders'), [...tr, 'customer', 'minOrders'], {parse: numberOrText}),
         input(t('editor.trigger.minAmountSpent', {currency}), [...tr, 'customer', 'minAmountSpent']),
-        listInput(t('editor.trigger.tagsInclude'), [...tr, 'customer', 'tagsInclude'], []),
-        listInput(t('editor.trigger.tagsExclude'), [...tr, 'customer', 'tagsExclude'], []),
-        listInput(t('editor.trigger.countriesInclude'), [...tr, 'countries', 'include'], [], {parse: (s) => list(s).map((c) => c.toUpperCase())}),
-        listInput(t('editor.trigger.countriesExclude'), [...tr, 'countries', 'exclude'], [], {parse: (s) => list(s).map((c) => c.toUpperCase())}),
-        listInput(t('editor.trigger.excludeProducts'), [...tr, 'exclude', 'products'], productOptions),
-        listInput(t('editor.trigger.excludeTags'), [...tr, 'exclude', 'tags'], tagOptions),
+        listInput(t('editor.trigger.tagsInclude'), [...tr, 'customer', 'tagsInclude'], null),
+        listInput(t('editor.trigger.tagsExclude'), [...tr, 'customer', 'tagsExclude'], null),
+        listInput(t('editor.trigger.countriesInclude'), [...tr, 'countries', 'include'], null, {parse: (s) => list(s).map((c) => c.toUpperCase())}),
+        listInput(t('editor.trigger.countriesExclude'), [...tr, 'countries', 'exclude'], null, {parse: (s) => list(s).map((c) => c.toUpperCase())}),
+        listInput(t('editor.trigger.excludeProducts'), [...tr, 'exclude', 'products'], 'products'),
+        listInput(t('editor.trigger.excludeTags'), [...tr, 'exclude', 'tags'], 'tags'),
       ),
     );
   }
@@ -292,7 +275,7 @@ export async function renderEditor(ctx, view, {id}) {
               input(t('editor.autoMax'), [...offerPath, 'auto', 'maxCandidates'], {parse: numberOrText, show: (v) => v ?? '', placeholder: '5'}),
               input(t('editor.autoLift'), [...offerPath, 'auto', 'minLiftPermille'], {parse: numberOrText, show: (v) => v ?? '', placeholder: '1000'}),
             ]
-          : withPreview(listInput(t('editor.products'), [...offerPath, 'products'], variantOptions, {parse: productList, show: showProducts, hint: t('editor.productsHint')})),
+          : withPreview(listInput(t('editor.products'), [...offerPath, 'products'], 'variants', {parse: productList, show: showProducts, hint: t('editor.productsHint')})),
         withPreview(input(t('editor.quantity'), [...offerPath, 'quantity'], {parse: numberOrText, placeholder: '1'})),
         field(t('editor.discount'), discountSelect),
         discountKind ? withPreview(input(t(`editor.discount.${discountKind}Value`, {currency}), [...offerPath, 'discount', discountKind], {parse: discountKind === 'percent' ? numberOrText : text})) : null,
@@ -528,7 +511,7 @@ export async function renderEditor(ctx, view, {id}) {
     faultList.hidden = true;
     const next = nextConfig();
     try {
-      const saved = await ctx.api.saveCampaigns(next);
+      const saved = await ctx.api.saveCampaigns(next, live.version);
       ctx.toast(t('editor.saved', {version: saved.version}));
       ctx.navigate('/app/campaigns');
     } catch (error) {

@@ -37,7 +37,7 @@ before(async () => {
   mkdirSync(shots, {recursive: true});
   server = await startServer(serverBin);
   browser = await launchChromium();
-  await useStandIn(browser.context, {mode: 'operator', token: DEMO.adminToken});
+  await useStandIn(browser.context, {secret: DEMO.secret, user: '4242'});
   page = await browser.context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
 });

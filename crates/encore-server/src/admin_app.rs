@@ -218,9 +218,13 @@ mod tests {
     #[test]
     fn every_module_and_stylesheet_under_web_app_is_served() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/app");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir.join("js"))
-            .unwrap()
-            .map(|e| format!("js/{}", e.unwrap().file_name().to_string_lossy()))
+        let mut on_disk: Vec<String> = ["js", "engine"]
+            .into_iter()
+            .flat_map(|sub| {
+                std::fs::read_dir(dir.join(sub))
+                    .unwrap()
+                    .map(move |e| format!("{sub}/{}", e.unwrap().file_name().to_string_lossy()))
+            })
             .chain(["admin.css".to_string()])
             .collect();
         on_disk.sort();

@@ -333,7 +333,7 @@ test('store status shows the sync, each webhook topic with its failures and the 
   const status = await page.locator('main').textContent();
   assert.match(status, /encore-demo\.myshopify\.com/);
   assert.match(status, /USD/);
-  assert.match(status, /50\.00 USD/, "Encore's default highest offer price for USD");
+  assert.match(status, /Encore.s default highest offer price\$50\.00/, "Encore's default highest offer price for USD, in the shop currency");
   const topic = (name) => page.locator(`[data-testid=webhooks] tr[data-topic="${name}"]`);
   assert.equal(await page.locator('[data-testid=webhooks] tbody tr').count(), 12, 'every topic shopify.app.toml subscribes to');
   assert.match(await topic('customers/redact').textContent(), /\d{4}.*1\s*0$/s, 'received once, no failure');

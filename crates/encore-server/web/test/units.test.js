@@ -1,15 +1,18 @@
 // The admin's pure modules in Node: authorized fetch and its one retry, the message tables,
-// money for the price preview, fault paths, catalog warnings, analytics' figures, history's words.
+// money, the simulator's Function input, fault paths, catalog warnings, analytics' figures,
+// history's words.
 import assert from 'node:assert/strict';
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
+import {gzipSync} from 'node:zlib';
 import {createAuthorizedFetch, RETRY_HEADER} from '../app/js/auth.js';
 import {catalogWarnings, indexCatalog} from '../app/js/catalog-warnings.js';
 import {ancestors, jsonPath, setAt} from '../app/js/editor.js';
 import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
-import {offerTotal, parseMinor, toDecimal} from '../app/js/money.js';
+import {parseMinor, toDecimal} from '../app/js/money.js';
+import {simulationInput} from '../app/js/simulation.js';
 import {daysBetween, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
 import {lastDays, verdict} from '../app/js/analytics.js';
 import {actorText, changeText} from '../app/js/history.js';
@@ -64,15 +67,23 @@ test('the English and French tables have the same keys and every key the code na
   }
 });
 
-test('the price preview rounds a percentage discount like the engine: half away from zero, on the line', () => {
-  const usd = (s) => parseMinor(s, 2);
-  assert.equal(toDecimal(offerTotal(usd('19.98'), 1, {percent: 25}, 2), 2), '14.98');
-  assert.equal(offerTotal(1998n, 1, {percent: 25}, 0), 1498n, '25% off ¥1,998 saves ¥500');
-  assert.equal(toDecimal(offerTotal(parseMinor('1.998', 3), 1, {percent: 25}, 3), 3), '1.498');
-  assert.equal(toDecimal(offerTotal(usd('9.00'), 2, {amountOff: '5.00'}, 2), 2), '8.00');
-  assert.equal(toDecimal(offerTotal(usd('12.00'), 1, {fixedPrice: '15.00'}, 2), 2), '12.00', 'never above the original');
-  assert.equal(offerTotal(usd('12.00'), 1, {percent: 'x'}, 2), null);
+test('money reads and writes decimal strings exactly in the currency\'s minor units', () => {
+  assert.equal(parseMinor('19.98', 2), 1998n);
+  assert.equal(toDecimal(parseMinor('1.998', 3), 3), '1.998');
+  assert.equal(toDecimal(5n, 2), '0.05');
   assert.equal(parseMinor('4.99', 0), null, 'JPY cannot write 4.99');
+});
+
+test('a simulated purchase becomes the Function input the server would build, totals in minor units', () => {
+  const catalog = {products: [{id: '1', title: 'Beans', tags: ['coffee'], variants: [{id: '11', title: '250 g', price: '9.99', inventory: {tracked: false, available: 0, policy: 'DENY'}, sellingPlans: [], requiresShipping: true}]}]};
+  const {input} = simulationInput({config: {version: 1, campaigns: []}, catalog, currency: 'USD', exponent: 2, lines: [{variantId: '11', quantity: 3}], country: 'FR', orders: 0, locale: 'fr', now: new Date('2026-11-30T12:00:00.123Z')});
+  assert.equal(input.now, '2026-11-30T12:00:00Z');
+  assert.deepEqual(input.purchase.totalPriceSet.shopMoney, {amount: '29.97', currencyCode: 'USD'});
+  assert.equal(input.purchase.lines[0].product.tags[0], 'coffee');
+  assert.equal(input.purchase.destinationCountryCode, 'FR');
+  assert.equal(input.customer, null, 'a guest has no customer');
+  assert.equal(input.catalog[0].product.id, '1');
+  assert.deepEqual(simulationInput({catalog, currency: 'USD', exponent: 2, lines: [{variantId: '99', quantity: 1}]}), {error: '99'});
 });
 
 test('a fault path finds its field or the nearest field above it', () => {
@@ -201,4 +212,11 @@ test('a picked value joins the list once', () => {
   assert.equal(addToList('', '1005'), '1005');
   assert.equal(addToList('1001, 1002', '1005'), '1001, 1002, 1005');
   assert.equal(addToList('1001,1005 ', '1005'), '1001, 1005');
+});
+
+test('the browser engine\'s wasm stays within its budget of 150 kB compressed', () => {
+  const wasm = readFileSync(join(import.meta.dirname, '../app/engine/encore_web_bg.wasm'));
+  const compressed = gzipSync(wasm, {level: 9}).length;
+  assert.ok(compressed <= 150000, `encore_web_bg.wasm is ${compressed} B gzip -9, over 150000 B`);
+  assert.ok(wasm.subarray(0, 4).equals(Buffer.from('\0asm')), 'it is a wasm module');
 });

@@ -132,10 +132,23 @@ impl Db {
         let mut conn = sqlx::PgConnection::connect(&base)
             .await
             .expect("connect to ENCORE_TEST_POSTGRES_URL");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await
-            .expect("drop the test database");
+        // FORCE cannot end an autovacuum worker that happens to be in the database (it is not
+        // the test role's): wait for it to finish and try again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+            {
+                Ok(_) => break,
+                Err(e) if attempts < 20 => {
+                    eprintln!("dropping {name} failed ({e}); trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("drop the test database: {e}"),
+            }
+        }
         conn.close().await.ok();
     }
 }

@@ -257,6 +257,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::admin::routes())
         .merge(crate::admin_app::routes())
         .merge(crate::admin_lookup::routes())
+        .merge(crate::checkout_setting::routes())
         .merge(crate::install::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes())

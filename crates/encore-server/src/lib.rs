@@ -14,6 +14,7 @@ pub mod catalog_search;
 pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
+pub mod checkout_setting;
 pub mod config_history;
 pub mod credentials;
 pub mod data_request;

@@ -828,3 +828,61 @@ async fn tokens_never_appear_in_logs_answers_or_the_database_and_a_copied_row_do
     ));
     running.stop().await;
 }
+
+#[tokio::test]
+async fn getting_started_learns_from_shopify_whether_encore_is_the_post_purchase_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_db(&dir);
+    let sim = sim(HOUR, DAYS_90).await;
+    let running = server(&db, &sim).await;
+    let answers = Answers::default();
+    let setting = || async {
+        let (status, _, body) = answers
+            .send(
+                http()
+                    .get(format!("{}/api/checkout-setting", base(&running)))
+                    .bearer_auth(sim.session_token(SHOP, 42, now())),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+
+    // Loaded by the operator but never installed: nothing to ask Shopify with.
+    let (status, _, _) = answers
+        .send(
+            http()
+                .put(format!("{}/api/shops/{SHOP}", base(&running)))
+                .bearer_auth(ADMIN)
+                .json(&json!({"currencyCode": "USD"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, body) = answers
+        .send(
+            http()
+                .get(format!(
+                    "{}/api/checkout-setting?shop={SHOP}",
+                    base(&running)
+                ))
+                .bearer_auth(ADMIN),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"postPurchaseAppInUse": null, "unknownBecause": "not_installed"})
+    );
+
+    install_by_session(&running, &sim, &answers).await;
+    assert_eq!(setting().await, json!({"postPurchaseAppInUse": false}));
+    sim.set_post_purchase_app(SHOP, true);
+    assert_eq!(setting().await, json!({"postPurchaseAppInUse": true}));
+    // Shopify refusing the call is shown as unknown, never as "off".
+    sim.fail_next(SHOP, &[423]);
+    assert_eq!(
+        setting().await,
+        json!({"postPurchaseAppInUse": null, "unknownBecause": "shopify_unavailable"})
+    );
+    running.stop().await;
+}

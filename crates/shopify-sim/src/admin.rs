@@ -28,6 +28,7 @@ pub(crate) struct Request {
 fn cost_of(operation: &str) -> f64 {
     match operation {
         "ShopFacts" => 2.0,
+        "PostPurchaseAppInUse" => 1.0,
         "CustomerFacts" => 2.0,
         "OrderAttribution" => 24.0,
         "OrdersSearch" => 52.0,
@@ -115,6 +116,9 @@ fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request)
     };
     let data = match operation.as_str() {
         "ShopFacts" => Ok(shop_facts(state)),
+        "PostPurchaseAppInUse" => Ok(json!({"currentAppInstallation": {"app": {
+            "isPostPurchaseAppInUse": state.post_purchase_app_in_use,
+        }}})),
         "CustomerFacts" => customer(state, &request.variables),
         "OrderAttribution" => order(state, &request.variables),
         "OrdersSearch" => orders_search(state, &request.variables),

@@ -115,6 +115,12 @@ impl Sim {
         self.shared.with_shop(shop, |s| s.expire_access_tokens());
     }
 
+    /// The merchant chooses (or stops choosing) the app as the shop's post-purchase app.
+    pub fn set_post_purchase_app(&self, shop: &str, in_use: bool) {
+        self.shared
+            .with_shop(shop, |s| s.post_purchase_app_in_use = in_use);
+    }
+
     /// The next `n` Admin calls of the shop answer THROTTLED whatever the bucket holds.
     pub fn throttle_next(&self, shop: &str, n: u32) {
         self.shared.with_shop(shop, |s| s.throttle_next = n);

@@ -95,6 +95,8 @@ pub(crate) struct ShopState {
     pub grants: HashMap<&'static str, u64>,
     /// The next this many token answers are lost after the grant took effect.
     pub lose_token_answers: u32,
+    /// Whether the merchant chose the app under Settings → Checkout → Post-purchase page.
+    pub post_purchase_app_in_use: bool,
 }
 
 impl ShopState {
@@ -118,6 +120,7 @@ impl ShopState {
             throttled: 0,
             grants: HashMap::new(),
             lose_token_answers: 0,
+            post_purchase_app_in_use: false,
         }
     }
 

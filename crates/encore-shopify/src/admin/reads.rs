@@ -7,8 +7,9 @@ use super::client::AdminClient;
 use super::error::{AdminError, UserError};
 use super::operations::{
     bulk_operation_by_id, bulk_operation_run_query, catalog_bulk, customer_facts,
-    order_attribution, orders_search, shop_facts, BulkOperationById, BulkOperationRunQuery,
-    CustomerFacts, OrderAttribution, OrdersSearch, ShopFacts,
+    order_attribution, orders_search, post_purchase_app_in_use, shop_facts, BulkOperationById,
+    BulkOperationRunQuery, CustomerFacts, OrderAttribution, OrdersSearch, PostPurchaseAppInUse,
+    ShopFacts,
 };
 use crate::domain::ShopDomain;
 use crate::ids::{BulkOperationId, CustomerId, LineItemId, OrderId, ProductId, ShopId, VariantId};
@@ -157,6 +158,18 @@ impl AdminClient {
             partner_development: shop.plan.partner_development,
             shopify_plus: shop.plan.shopify_plus,
         })
+    }
+
+    /// Whether the merchant has chosen this app under Settings → Checkout → Post-purchase page
+    /// (Shopify shows no app's post-purchase offers until one is chosen).
+    pub async fn post_purchase_app_in_use(&self, token: &Secret) -> Result<bool, AdminError> {
+        let data = self
+            .execute::<PostPurchaseAppInUse>(token, post_purchase_app_in_use::Variables {})
+            .await?;
+        Ok(data
+            .current_app_installation
+            .app
+            .is_post_purchase_app_in_use)
     }
 
     /// A customer's tags, order count and amount spent; `None` when Shopify has no such customer.

@@ -117,6 +117,13 @@ impl Sim {
         self.shared.with_shop(shop, |s| s.expire_access_tokens());
     }
 
+    /// The shop's access tokens expire just before its Admin request number `n` (as counted by
+    /// [`Sim::admin_requests`]) is answered: a 401 in the middle of a series of calls.
+    pub fn expire_access_tokens_at(&self, shop: &str, n: u64) {
+        self.shared
+            .with_shop(shop, |s| s.expire_tokens_at = Some(n));
+    }
+
     /// The next `n` Admin calls of the shop answer THROTTLED whatever the bucket holds.
     pub fn throttle_next(&self, shop: &str, n: u32) {
         self.shared.with_shop(shop, |s| s.throttle_next = n);

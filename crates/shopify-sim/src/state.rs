@@ -109,6 +109,8 @@ pub(crate) struct ShopState {
     /// The generated order history the orders bulk query reads (none: the shop has no orders).
     pub order_history: Option<HistorySpec>,
     pub admin_requests: u64,
+    /// The shop's access tokens expire when its Admin request count reaches this.
+    pub expire_tokens_at: Option<u64>,
     pub throttled: u64,
     /// Token endpoint requests by grant (`token_exchange`, `refresh_token`, `authorization_code`).
     pub grants: HashMap<&'static str, u64>,
@@ -135,6 +137,7 @@ impl ShopState {
             orders: HashMap::new(),
             order_history: None,
             admin_requests: 0,
+            expire_tokens_at: None,
             throttled: 0,
             grants: HashMap::new(),
             lose_token_answers: 0,

@@ -188,7 +188,7 @@ async fn while_mining(
     );
     let shop = ShopDomain::parse(SHOP).unwrap();
     let host = encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-    let token = encore_shopify::oauth::TokenClient::new(
+    let access_token = encore_shopify::oauth::TokenClient::new(
         reqwest::Client::new(),
         host.clone(),
         encore_shopify::oauth::AppCredentials {
@@ -208,7 +208,7 @@ async fn while_mining(
             host,
             ..Default::default()
         },
-        token,
+        access_token,
     )));
     state
         .mining

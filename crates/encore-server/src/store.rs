@@ -422,6 +422,7 @@ impl Store {
             "co_purchase_versions",
             "mining_inbox",
             "mining_checkpoints",
+            "mining_checkpoint_parts",
             "mining_runs",
             "customers",
             "catalog_variants",

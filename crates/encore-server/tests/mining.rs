@@ -309,7 +309,7 @@ async fn pairs_loaded_by_hand_stay_beside_the_mined_ones_and_win_a_tie() {
 async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
-        let spec = history(3, 12_000, 300);
+        let spec = history(3, 20_000, 300);
         let w = world(&db, spec.clone()).await;
         w.server.state.mining.set_options(MiningOptions {
             stale_after: Duration::ZERO,
@@ -335,7 +335,7 @@ async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterr
         let deadline = Instant::now() + Duration::from_secs(60);
         let interrupted = loop {
             let status = w.status().await;
-            if status["latest"]["orders"].as_i64().unwrap_or(0) >= 3_000 {
+            if status["latest"]["orders"].as_i64().unwrap_or(0) >= 8_000 {
                 break status;
             }
             assert!(Instant::now() < deadline, "{status}");
@@ -360,6 +360,14 @@ async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterr
         .await
         .unwrap();
         assert!(checkpointed >= 1_000, "the first import checkpointed");
+        let parts: i64 = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM mining_checkpoint_parts WHERE run_id = $1",
+        )
+        .bind(first)
+        .fetch_one(&pool(&db).await)
+        .await
+        .unwrap();
+        assert!(parts >= 2, "the checkpoint is read back from {parts} parts");
 
         let state = &w.server.state;
         let shop = ShopDomain::parse(SHOP).unwrap();
@@ -397,7 +405,7 @@ async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterr
             latest["bulkOperationId"], operation,
             "no second bulk operation"
         );
-        assert_eq!(latest["orders"], 12_000);
+        assert_eq!(latest["orders"], 20_000);
         assert_eq!(
             latest["duplicates"].as_i64().unwrap(),
             0,

@@ -34,14 +34,24 @@ CREATE TABLE mining_runs (
 );
 
 -- The miner's state (encore-mining's versioned checkpoint bytes): a running import's latest,
--- and the live miner's (the last complete import's, with orders/create counted since).
+-- and the live miner's (the last complete import's, with orders/create counted since). The
+-- bytes (25 per order in the window) are written in parts of 64 KiB, each its own short write,
+-- so SQLite's one writer is never held for long; `generation` names the complete set of parts.
 CREATE TABLE mining_checkpoints (
     shop TEXT NOT NULL REFERENCES shops(domain),
     run_id BIGINT NOT NULL,
     position BIGINT NOT NULL,
-    bytes BYTEA NOT NULL,
+    generation BIGINT NOT NULL,
     written_at BIGINT NOT NULL,
     PRIMARY KEY (shop, run_id)
+);
+CREATE TABLE mining_checkpoint_parts (
+    shop TEXT NOT NULL,
+    run_id BIGINT NOT NULL,
+    generation BIGINT NOT NULL,
+    part BIGINT NOT NULL,
+    bytes BYTEA NOT NULL,
+    PRIMARY KEY (shop, run_id, generation, part)
 );
 
 -- orders/create deliveries, written with their receipt: counted into the live miner, and kept

@@ -34,14 +34,24 @@ CREATE TABLE mining_runs (
 );
 
 -- The miner's state (encore-mining's versioned checkpoint bytes): a running import's latest,
--- and the live miner's (the last complete import's, with orders/create counted since).
+-- and the live miner's (the last complete import's, with orders/create counted since). The
+-- bytes (25 per order in the window) are written in parts of 64 KiB, each its own short write,
+-- so SQLite's one writer is never held for long; `generation` names the complete set of parts.
 CREATE TABLE mining_checkpoints (
     shop TEXT NOT NULL REFERENCES shops(domain),
     run_id INTEGER NOT NULL,
     position INTEGER NOT NULL,
-    bytes BLOB NOT NULL,
+    generation INTEGER NOT NULL,
     written_at INTEGER NOT NULL,
     PRIMARY KEY (shop, run_id)
+);
+CREATE TABLE mining_checkpoint_parts (
+    shop TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (shop, run_id, generation, part)
 );
 
 -- orders/create deliveries, written with their receipt: counted into the live miner, and kept

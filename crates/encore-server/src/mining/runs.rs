@@ -118,14 +118,7 @@ pub async fn claim(
         return Ok(Claim::Busy);
     }
     if let Some(resume) = resume.as_mut() {
-        resume.checkpoint = sqlx::query(
-            "SELECT position, bytes FROM mining_checkpoints WHERE shop = $1 AND run_id = $2",
-        )
-        .bind(shop)
-        .bind(resume.run_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| (r.get::<i64, _>(0).max(0) as u64, r.get::<Vec<u8>, _>(1)));
+        resume.checkpoint = read_checkpoint(&mut tx, shop, resume.run_id).await?;
     }
     sqlx::query(
         "UPDATE mining_runs SET state = 'running', started_at = $3, updated_at = $3, resumed_from = $4 \
@@ -202,7 +195,11 @@ pub async fn progress(
     Ok(())
 }
 
-/// Stores the run's checkpoint (replacing its previous one).
+/// Checkpoint bytes per part (one INSERT each, a few milliseconds of SQLite's one writer).
+const PART_BYTES: usize = 64 << 10;
+
+/// Stores the run's checkpoint (replacing its previous one): the parts of a new generation,
+/// then the switch to it, then the old generation's parts deleted.
 pub async fn save_checkpoint(
     store: &Store,
     shop: &str,
@@ -211,32 +208,101 @@ pub async fn save_checkpoint(
     bytes: &[u8],
     now: i64,
 ) -> Result<()> {
+    let generation: i64 = sqlx::query(
+        "SELECT COALESCE(MAX(generation), 0) + 1 FROM mining_checkpoint_parts WHERE shop = $1 AND run_id = $2",
+    )
+    .bind(shop)
+    .bind(run_id)
+    .fetch_one(store.writer())
+    .await?
+    .get(0);
+    for (part, chunk) in bytes.chunks(PART_BYTES).enumerate() {
+        sqlx::query(
+            "INSERT INTO mining_checkpoint_parts (shop, run_id, generation, part, bytes) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(shop)
+        .bind(run_id)
+        .bind(generation)
+        .bind(part as i64)
+        .bind(chunk)
+        .execute(store.writer())
+        .await?;
+    }
     sqlx::query(
-        "INSERT INTO mining_checkpoints (shop, run_id, position, bytes, written_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (shop, run_id) DO UPDATE SET position = excluded.position, bytes = excluded.bytes, \
+        "INSERT INTO mining_checkpoints (shop, run_id, position, generation, written_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (shop, run_id) DO UPDATE SET position = excluded.position, generation = excluded.generation, \
          written_at = excluded.written_at",
     )
     .bind(shop)
     .bind(run_id)
     .bind(int(position))
-    .bind(bytes)
+    .bind(generation)
     .bind(now)
     .execute(store.writer())
     .await?;
-    Ok(())
+    delete_parts(store, shop, run_id, Some(generation)).await
+}
+
+/// Deletes a run's checkpoint parts, one part per statement, except `keep`'s.
+async fn delete_parts(store: &Store, shop: &str, run_id: i64, keep: Option<i64>) -> Result<()> {
+    loop {
+        let deleted = sqlx::query(
+            "DELETE FROM mining_checkpoint_parts WHERE (shop, run_id, generation, part) IN \
+             (SELECT shop, run_id, generation, part FROM mining_checkpoint_parts \
+             WHERE shop = $1 AND run_id = $2 AND generation <> $3 LIMIT 1)",
+        )
+        .bind(shop)
+        .bind(run_id)
+        .bind(keep.unwrap_or(-1))
+        .execute(store.writer())
+        .await?
+        .rows_affected();
+        if deleted == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// A run's checkpoint: (orders read, the miner's bytes) from its current generation's parts.
+async fn read_checkpoint(
+    conn: &mut sqlx::AnyConnection,
+    shop: &str,
+    run_id: i64,
+) -> Result<Option<(u64, Vec<u8>)>> {
+    let Some(head) = sqlx::query(
+        "SELECT position, generation FROM mining_checkpoints WHERE shop = $1 AND run_id = $2",
+    )
+    .bind(shop)
+    .bind(run_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let parts = sqlx::query(
+        "SELECT bytes FROM mining_checkpoint_parts WHERE shop = $1 AND run_id = $2 AND generation = $3 ORDER BY part",
+    )
+    .bind(shop)
+    .bind(run_id)
+    .bind(head.get::<i64, _>(1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut bytes = Vec::new();
+    for p in &parts {
+        bytes.extend_from_slice(&p.get::<Vec<u8>, _>(0));
+    }
+    Ok(Some((head.get::<i64, _>(0).max(0) as u64, bytes)))
 }
 
 /// The live miner's checkpoint: the latest complete import's (run id, bytes).
 pub async fn live_checkpoint(store: &Store, shop: &str) -> Result<Option<(i64, Vec<u8>)>> {
-    let row = sqlx::query(
-        "SELECT c.run_id, c.bytes FROM mining_checkpoints c JOIN mining_runs r \
-         ON r.shop = c.shop AND r.run_id = c.run_id \
-         WHERE c.shop = $1 AND r.state = 'complete' ORDER BY c.run_id DESC LIMIT 1",
-    )
-    .bind(shop)
-    .fetch_optional(store.reader())
-    .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
+    let Some(run_id) = live_checkpoint_run(store, shop).await? else {
+        return Ok(None);
+    };
+    let mut conn = store.reader().acquire().await?;
+    Ok(read_checkpoint(&mut conn, shop, run_id)
+        .await?
+        .map(|(_, bytes)| (run_id, bytes)))
 }
 
 /// The run whose checkpoint is the live one (the latest complete import's).
@@ -280,17 +346,22 @@ pub async fn complete(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM mining_checkpoints WHERE shop = $1 AND run_id <> $2")
-        .bind(shop)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await?;
+    let old_runs = sqlx::query(
+        "DELETE FROM mining_checkpoints WHERE shop = $1 AND run_id <> $2 RETURNING run_id",
+    )
+    .bind(shop)
+    .bind(run_id)
+    .fetch_all(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM mining_inbox WHERE shop = $1 AND received_at < $2")
         .bind(shop)
         .bind(started_at - INBOX_MARGIN_SECS)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    for r in &old_runs {
+        delete_parts(store, shop, r.get(0), None).await?;
+    }
     Ok(())
 }
 
@@ -313,7 +384,7 @@ pub async fn fail(store: &Store, shop: &str, run_id: i64, error: &str, now: i64)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(())
+    delete_parts(store, shop, run_id, None).await
 }
 
 /// Every order waiting in the inbox, oldest day first.

@@ -234,7 +234,16 @@ async fn while_mining(
         let tokens: Vec<String> = (0..total)
             .map(|i| token(fixture, &format!("mining-{now}-{pass}-{i}")))
             .collect();
+        let pass_at = started.elapsed();
         let (l, _, o, e) = run(http, base, &tokens, concurrency, max_time).await;
+        let slowest = l.iter().max().copied().unwrap_or_default();
+        if slowest > Duration::from_millis(250) {
+            println!(
+                "  pass {pass} (from {:.1} s): slowest {:.0} ms",
+                pass_at.as_secs_f64(),
+                slowest.as_secs_f64() * 1000.0
+            );
+        }
         lat.extend(l);
         offers += o;
         errors += e;
@@ -265,6 +274,25 @@ async fn while_mining(
         ),
         Err(e) => println!("import failed: {e}"),
     }
+    // The control: the same load with no mining, and one data_version bump (what a
+    // publication does) a second in, so every offer in flight reloads the shop's facts.
+    let store = server.state.store.clone();
+    let bump = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        store.upsert_co_purchases(SHOP, &[]).await
+    });
+    let tokens: Vec<String> = (0..total)
+        .map(|i| token(fixture, &format!("reload-{now}-{i}")))
+        .collect();
+    let (l, elapsed, o, e) = run(http, base, &tokens, concurrency, max_time).await;
+    bump.await.unwrap().unwrap();
+    report(
+        "new purchases after the import, facts reloaded once (no mining)",
+        &l,
+        elapsed,
+        o,
+        e,
+    );
 }
 
 async fn run(

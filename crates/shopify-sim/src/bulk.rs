@@ -22,8 +22,11 @@ fn bulk_gid(id: u64) -> String {
     format!("gid://shopify/BulkOperation/{id}")
 }
 
+/// Complete once `bulk_duration` passed and its counts are known (they are computed on a
+/// thread of their own, as Shopify runs the query away from the API's request path: walking a
+/// million generated orders takes a second, which must not stall the loopback server).
 fn completed(shared: &Shared, op: &BulkOp) -> bool {
-    op.created.elapsed() >= shared.config.bulk_duration
+    op.created.elapsed() >= shared.config.bulk_duration && op.object_count.get().is_some()
 }
 
 pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Value) -> Value {
@@ -56,12 +59,13 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
         }]}});
     }
     let id = 5_000_000 + state.bulk_ops.len() as u64 + 1;
+    let kind_for_count = kind.clone();
     state.bulk_ops.push(BulkOp {
         id,
         created: Instant::now(),
         query: kind,
         spec: state.spec.clone(),
-        object_count: OnceLock::new(),
+        object_count: counted(kind_for_count, state.spec.clone()),
         faults: std::mem::take(&mut state.next_bulk_faults),
     });
     json!({"bulkOperationRunQuery": {
@@ -80,13 +84,9 @@ pub(crate) fn by_id(
         return Ok(json!({"bulkOperation": null}));
     };
     let done = completed(shared, op);
-    let (objects, roots) = if done {
-        *op.object_count.get_or_init(|| match &op.query {
-            BulkQuery::Catalog => (object_count(&op.spec), op.spec.products),
-            BulkQuery::Orders { history, since } => crate::orders::object_count(history, *since),
-        })
-    } else {
-        (0, 0)
+    let (objects, roots) = match op.object_count.get() {
+        Some(counts) if done => *counts,
+        _ => (0, 0),
     };
     Ok(json!({"bulkOperation": {
         "id": bulk_gid(op.id),
@@ -100,6 +100,19 @@ pub(crate) fn by_id(
         "createdAt": "2026-11-30T10:00:00Z",
         "completedAt": done.then_some("2026-11-30T10:00:05Z"),
     }}))
+}
+
+/// (objectCount, rootObjectCount) of the operation, computed on a thread of its own.
+fn counted(query: BulkQuery, spec: StoreSpec) -> Arc<OnceLock<(u64, u64)>> {
+    let counts = Arc::new(OnceLock::new());
+    let set = counts.clone();
+    std::thread::spawn(move || {
+        let _ = set.set(match &query {
+            BulkQuery::Catalog => (object_count(&spec), spec.products),
+            BulkQuery::Orders { history, since } => crate::orders::object_count(history, *since),
+        });
+    });
+    counts
 }
 
 /// Every row of the result file, as Shopify's objectCount counts them.

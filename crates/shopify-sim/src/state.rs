@@ -85,7 +85,7 @@ pub(crate) struct BulkOp {
     pub spec: StoreSpec,
     /// (objectCount, rootObjectCount), computed once the operation completed (it walks the
     /// whole store or history).
-    pub object_count: std::sync::OnceLock<(u64, u64)>,
+    pub object_count: std::sync::Arc<std::sync::OnceLock<(u64, u64)>>,
     /// What goes wrong with its result file.
     pub faults: crate::bulk::BulkFaults,
 }

@@ -9,16 +9,18 @@
 #   encore-offer.wasm               The offer Function, optimized like `shopify app function
 #                                   build` does (wasm-opt from binaryen 123), and held to a
 #                                   size budget of 128,000 B.
+#   encore-offer.names.wasm         With `names`: the same code with its function names kept,
+#                                   for `encore-run --profile` (docs/cost-model.md).
 #
-# Usage: scripts/build-wasm.sh [all|provider|function]   (default: all)
+# Usage: scripts/build-wasm.sh [all|provider|function|names]   (default: all)
 # Needs: rustup toolchains 1.95.0 (rust-toolchain.toml) and 1.89.0, both with the
 # wasm32-unknown-unknown target; Node 20+ and npm (tools/ installs binaryen@123.0.0).
 # Idempotent: rebuilds what changed and always re-optimizes a fresh copy of the build.
 set -euo pipefail
 
 what="${1:-all}"
-case "$what" in all|provider|function) ;; *)
-  echo "usage: $0 [all|provider|function]" >&2; exit 2 ;;
+case "$what" in all|provider|function|names) ;; *)
+  echo "usage: $0 [all|provider|function|names]" >&2; exit 2 ;;
 esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,8 +77,23 @@ build_function() {
   fi
 }
 
+# The Function as build_function builds it, but with the name section kept (no strip, wasm-opt
+# -g), in a target directory of its own so the deployable build is not rebuilt afterwards.
+build_names() {
+  echo "==> offer Function with names: cargo build --profile function (not stripped)"
+  local names_target="$target/names"
+  CARGO_TARGET_DIR="$names_target" CARGO_PROFILE_FUNCTION_STRIP=false cargo build --locked \
+    --profile function --target wasm32-unknown-unknown -p encore-offer-function
+  local copy="$out/encore-offer-function.names.unoptimized.wasm"
+  cp "$names_target/wasm32-unknown-unknown/function/encore-offer-function.wasm" "$copy"
+  "$root/tools/node_modules/.bin/wasm-opt" -Oz -g --enable-bulk-memory --enable-multimemory \
+    --enable-nontrapping-float-to-int "$copy" -o "$out/encore-offer.names.wasm"
+  echo "    $out/encore-offer.names.wasm"
+}
+
 case "$what" in
   all) build_provider; build_function ;;
+  names) build_names ;;
   provider) build_provider ;;
   function) build_function ;;
 esac

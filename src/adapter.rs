@@ -1,10 +1,10 @@
 //! Reads the typed Function input into engine types and writes the engine's decision back.
 //! The only module that knows both Shopify's Function types and the engine's.
 
+use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
 use encore_engine::json::JsonNode;
 use encore_engine::{
-    decide, Change, Currency, Customer, Decision, FactNeeds, Facts, Funnel, InventoryPolicy,
-    Purchase, PurchaseLine, Reason, ReasonCode,
+    decide, Change, Decision, FactNeeds, Facts, Funnel, InventoryPolicy, PurchaseLine, Reason,
 };
 use shopify_function::wasm_api::{self, Deserialize};
 
@@ -80,114 +80,68 @@ impl JsonNode for LazyJson {
 
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
-    let decision = decide_input(input).unwrap_or_else(|reason| Decision {
-        offer: None,
-        reasons: vec![reason],
-    });
+    let decision = encore_engine::input::decide(input, &mut InputFacts { input });
     write_decision(&decision)
 }
 
-fn no_offer(code: ReasonCode, detail: String) -> Reason {
-    Reason {
-        code,
-        campaign_id: None,
-        step_id: None,
-        variant_id: None,
-        detail,
+impl FunctionInput for input::Input {
+    type Config = LazyJson;
+    fn locale(&self) -> &str {
+        input::Input::locale(self)
     }
-}
-
-fn decide_input(input: &input::Input) -> Result<Decision, Reason> {
-    let shop = input.shop();
-    let shop_currency = Currency::from_code(shop.currency_code()).ok_or_else(|| {
-        no_offer(
-            ReasonCode::ShopCurrencyUnknown,
-            format!(
-                "the shop currency \"{}\" is not an ISO 4217 code",
-                shop.currency_code()
-            ),
-        )
-    })?;
-    let funnel = read_funnel(input.funnel());
-    let config = shop.metafield().map(|m| m.json_value());
-    let plan = decide::plan(config, &funnel, shop_currency)?;
-    let purchase = read_purchase(input.purchase(), shop_currency, plan.fact_needs())?;
-    let customer = input.customer().map(|c| read_customer(c, shop_currency));
-    let now = encore_engine::time::parse_rfc3339(input.now()).ok_or_else(|| {
-        no_offer(
-            ReasonCode::PurchaseInvalid,
-            format!("\"now\" is not an RFC 3339 time: {}", input.now()),
-        )
-    })?;
-    let ctx = decide::Context {
-        shop_currency,
-        purchase: &purchase,
-        customer: customer.as_ref(),
-        funnel: &funnel,
-        locale: input.locale(),
-        now,
-    };
-    Ok(plan.decide(&ctx, &mut InputFacts { input }))
-}
-
-fn read_funnel(f: &input::input::Funnel) -> Funnel {
-    Funnel {
-        campaign_id: f.campaign_id().cloned(),
-        step_id: f.step_id().cloned(),
-        offers_shown: i64::from(*f.offers_shown()),
-        offers_accepted: i64::from(*f.offers_accepted()),
-        accepted_variant_ids: f.accepted_variant_ids().to_vec(),
-        accepted_product_ids: f.accepted_product_ids().to_vec(),
+    fn now(&self) -> &str {
+        input::Input::now(self)
     }
-}
-
-fn read_purchase(
-    p: &input::input::Purchase,
-    shop_currency: Currency,
-    needs: FactNeeds,
-) -> Result<Purchase, Reason> {
-    let invalid = |detail: String| no_offer(ReasonCode::PurchaseInvalid, detail);
-    let totals = p.total_price_set();
-    let shop_total = shop_currency
-        .parse(totals.shop_money().amount())
-        .map_err(|e| {
-            invalid(format!(
-                "the purchase total \"{}\" {e}",
-                totals.shop_money().amount()
-            ))
-        })?;
-    let presentment = totals.presentment_money();
-    let presentment_currency =
-        Currency::from_code(presentment.currency_code()).ok_or_else(|| {
-            invalid(format!(
-                "the buyer's currency \"{}\" is not an ISO 4217 code",
-                presentment.currency_code()
-            ))
-        })?;
-    let presentment_total = presentment_currency
-        .parse(presentment.amount())
-        .map_err(|e| {
-            invalid(format!(
-                "the purchase total \"{}\" {e}",
-                presentment.amount()
-            ))
-        })?;
-    let mut lines = Vec::with_capacity(p.lines().len());
-    for (i, line) in p.lines().iter().enumerate() {
-        let amount = line.total_price_set().shop_money().amount();
-        let shop_total = shop_currency
-            .parse(amount)
-            .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
-        let quantity = i64::from(*line.quantity());
-        if quantity <= 0 {
-            return Err(invalid(format!("line {i} has the quantity {quantity}")));
+    fn shop_currency_code(&self) -> &str {
+        self.shop().currency_code()
+    }
+    fn config(&self) -> Option<LazyJson> {
+        self.shop().metafield().map(|m| m.json_value().clone())
+    }
+    fn funnel(&self) -> Funnel {
+        let f = input::Input::funnel(self);
+        Funnel {
+            campaign_id: f.campaign_id().cloned(),
+            step_id: f.step_id().cloned(),
+            offers_shown: i64::from(*f.offers_shown()),
+            offers_accepted: i64::from(*f.offers_accepted()),
+            accepted_variant_ids: f.accepted_variant_ids().to_vec(),
+            accepted_product_ids: f.accepted_product_ids().to_vec(),
         }
-        let product = line.product();
-        lines.push(PurchaseLine {
+    }
+    fn customer(&self) -> Option<CustomerText<'_>> {
+        input::Input::customer(self).map(|c| CustomerText {
+            id: c.id(),
+            tags: c.tags().to_vec(),
+            number_of_orders: i64::from(*c.number_of_orders()),
+            amount_spent: c.amount_spent().amount(),
+        })
+    }
+    fn purchase_totals(&self) -> TotalsText<'_> {
+        let totals = input::Input::purchase(self).total_price_set();
+        TotalsText {
+            shop_amount: totals.shop_money().amount(),
+            presentment_amount: totals.presentment_money().amount(),
+            presentment_currency: totals.presentment_money().currency_code(),
+        }
+    }
+    fn line_count(&self) -> usize {
+        input::Input::purchase(self).lines().len()
+    }
+    fn line_total(&self, index: usize) -> LineTotalText<'_> {
+        let line = &input::Input::purchase(self).lines()[index];
+        LineTotalText {
+            amount: line.total_price_set().shop_money().amount(),
+            quantity: i64::from(*line.quantity()),
+        }
+    }
+    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine {
+        let product = input::Input::purchase(self).lines()[index].product();
+        PurchaseLine {
             product_id: product.id().clone(),
             variant_id: product.variant().id().clone(),
-            quantity,
-            shop_total,
+            quantity: 0,
+            shop_total: 0,
             tags: if needs.tags {
                 product.tags().to_vec()
             } else {
@@ -208,26 +162,15 @@ fn read_purchase(
             } else {
                 Vec::new()
             },
-        });
+        }
     }
-    Ok(Purchase {
-        reference_id: p.reference_id().clone(),
-        customer_id: p.customer_id().cloned(),
-        destination_country: p.destination_country_code().cloned(),
-        shop_total,
-        presentment_total,
-        presentment_currency,
-        lines,
-    })
-}
-
-fn read_customer(c: &input::input::Customer, shop_currency: Currency) -> Customer {
-    Customer {
-        id: c.id().clone(),
-        tags: c.tags().to_vec(),
-        number_of_orders: i64::from(*c.number_of_orders()),
-        // An unreadable amount counts as nothing spent: minimum-spend triggers then do not match.
-        amount_spent: shop_currency.parse(c.amount_spent().amount()).unwrap_or(0),
+    fn purchase_ids(&self) -> PurchaseIds<'_> {
+        let p = input::Input::purchase(self);
+        PurchaseIds {
+            reference_id: p.reference_id(),
+            customer_id: p.customer_id().map(String::as_str),
+            destination_country: p.destination_country_code().map(String::as_str),
+        }
     }
 }
 
@@ -248,11 +191,7 @@ fn to_variant(v: &input::input::Catalog) -> encore_engine::CatalogVariant {
         requires_shipping: *v.requires_shipping(),
         inventory_tracked: *inventory.tracked(),
         inventory_available: i64::from(*inventory.available()),
-        inventory_policy: if inventory.policy() == "CONTINUE" {
-            InventoryPolicy::Continue
-        } else {
-            InventoryPolicy::Deny
-        },
+        inventory_policy: InventoryPolicy::from_name(inventory.policy()),
         selling_plan_ids: v.selling_plans().iter().map(|s| s.id().clone()).collect(),
         product_id: product.id().clone(),
         product_title: product.title().clone(),

@@ -434,6 +434,24 @@ pub fn validate<N: JsonNode + Clone>(
     }
 }
 
+/// An offer's quantity and discount read as a decision reads them, with the faults of those
+/// two settings only (paths below `$`, the offer): the admin's price preview, which must not
+/// wait for the rest of the configuration to be valid.
+pub fn offer_pricing<N: JsonNode>(
+    offer: &N,
+    currency: Currency,
+) -> Result<(i64, Discount), Vec<ConfigFault>> {
+    let mut r = Reader::<true>::new(currency);
+    let root = Path::Root;
+    let quantity = r.int(offer, "quantity", &root, 1, 100).unwrap_or(1);
+    let discount = r.discount(offer, &root).map_or(Discount::None, |(d, _)| d);
+    if r.faults.is_empty() {
+        Ok((quantity, discount))
+    } else {
+        Err(r.faults)
+    }
+}
+
 /// Validates a configuration given as `serde_json` (the server's admin API).
 #[cfg(feature = "serde_json")]
 pub fn validate_json(

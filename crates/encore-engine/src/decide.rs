@@ -25,6 +25,9 @@ pub const METAFIELD_NAMESPACE: &str = "encore";
 pub struct Context<'a> {
     pub shop_currency: Currency,
     pub purchase: &'a Purchase,
+    /// `purchase.merchandise_subtotal()`, summed once: every campaign's triggers and
+    /// guardrails compare against it, and a large purchase has hundreds of lines.
+    pub merchandise_subtotal: i64,
     pub customer: Option<&'a Customer>,
     pub funnel: &'a Funnel,
     pub locale: &'a str,
@@ -725,7 +728,7 @@ fn eligibility(
         ));
     }
     let currency = ctx.shop_currency;
-    let subtotal = ctx.purchase.merchandise_subtotal();
+    let subtotal = ctx.merchandise_subtotal;
     let min = guardrails.min_purchase.minor();
     if subtotal < min {
         return Err((
@@ -737,7 +740,7 @@ fn eligibility(
             ),
         ));
     }
-    triggers::check(h, ctx.purchase, ctx.customer, currency)
+    triggers::check(h, ctx.purchase, subtotal, ctx.customer, currency)
 }
 
 /// Checks and prices candidates against the guardrails.
@@ -930,7 +933,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        let subtotal = purchase.merchandise_subtotal();
+        let subtotal = self.ctx.merchandise_subtotal;
         let share_cap =
             share_floor(subtotal, self.guardrails.max_share_of_purchase, 10_000).unwrap_or(0);
         if total > share_cap {

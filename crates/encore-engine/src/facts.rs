@@ -84,6 +84,17 @@ pub enum InventoryPolicy {
     Continue,
 }
 
+impl InventoryPolicy {
+    /// Shopify's policy name: `CONTINUE` sells out of stock; anything else does not.
+    pub fn from_name(name: &str) -> InventoryPolicy {
+        if name == "CONTINUE" {
+            InventoryPolicy::Continue
+        } else {
+            InventoryPolicy::Deny
+        }
+    }
+}
+
 /// A variant that may be offered. Money is shop currency minor units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogVariant {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod decide;
 pub mod experiment;
 pub mod facts;
+pub mod input;
 pub mod json;
 pub mod money;
 pub mod pricing;

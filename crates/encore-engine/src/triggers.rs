@@ -29,10 +29,12 @@ fn list(values: &[String]) -> String {
     values.join(", ")
 }
 
-/// Checks a campaign's triggers; on a miss, the reason code and words a merchant can act on.
+/// Checks a campaign's triggers against the purchase and its merchandise `subtotal`; on a
+/// miss, the reason code and words a merchant can act on.
 pub fn check(
     header: &CampaignHeader,
     purchase: &Purchase,
+    subtotal: i64,
     customer: Option<&Customer>,
     currency: Currency,
 ) -> Result<(), (ReasonCode, String)> {
@@ -109,7 +111,6 @@ pub fn check(
             ),
         ));
     }
-    let subtotal = purchase.merchandise_subtotal();
     if let Some(min) = t.purchase_min.map(Amount::minor) {
         if subtotal < min {
             return Err((

@@ -1,6 +1,7 @@
 //! The Function host: wasmtime engine with fuel, the provider, and trampolined guest modules.
 
 use crate::codec::{json_to_msgpack, msgpack_to_json};
+use crate::profile::{self, Profile, ProfileRow};
 use crate::{default_provider_path, trampoline, HostError, Limits, RunError, RunReport};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
@@ -143,6 +144,82 @@ impl FunctionHost {
             .instantiate(&mut store)
             .map_err(|e| invalid(format!("it does not link to the provider: {e:#}")))?;
         Ok(loaded)
+    }
+}
+
+impl FunctionHost {
+    /// Runs `export` of `guest_wasm` on `input` with both the guest and `provider_wasm`
+    /// instrumented, and returns the run's report with its instructions per function. The
+    /// report's own count includes the counters' instructions; the profile's total does not.
+    pub fn profile(
+        provider_wasm: &[u8],
+        guest_wasm: &[u8],
+        export: &str,
+        input: &Value,
+        limits: &Limits,
+    ) -> Result<(RunReport, Profile), HostError> {
+        let provider = profile::instrument(provider_wasm)?;
+        let host = FunctionHost::new(&provider.wasm)?;
+        // Trampolined first, so the string-passing helpers it adds are counted too; loading
+        // trampolines again, which leaves a trampolined module as it is.
+        let guest = profile::instrument(&trampoline(guest_wasm)?)?;
+        let module = host.load(&guest.wasm)?;
+        let input = json_to_msgpack(input).map_err(|message| HostError::InvalidModule {
+            message: format!("the input cannot be encoded: {message}"),
+        })?;
+        let limits = profile::profiling_limits(limits);
+        let mut probe = Probe {
+            provider: vec![0; provider.names.len()],
+            guest: vec![0; guest.names.len()],
+        };
+        let mut report = module.empty_report(&limits);
+        let error = module.run_into(export, &input, &limits, &mut report, Some(&mut probe));
+        report.success = error.is_none();
+        report.error = error;
+        let rows = [
+            ("provider", provider.names, probe.provider),
+            ("guest", guest.names, probe.guest),
+        ]
+        .into_iter()
+        .flat_map(|(module, names, counts)| {
+            names
+                .into_iter()
+                .zip(counts)
+                .map(move |(name, count)| ProfileRow {
+                    module,
+                    name,
+                    instructions: count.max(0) as u64,
+                })
+        })
+        .collect();
+        Ok((report, Profile::new(rows)))
+    }
+}
+
+/// The profile counters of one run: read before the metered call (subtracted) and after it
+/// (added), so setup and output collection are left out as they are from the count.
+struct Probe {
+    provider: Vec<i64>,
+    guest: Vec<i64>,
+}
+
+impl Probe {
+    fn read(
+        &mut self,
+        store: &mut Store<RunState>,
+        provider: &Instance,
+        guest: &Instance,
+        sign: i64,
+    ) {
+        for (counts, instance) in [(&mut self.provider, provider), (&mut self.guest, guest)] {
+            for (index, count) in counts.iter_mut().enumerate() {
+                let value = instance
+                    .get_global(&mut *store, &profile::counter_export(index))
+                    .and_then(|g| g.get(&mut *store).i64())
+                    .unwrap_or(0);
+                *count += sign * value;
+            }
+        }
     }
 }
 
@@ -299,7 +376,7 @@ impl FunctionModule {
     /// to), for callers that build the input without a JSON value.
     pub fn run_msgpack(&self, export: &str, input: &[u8], limits: &Limits) -> RunReport {
         let mut report = self.empty_report(limits);
-        let error = self.run_into(export, input, limits, &mut report);
+        let error = self.run_into(export, input, limits, &mut report, None);
         report.success = error.is_none();
         report.error = error;
         report
@@ -328,6 +405,7 @@ impl FunctionModule {
         input: &[u8],
         limits: &Limits,
         report: &mut RunReport,
+        probe: Option<&mut Probe>,
     ) -> Option<RunError> {
         report.input_bytes = input.len();
         if input.len() > limits.input_bytes {
@@ -344,7 +422,7 @@ impl FunctionModule {
         }
 
         let mut store = self.store(limits);
-        let result = self.execute(&mut store, export, input, limits, report);
+        let result = self.execute(&mut store, export, input, limits, report, probe);
         let limiter = &store.data().limiter;
         report.memory_usage = (limiter.peak / 1024) as u64;
         match (result, limiter.refused) {
@@ -434,6 +512,7 @@ impl FunctionModule {
         input: &[u8],
         limits: &Limits,
         report: &mut RunReport,
+        mut probe: Option<&mut Probe>,
     ) -> Result<Result<Value, String>, RunError> {
         let host = |e: wasmtime::Error| RunError::Host {
             message: format!("{e:#}"),
@@ -468,9 +547,15 @@ impl FunctionModule {
 
         // Metered: one more unit than the limit, so exactly `limit` instructions still succeed.
         let budget = limits.instructions.saturating_add(1);
+        if let Some(probe) = probe.as_deref_mut() {
+            probe.read(store, &provider, &guest, -1);
+        }
         store.set_fuel(budget).map_err(host)?;
         let call = run.call(&mut *store, ());
         report.instructions = budget - store.get_fuel().unwrap_or(0);
+        if let Some(probe) = probe {
+            probe.read(store, &provider, &guest, 1);
+        }
         let call_error = call.err().map(|e| trap_error(e, report, limits));
 
         // Collect logs (and output) even after a failure; the provider may be in a broken state

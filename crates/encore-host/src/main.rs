@@ -1,7 +1,7 @@
 //! `encore-run`: function-runner's CLI for Encore's Function host.
 
 use clap::Parser;
-use encore_host::{scale_factor, FunctionHost, Limits};
+use encore_host::{default_provider_path, scale_factor, FunctionHost, Limits};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +42,11 @@ struct Cli {
     /// The provider wasm (default: $ENCORE_PROVIDER_WASM or <target>/encore/shopify_function_provider.wasm).
     #[arg(long, value_name = "PATH")]
     provider: Option<PathBuf>,
+
+    /// Also print the run's instructions per function (guest and provider), most first. Names
+    /// come from the modules' name sections (a stripped module shows `func[index]`).
+    #[arg(long)]
+    profile: bool,
 }
 
 fn main() -> ExitCode {
@@ -96,11 +101,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
     };
     let limits = Limits::shopify().scaled(factor);
 
-    let host = match &cli.provider {
-        Some(path) => FunctionHost::new(&read(path, "provider")?),
-        None => FunctionHost::from_default_artifacts(),
-    }
-    .map_err(|e| e.to_string())?;
+    let provider_path = cli.provider.clone().unwrap_or_else(default_provider_path);
+    let provider = read(&provider_path, "provider")?;
+    let host = FunctionHost::new(&provider).map_err(|e| e.to_string())?;
     let wasm = read(&cli.function, "Function module")?;
     let name = cli
         .function
@@ -116,6 +119,17 @@ fn run(cli: &Cli) -> Result<bool, String> {
     }
 
     let report = module.run(&cli.export, &input, &limits);
+    if cli.profile {
+        let (_, profile) = FunctionHost::profile(&provider, &wasm, &cli.export, &input, &limits)
+            .map_err(|e| format!("{}: {e}", cli.function.display()))?;
+        print!("{profile}");
+        if profile.total != report.instructions {
+            println!(
+                "note: the profile counts {} instructions, the run {} (the profile assumes no trap)",
+                profile.total, report.instructions
+            );
+        }
+    }
     if cli.json {
         let json = report.to_json(&input);
         println!(

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::JsonBody;
 use crate::changes::is_plain_decimal;
+use crate::config_history::{Actor, SaveOutcome};
 use crate::error::ApiError;
 use crate::offer::{now, rfc3339};
 use crate::session::{AdminShop, Operator};
@@ -29,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/shops/{domain}", put(put_shop))
         .route("/api/campaigns", get(get_campaigns).put(put_campaigns))
         .route("/api/campaigns/versions", get(get_versions))
+        .route("/api/campaigns/history", get(get_history))
         .route("/api/campaigns/versions/{version}", get(get_version))
         .route("/api/catalog", put(put_catalog))
         .route("/api/customers", put(put_customers))
@@ -90,9 +92,17 @@ pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(St
         .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveQuery {
+    /// The version the caller edited: a save on an older one is merged onto the live one.
+    base_version: Option<i64>,
+}
+
 async fn put_campaigns(
     State(state): State<Arc<AppState>>,
-    AdminShop { shop, .. }: AdminShop,
+    AdminShop { shop, caller }: AdminShop,
+    Query(q): Query<SaveQuery>,
     JsonBody(config): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
@@ -101,10 +111,69 @@ async fn put_campaigns(
             shop.currency_code
         ))
     })?;
+    // The document as sent is checked first, so its faults point into what the caller sent.
     validate_config(&config, currency).map_err(ApiError::InvalidConfig)?;
-    let version = state.store.put_config(&shop.domain, &config, now()).await?;
-    tracing::info!(shop = %shop.domain, version, "campaign config accepted");
-    Ok(Json(json!({"shop": shop.domain, "version": version})))
+    let outcome = state
+        .store
+        .save_config(
+            &shop.domain,
+            &config,
+            q.base_version,
+            &Actor::from(&caller),
+            now(),
+            |merged| validate_config(merged, currency),
+        )
+        .await?;
+    match outcome {
+        SaveOutcome::Saved {
+            version,
+            merged_onto,
+        } => {
+            tracing::info!(shop = %shop.domain, version, ?merged_onto, "campaign config accepted");
+            Ok(Json(
+                json!({"shop": shop.domain, "version": version, "mergedOnto": merged_onto}),
+            ))
+        }
+        SaveOutcome::UnknownBase(base) => Err(ApiError::BadRequest(format!(
+            "baseVersion {base} is not a version of this shop's configuration"
+        ))),
+        SaveOutcome::Conflict { live, subjects } => {
+            Err(ApiError::ConfigConflict { live, subjects })
+        }
+        SaveOutcome::Invalid(faults) => Err(ApiError::InvalidConfig(faults)),
+    }
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    campaign: Option<String>,
+}
+
+/// Entries `GET /api/campaigns/history` returns at most.
+const HISTORY_LIMIT: i64 = 500;
+
+/// `GET /api/campaigns/history?shop=[&campaign=]`: who changed which campaign when and what,
+/// newest first (with the shop-wide changes when one campaign is asked for).
+async fn get_history(
+    State(state): State<Arc<AppState>>,
+    AdminShop { shop, .. }: AdminShop,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let campaign = q.campaign.as_deref().filter(|c| !c.is_empty());
+    let entries = state
+        .store
+        .config_history(&shop.domain, campaign, HISTORY_LIMIT)
+        .await?;
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|e| {
+            let at = rfc3339(e.created_at);
+            let mut v = json!(e);
+            v["createdAt"] = json!(at);
+            v
+        })
+        .collect();
+    Ok(Json(json!({"shop": shop.domain, "entries": entries})))
 }
 
 async fn get_versions(

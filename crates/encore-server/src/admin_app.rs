@@ -58,6 +58,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../web/app/js/analytics.js"),
     ),
+    (
+        "js/charts.js",
+        JS,
+        include_bytes!("../web/app/js/charts.js"),
+    ),
+    (
+        "js/catalog-picker.js",
+        JS,
+        include_bytes!("../web/app/js/catalog-picker.js"),
+    ),
+    (
+        "js/history.js",
+        JS,
+        include_bytes!("../web/app/js/history.js"),
+    ),
     ("js/why.js", JS, include_bytes!("../web/app/js/why.js")),
     (
         "js/status.js",
@@ -75,9 +90,38 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../web/app/js/catalog-warnings.js"),
     ),
+    // The offer engine in the browser (crates/encore-web, built and checked by
+    // scripts/build-web-engine.sh) and the editor modules that use it.
+    (
+        "js/engine.js",
+        JS,
+        include_bytes!("../web/app/js/engine.js"),
+    ),
+    (
+        "js/simulation.js",
+        JS,
+        include_bytes!("../web/app/js/simulation.js"),
+    ),
+    (
+        "js/simulator.js",
+        JS,
+        include_bytes!("../web/app/js/simulator.js"),
+    ),
+    (
+        "engine/encore_web.js",
+        JS,
+        include_bytes!("../web/app/engine/encore_web.js"),
+    ),
+    (
+        "engine/encore_web_bg.wasm",
+        WASM,
+        include_bytes!("../web/app/engine/encore_web_bg.wasm"),
+    ),
 ];
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+// `WebAssembly.instantiateStreaming` requires this type.
+const WASM: &str = "application/wasm";
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -169,5 +213,23 @@ mod tests {
             escape_attribute("k\"><script>"),
             "k&quot;&gt;&lt;script&gt;"
         );
+    }
+
+    #[test]
+    fn every_module_and_stylesheet_under_web_app_is_served() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/app");
+        let mut on_disk: Vec<String> = ["js", "engine"]
+            .into_iter()
+            .flat_map(|sub| {
+                std::fs::read_dir(dir.join(sub))
+                    .unwrap()
+                    .map(move |e| format!("{sub}/{}", e.unwrap().file_name().to_string_lossy()))
+            })
+            .chain(["admin.css".to_string()])
+            .collect();
+        on_disk.sort();
+        let mut served: Vec<String> = ASSETS.iter().map(|(n, _, _)| n.to_string()).collect();
+        served.sort();
+        assert_eq!(served, on_disk, "add new files to ASSETS");
     }
 }

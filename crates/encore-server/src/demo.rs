@@ -127,7 +127,7 @@ async fn preview(
         Some(id) => state.store.customer(&shop.domain, id).await?,
         None => None,
     };
-    let (input, decided) =
+    let (input, decided, _) =
         offer::decide(&state, &shop, &purchase, &funnel, &[], customer, t).await?;
     let answer = match decided {
         Decided::Failed { code, detail } => {

@@ -49,6 +49,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("the campaign configuration has {} fault(s)", .0.len())]
     InvalidConfig(Vec<(String, String)>),
+    /// A save edited from an older version changed what the live version `live` also changed
+    /// (campaign ids or shop-wide keys): nothing was saved.
+    #[error("version {live} changed {} since this edit began: {}", .subjects.len(), .subjects.join(", "))]
+    ConfigConflict { live: i64, subjects: Vec<String> },
     #[error("storage is unavailable")]
     Store(#[from] StoreError),
     #[error("the server is shutting down")]
@@ -98,6 +102,7 @@ impl ApiError {
             ApiError::UnknownShop(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ConfigConflict { .. } => StatusCode::CONFLICT,
         }
     }
 
@@ -117,6 +122,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::InvalidConfig(_) => "invalid_config",
+            ApiError::ConfigConflict { .. } => "config_conflict",
             ApiError::Store(_) => "storage_unavailable",
             ApiError::Unavailable => "unavailable",
             ApiError::SessionMissing => "missing_token",
@@ -144,6 +150,10 @@ impl IntoResponse for ApiError {
                 .iter()
                 .map(|(path, message)| json!({"path": path, "message": message}))
                 .collect();
+        }
+        if let ApiError::ConfigConflict { live, subjects } = &self {
+            body["liveVersion"] = json!(live);
+            body["conflicts"] = json!(subjects);
         }
         let mut response = (status, axum::Json(body)).into_response();
         if matches!(self, ApiError::SessionToken(_) | ApiError::SessionMissing) {

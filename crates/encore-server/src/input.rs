@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::store::{DecisionRow, FunnelRow, ShopFacts};
@@ -161,7 +162,50 @@ struct InputDoc<'a> {
     purchase: Value,
     offer_stats: &'a [Value],
     co_purchases: &'a [&'a Value],
+    #[serde(serialize_with = "catalog_for_function")]
     catalog: &'a [&'a Value],
+}
+
+/// The product fields of a catalog variant in input.graphql: what an offer shows. The store's
+/// product also has the facts triggers test (tags, type, vendor, collections), but triggers
+/// test the purchased products, and every value in the input costs instructions to walk past.
+const CATALOG_PRODUCT_KEYS: [&str; 3] = ["id", "title", "imageUrl"];
+
+/// Writes the store's catalog variants as the query asks for them, borrowing, not copying.
+fn catalog_for_function<S: Serializer>(catalog: &&[&Value], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(catalog.iter().map(|v| CatalogVariantDoc(v)))
+}
+
+struct CatalogVariantDoc<'a>(&'a Value);
+
+impl Serialize for CatalogVariantDoc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some(fields) = self.0.as_object() else {
+            return self.0.serialize(s);
+        };
+        let mut map = s.serialize_map(Some(fields.len()))?;
+        for (key, value) in fields {
+            match value.as_object().filter(|_| key == "product") {
+                Some(product) => {
+                    let shown = CATALOG_PRODUCT_KEYS
+                        .iter()
+                        .map(|k| (*k, product.get(*k).unwrap_or(&Value::Null)));
+                    map.serialize_entry(key, &SerializeMapIter(shown))?;
+                }
+                None => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// Key-value pairs written as a map, in their order.
+struct SerializeMapIter<I>(I);
+
+impl<'a, I: Iterator<Item = (&'a str, &'a Value)> + Clone> Serialize for SerializeMapIter<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.clone())
+    }
 }
 
 #[derive(Serialize)]
@@ -462,6 +506,11 @@ mod tests {
         );
         // Only the suggested variant reaches the Function, and the lists' lengths scale limits.
         assert_eq!(json["catalog"].as_array().unwrap().len(), 1);
+        // With its product cut to what an offer shows, in input.graphql's order.
+        assert_eq!(
+            json["catalog"][0]["product"],
+            json!({"id": "p1", "title": null, "imageUrl": null})
+        );
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(input.list_length(&path(&["catalog"])), Some(1));
         assert_eq!(input.list_length(&path(&["purchase", "lines"])), Some(1));

@@ -67,7 +67,8 @@ pub async fn facts(state: &AppState, shop: &ShopRow) -> Result<Arc<ShopFacts>, A
     Ok(loaded)
 }
 
-/// Runs the Function for `purchase` at `funnel` and turns its output into a decision row.
+/// Runs the Function for `purchase` at `funnel` and turns its output into a decision row,
+/// with the instructions the run executed when the host measured them.
 pub async fn decide(
     state: &AppState,
     shop: &ShopRow,
@@ -76,7 +77,7 @@ pub async fn decide(
     decisions: &[DecisionRow],
     customer: Option<Value>,
     now: i64,
-) -> Result<(Option<FunctionInput>, Decided), ApiError> {
+) -> Result<(Option<FunctionInput>, Decided, Option<u64>), ApiError> {
     let facts = facts(state, shop).await?;
     let offer_stats = state.offer_stats(&shop.domain).await?;
     let built = input::build(
@@ -97,7 +98,7 @@ pub async fn decide(
             let code = "FUNCTION_FAILED";
             let decided = Decided::Failed { code, detail };
             state.metrics.function_decided(&decided, None);
-            return Ok((None, decided));
+            return Ok((None, decided, None));
         }
     };
     let (outcome, instructions) = run_function(state, input.clone()).await?;
@@ -120,7 +121,7 @@ pub async fn decide(
         }
     };
     state.metrics.function_decided(&decided, instructions);
-    Ok((Some(Arc::unwrap_or_clone(input)), decided))
+    Ok((Some(Arc::unwrap_or_clone(input)), decided, instructions))
 }
 
 /// Runs the Function, bounded by the run permits (one per core).
@@ -365,7 +366,8 @@ pub async fn offer(
     if let Some(existing) = decisions.iter().find(|d| d.seq == funnel.seq) {
         return Ok(respond_stored(state, existing, purchase, now));
     }
-    let (_, decided) = decide(state, &shop, purchase, &funnel, &decisions, customer, now).await?;
+    let (_, decided, instructions) =
+        decide(state, &shop, purchase, &funnel, &decisions, customer, now).await?;
     match decided {
         Decided::Failed { code, detail } => Ok(failed_response(code, &detail)),
         Decided::Decision(d) => {
@@ -378,6 +380,7 @@ pub async fn offer(
                         &purchase.total_shop.amount,
                         &purchase.total_shop.currency_code,
                     )),
+                    instructions,
                     now,
                 )
                 .await?;

@@ -434,6 +434,8 @@ impl Store {
             "catalog_removed_products",
             "inventory_levels",
             "catalog_collections",
+            "config_audit",
+            "webhook_failures",
             "config_versions",
             "data_requests",
             "shop_credentials",
@@ -453,29 +455,19 @@ impl Store {
 
     // ---- configs -----------------------------------------------------------------------
 
-    /// Stores a validated config as the shop's next version and makes it live.
+    /// Stores a validated config as the shop's next version and makes it live, recorded in the
+    /// history as Encore's own (the demo seed, loading scripts); the admin routes save through
+    /// [`Store::save_config`](crate::config_history) with their caller.
     pub async fn put_config(&self, shop: &str, config: &Value, now: i64) -> Result<i64> {
-        let text = serde_json::to_string(config)?;
-        let mut tx = self.writer.begin().await?;
-        self.bump(&mut tx, shop).await?;
-        let version: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM config_versions WHERE shop = $1",
-        )
-        .bind(shop)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get::<i64, _>(0)?;
-        sqlx::query(
-            "INSERT INTO config_versions (shop, version, config, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(shop)
-        .bind(version)
-        .bind(text)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(version)
+        use crate::config_history::{Actor, SaveOutcome};
+        match self
+            .save_config(shop, config, None, &Actor::Encore, now, |_| Ok(()))
+            .await?
+        {
+            SaveOutcome::Saved { version, .. } => Ok(version),
+            // Without a base nothing is merged and nothing validated here.
+            other => unreachable!("a save without a base version ended as {other:?}"),
+        }
     }
 
     pub async fn live_config(&self, shop: &str) -> Result<Option<(i64, Value)>> {
@@ -794,17 +786,19 @@ impl Store {
 
     /// Stores a decision unless one exists for the same purchase and seq; returns the stored one.
     /// `customer_id` is the purchase's customer (for customer data requests); `purchase_total`
-    /// its value before offers in shop money, (amount, currency) as the token gave it (AOV lift).
+    /// its value before offers in shop money, (amount, currency) as the token gave it (AOV lift);
+    /// `instructions` what the Function's run executed (Store status).
     pub async fn insert_decision(
         &self,
         d: &DecisionRow,
         customer_id: Option<&str>,
         purchase_total: Option<(&str, &str)>,
+        instructions: Option<u64>,
         now: i64,
     ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+            "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency, instructions) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -832,6 +826,7 @@ impl Store {
         .bind(customer_id)
         .bind(purchase_total.map(|(amount, _)| amount))
         .bind(purchase_total.map(|(_, currency)| currency))
+        .bind(instructions.and_then(|n| i64::try_from(n).ok()))
         .fetch_optional(&self.writer)
         .await?;
         if let Some(row) = inserted {

@@ -56,6 +56,9 @@ pub async fn receive(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let handled = handle(&state, &headers, &body).await;
+    if let Err(error) = &handled {
+        record_failure(&state, &headers, error).await;
+    }
     let outcome = match &handled {
         Ok(Handled::New) => WebhookOutcome::Handled,
         Ok(Handled::Duplicate) => WebhookOutcome::Duplicate,
@@ -70,6 +73,31 @@ pub async fn receive(
         Handled::Duplicate => Json(json!({"ok": true, "duplicate": true})),
     }
     .into_response())
+}
+
+/// Keeps a signed delivery that failed for the shop's Store status (an unsigned one names no
+/// shop Encore can believe). A failure to record it is only logged: the answer stays the error.
+async fn record_failure(state: &AppState, headers: &HeaderMap, error: &ApiError) {
+    if matches!(error, ApiError::WebhookUnauthorized) {
+        return;
+    }
+    let (Some(shop), Some(topic)) = (
+        header(headers, "x-shopify-shop-domain").filter(|s| !s.is_empty()),
+        header(headers, "x-shopify-topic").filter(|s| !s.is_empty()),
+    ) else {
+        return;
+    };
+    let topic = crate::store_health::SUBSCRIBED_TOPICS
+        .into_iter()
+        .find(|t| *t == topic)
+        .unwrap_or("other");
+    if let Err(e) = state
+        .store
+        .record_webhook_failure(&shop.to_ascii_lowercase(), topic, &error.to_string(), now())
+        .await
+    {
+        tracing::warn!(error = %e, "cannot record a webhook failure");
+    }
 }
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Handled, ApiError> {

@@ -42,6 +42,16 @@ async fn the_app_url_serves_the_admin_page_framed_only_by_the_shops_admin() {
         .to_str()
         .unwrap()
         .starts_with("text/javascript"));
+    // The browser engine, typed so that `WebAssembly.instantiateStreaming` accepts it.
+    let r = c
+        .http
+        .get(format!("{}/admin-assets/engine/encore_web_bg.wasm", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/wasm");
+    assert!(r.bytes().await.unwrap().starts_with(b"\0asm"));
     let r = c
         .http
         .get(format!("{}/admin-assets/../Cargo.toml", c.base))

@@ -1,15 +1,22 @@
 // The admin's pure modules in Node: authorized fetch and its one retry, the message tables,
-// money for the price preview, fault paths, catalog warnings.
+// money, the simulator's Function input, fault paths, catalog warnings, analytics' figures,
+// history's words.
 import assert from 'node:assert/strict';
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
+import {gzipSync} from 'node:zlib';
 import {createAuthorizedFetch, RETRY_HEADER} from '../app/js/auth.js';
 import {catalogWarnings, indexCatalog} from '../app/js/catalog-warnings.js';
 import {ancestors, jsonPath, setAt} from '../app/js/editor.js';
 import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
-import {offerTotal, parseMinor, toDecimal} from '../app/js/money.js';
+import {parseMinor, toDecimal} from '../app/js/money.js';
+import {simulationInput} from '../app/js/simulation.js';
+import {daysBetween, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
+import {lastDays, verdict} from '../app/js/analytics.js';
+import {actorText, changeText} from '../app/js/history.js';
+import {addToList} from '../app/js/catalog-picker.js';
 
 function fakeServer(answers) {
   const seen = [];
@@ -60,15 +67,23 @@ test('the English and French tables have the same keys and every key the code na
   }
 });
 
-test('the price preview rounds a percentage discount like the engine: half away from zero, on the line', () => {
-  const usd = (s) => parseMinor(s, 2);
-  assert.equal(toDecimal(offerTotal(usd('19.98'), 1, {percent: 25}, 2), 2), '14.98');
-  assert.equal(offerTotal(1998n, 1, {percent: 25}, 0), 1498n, '25% off ¥1,998 saves ¥500');
-  assert.equal(toDecimal(offerTotal(parseMinor('1.998', 3), 1, {percent: 25}, 3), 3), '1.498');
-  assert.equal(toDecimal(offerTotal(usd('9.00'), 2, {amountOff: '5.00'}, 2), 2), '8.00');
-  assert.equal(toDecimal(offerTotal(usd('12.00'), 1, {fixedPrice: '15.00'}, 2), 2), '12.00', 'never above the original');
-  assert.equal(offerTotal(usd('12.00'), 1, {percent: 'x'}, 2), null);
+test('money reads and writes decimal strings exactly in the currency\'s minor units', () => {
+  assert.equal(parseMinor('19.98', 2), 1998n);
+  assert.equal(toDecimal(parseMinor('1.998', 3), 3), '1.998');
+  assert.equal(toDecimal(5n, 2), '0.05');
   assert.equal(parseMinor('4.99', 0), null, 'JPY cannot write 4.99');
+});
+
+test('a simulated purchase becomes the Function input the server would build, totals in minor units', () => {
+  const catalog = {products: [{id: '1', title: 'Beans', tags: ['coffee'], variants: [{id: '11', title: '250 g', price: '9.99', inventory: {tracked: false, available: 0, policy: 'DENY'}, sellingPlans: [], requiresShipping: true}]}]};
+  const {input} = simulationInput({config: {version: 1, campaigns: []}, catalog, currency: 'USD', exponent: 2, lines: [{variantId: '11', quantity: 3}], country: 'FR', orders: 0, locale: 'fr', now: new Date('2026-11-30T12:00:00.123Z')});
+  assert.equal(input.now, '2026-11-30T12:00:00Z');
+  assert.deepEqual(input.purchase.totalPriceSet.shopMoney, {amount: '29.97', currencyCode: 'USD'});
+  assert.equal(input.purchase.lines[0].product.tags[0], 'coffee');
+  assert.equal(input.purchase.destinationCountryCode, 'FR');
+  assert.equal(input.customer, null, 'a guest has no customer');
+  assert.equal(input.catalog[0].product.id, '1');
+  assert.deepEqual(simulationInput({catalog, currency: 'USD', exponent: 2, lines: [{variantId: '99', quantity: 1}]}), {error: '99'});
 });
 
 test('a fault path finds its field or the nearest field above it', () => {
@@ -101,4 +116,107 @@ test('catalog warnings name missing and out-of-stock variants and unknown trigge
     catalogWarnings(config, index).map((w) => `${w.kind}:${w.id}`),
     ['outOfStock:11', 'variantMissing:13', 'productMissing:9'],
   );
+});
+
+// ---- analytics (analytics-data.js, analytics.js) ------------------------------------------
+
+const money = (amount) => ({amount, minor: Number(amount.replace('.', ''))});
+const figures = (over = {}) => ({
+  offersShown: 0, accepted: 0, declined: 0, conversionRate: null, confirmed: 0, pending: 0, unconfirmed: 0, foreignCurrency: 0,
+  confirmedUnits: 0, confirmedRevenue: money('0.00'), refundedUnits: 0, refundedAmount: money('0.00'), refundRate: null,
+  netRevenue: money('0.00'), revenuePerOfferShown: null, ...over,
+});
+
+test('amounts are read as exact minor units of the currency, never floats', () => {
+  assert.equal(minorOf({amount: '0.30'}, 2), 30n);
+  assert.equal(minorOf({amount: '-12.05'}, 2), -1205n);
+  assert.equal(minorOf({amount: '1500'}, 0), 1500n);
+  assert.equal(minorOf({amount: '90071992547409.93'}, 2), 9007199254740993n, 'past 2^53 stays exact');
+  assert.equal(minorOf(null, 2), null);
+  assert.throws(() => minorOf({amount: '1.005'}, 2), /2-decimal/);
+});
+
+test('the days of a range are every UTC day from its first to its last, across months', () => {
+  assert.deepEqual(daysBetween('2026-02-27', '2026-03-02'), ['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+  assert.deepEqual(daysBetween('2026-11-30', '2026-11-30'), ['2026-11-30']);
+});
+
+test('day rows are summed per day over campaigns and arms, and quiet days are zeros', () => {
+  const report = {
+    from: '2026-11-28', to: '2026-11-30',
+    days: [
+      {day: '2026-11-28', campaignId: 'a', stepId: 's', ...figures({offersShown: 2, accepted: 1, confirmedRevenue: money('10.00'), netRevenue: money('10.00')})},
+      {day: '2026-11-28', campaignId: 'b', stepId: 's', ...figures({offersShown: 1, accepted: 1, confirmedRevenue: money('5.50'), refundedAmount: money('5.50'), netRevenue: money('0.00')})},
+      {day: '2026-11-30', campaignId: 'a', stepId: 's', ...figures({offersShown: 4})},
+    ],
+  };
+  assert.deepEqual(perDay(report, 2), [
+    {day: '2026-11-28', shown: 3, accepted: 2, revenue: 1550n, refunded: 550n, net: 1000n},
+    {day: '2026-11-29', shown: 0, accepted: 0, revenue: 0n, refunded: 0n, net: 0n},
+    {day: '2026-11-30', shown: 4, accepted: 0, revenue: 0n, refunded: 0n, net: 0n},
+  ]);
+});
+
+test('each offer sums its experiment arms and carries its own refund-rate pause threshold', () => {
+  const config = {defaults: {guardrails: {refundRatePausePercent: 8}}, campaigns: [{id: 'a', guardrails: {refundRatePausePercent: 3, refundRateMinAccepts: 5}}, {id: 'b'}]};
+  const report = {
+    groups: [
+      {campaignId: 'a', stepId: 's', armId: 'x', ...figures({accepted: 3, confirmedUnits: 3, refundedUnits: 1})},
+      {campaignId: 'a', stepId: 's', armId: 'y', ...figures({accepted: 1, confirmedUnits: 1, refundedUnits: 0})},
+      {campaignId: 'b', stepId: 's', ...figures({accepted: 0})},
+    ],
+  };
+  const [a, b] = perOffer(report, 2, config);
+  assert.deepEqual([a.accepted, a.confirmedUnits, a.refundedUnits, a.refundRate], [4, 4, 1, 0.25]);
+  assert.deepEqual(a.guardrail, {percent: 3, minAccepts: 5});
+  assert.equal(b.refundRate, null, 'no confirmed units: no rate');
+  assert.deepEqual(b.guardrail, {percent: 8, minAccepts: 20}, "the shop's default, then Encore's");
+  assert.deepEqual(refundGuardrail(null, 'a'), {percent: 5, minAccepts: 20});
+});
+
+test('each campaign sums its steps and arms for the Campaigns list', () => {
+  const report = {groups: [
+    {campaignId: 'a', stepId: 'upsell', ...figures({offersShown: 3, accepted: 1})},
+    {campaignId: 'a', stepId: 'downsell', ...figures({offersShown: 2, accepted: 2})},
+    {campaignId: 'b', stepId: 'upsell', ...figures({offersShown: 1})},
+  ]};
+  assert.deepEqual([...perCampaign(report)], [['a', {shown: 5, accepted: 3}], ['b', {shown: 1, accepted: 0}]]);
+});
+
+test('an experiment verdict says not enough data, a difference, or no clear one', () => {
+  const arms = {armId: 'b', controlArmId: 'a'};
+  assert.match(verdict({status: 'notEnoughData', reason: 'arm b has shown 3 offers'}, arms, String, 3).text, /not enough data.*from 100 offers.*so far: 3/);
+  const better = verdict({status: 'compared', difference: 0.05, pValue: 0.001}, arms, String);
+  assert.equal(better.kind, 'good');
+  assert.match(better.text, /b beats a by 0\.05/);
+  assert.equal(verdict({status: 'compared', difference: -0.05, pValue: 0.01}, arms, String).kind, 'bad');
+  assert.match(verdict({status: 'compared', difference: 0.05, pValue: 0.2}, arms, String).text, /no clear difference/);
+});
+
+test('a preset range ends today and spans its number of days', () => {
+  assert.deepEqual(lastDays(7, '2026-03-02'), {from: '2026-02-24', to: '2026-03-02'});
+});
+
+// ---- history (history.js) ----------------------------------------------------------------
+
+test('a history entry says who saved and what changed', () => {
+  assert.equal(actorText({actor: 'staff', staffMemberId: 'gid://shopify/StaffMember/42'}), 'Staff member 42');
+  assert.equal(actorText({actor: 'operator'}), 'Operator (admin token)');
+  assert.equal(changeText({change: 'changed', fields: ['priority', 'status']}), 'Changed priority, status');
+  assert.equal(changeText({change: 'removed', fields: []}), 'Removed');
+});
+
+// ---- catalog pickers (catalog-picker.js) -----------------------------------------------------
+
+test('a picked value joins the list once', () => {
+  assert.equal(addToList('', '1005'), '1005');
+  assert.equal(addToList('1001, 1002', '1005'), '1001, 1002, 1005');
+  assert.equal(addToList('1001,1005 ', '1005'), '1001, 1005');
+});
+
+test('the browser engine\'s wasm stays within its budget of 150 kB compressed', () => {
+  const wasm = readFileSync(join(import.meta.dirname, '../app/engine/encore_web_bg.wasm'));
+  const compressed = gzipSync(wasm, {level: 9}).length;
+  assert.ok(compressed <= 150000, `encore_web_bg.wasm is ${compressed} B gzip -9, over 150000 B`);
+  assert.ok(wasm.subarray(0, 4).equals(Buffer.from('\0asm')), 'it is a wasm module');
 });

@@ -1,15 +1,20 @@
 // Encore's admin API as the pages use it, over the authorized fetch (auth.js).
+import {t} from './i18n.js';
 
 /** A refused or failed request: the status and Encore's JSON body ({error, message, faults?}). */
 export class ApiFailure extends Error {
   constructor(status, body) {
-    super((body && body.message) || `HTTP ${status}`);
+    super(body && Array.isArray(body.conflicts) ? t('history.conflict', {version: body.liveVersion, subjects: body.conflicts.join(', ')}) : (body && body.message) || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
   }
   /** The configuration faults of a 422: [{path, message}] in the engine's words. */
   get faults() {
     return Array.isArray(this.body.faults) ? this.body.faults : [];
+  }
+  /** A 409 save conflict's subjects (campaign ids or shop-wide keys), else []. */
+  get conflicts() {
+    return Array.isArray(this.body.conflicts) ? this.body.conflicts : [];
   }
 }
 
@@ -35,16 +40,27 @@ export function createApi(authorizedFetch, shop) {
     shop,
     shopInfo: () => call('GET', `/api/shop?${q}`),
     campaigns: () => call('GET', `/api/campaigns?${q}`),
-    saveCampaigns: (config) => call('PUT', `/api/campaigns?${q}`, config),
+    /** Saves `config` edited from `baseVersion` (a stale base is merged onto the live version). */
+    saveCampaigns: (config, baseVersion) => call('PUT', `/api/campaigns?${q}${baseVersion ? `&baseVersion=${baseVersion}` : ''}`, config),
+    /** Who changed which campaign when: newest first, one campaign's (with shop-wide) or all. */
+    history: (campaign) => call('GET', `/api/campaigns/history?${q}${campaign ? `&campaign=${encodeURIComponent(campaign)}` : ''}`),
     versions: () => call('GET', `/api/campaigns/versions?${q}`),
     version: (v) => call('GET', `/api/campaigns/versions/${encodeURIComponent(v)}?${q}`),
     catalog: () => call('GET', `/api/catalog?${q}`),
     summary: () => call('GET', `/api/analytics/summary?${q}`),
-    decisions: (referenceId) => call('GET', `/api/purchases/${encodeURIComponent(referenceId)}/decisions?${q}`),
-    /** The Prometheus text of /metrics, or null when this session may not read it. */
-    metrics: async () => {
-      const response = await authorizedFetch('/metrics', {});
-      return response.ok ? response.text() : null;
+    /** The analytics report over {from, to} (YYYY-MM-DD, UTC; missing: the last 30 days). */
+    analytics: ({from, to} = {}) => {
+      const range = new URLSearchParams(Object.entries({from, to}).filter(([, v]) => v));
+      return call('GET', `/api/analytics?${q}${range.size ? `&${range}` : ''}`);
     },
+    decisions: (referenceId) => call('GET', `/api/purchases/${encodeURIComponent(referenceId)}/decisions?${q}`),
+    /** Up to 20 matches of `text` among the synced catalog's `kind` (products, variants, …). */
+    searchCatalog: (kind, text) => call('GET', `/api/catalog/search?${new URLSearchParams({shop, kind, q: text || ''})}`),
+    /** The catalog sync's state and progress. */
+    syncStatus: () => call('GET', `/api/sync/status?${q}`),
+    /** Starts a full catalog sync (202 with the status showing it). */
+    startSync: () => call('POST', `/api/sync?${q}`),
+    /** Webhooks per topic and the offer Function's recent runs, for this shop. */
+    storeHealth: () => call('GET', `/api/store-health?${q}`),
   };
 }

@@ -13,7 +13,7 @@ export function withOrder(config, ordered) {
   return {...config, campaigns: config.campaigns.map((c) => ({...c, priority: priorities.get(c.id)}))};
 }
 
-/** The accepted revenue in the shop currency, formatted for the admin's locale. */
+/** The figures' revenue (an exact decimal in the shop currency), formatted for the admin's locale. */
 function shopMoney(figures) {
   if (figures.revenue === null || !figures.currencyCode) return '—';
   try {
@@ -37,7 +37,7 @@ export async function renderCampaigns(ctx, view) {
 
   const save = async (next, message) => {
     try {
-      const saved = await ctx.api.saveCampaigns(next);
+      const saved = await ctx.api.saveCampaigns(next, live.version);
       ctx.toast(t(message, {version: saved.version}));
       ctx.navigate('/app/campaigns');
     } catch (error) {
@@ -65,7 +65,9 @@ export async function renderCampaigns(ctx, view) {
       ? h(
           'p',
           {class: 'muted', 'data-testid': 'shop-figures'},
-          t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)}),
+          figures.days
+            ? t('campaigns.shopFiguresDays', {days: figures.days, shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)})
+            : t('campaigns.shopFigures', {shown: figures.shown, accepted: figures.accepted, revenue: shopMoney(figures)}),
         )
       : null,
     status,
@@ -76,7 +78,7 @@ export async function renderCampaigns(ctx, view) {
   } else {
     const rows = campaigns.map((c, i) => {
       const mine = warnings.filter((w) => w.campaignId === c.id);
-      const perCampaign = figures?.perCampaign?.get(c.id);
+      const perCampaign = figures?.perCampaign ? figures.perCampaign.get(c.id) || {shown: 0, accepted: 0} : null;
       const state = c.status || 'active';
       return h(
         'tr',
@@ -86,7 +88,7 @@ export async function renderCampaigns(ctx, view) {
         h('td', {}, h('span', {class: `badge ${state}`}, t(`status.${state}`))),
         h('td', {class: 'num'}, c.priority ?? 0),
         h('td', {class: 'num'}, (c.steps || []).length),
-        h('td', {}, perCampaign ? t('campaigns.figures', perCampaign) : h('span', {class: 'muted', title: t('campaigns.figuresLater')}, '—')),
+        h('td', {class: 'num', 'data-testid': 'campaign-figures'}, perCampaign ? t('campaigns.figures', perCampaign) : '—'),
         h(
           'td',
           {},

@@ -1,10 +1,15 @@
 // The campaign editor: every part of a campaign docs/campaigns.md describes, as labelled form
-// fields bound to JSON paths of the configuration. Saving PUTs the whole configuration; the
-// engine's faults come back with their JSON paths and are shown at the field with that path.
+// fields bound to JSON paths of the configuration. The offer engine runs in the browser
+// (engine.js): it validates as you type, prices the preview and drives the simulator. Saving
+// PUTs the whole configuration; the server's faults (the same engine's) come back with their
+// JSON paths; both kinds are shown at the field with that path.
+import {catalogPicker} from './catalog-picker.js';
 import {catalogWarnings, indexCatalog, offerVariantIds} from './catalog-warnings.js';
 import {clear, field, h, put, uid} from './dom.js';
+import {loadEngine, price as enginePrice, validate} from './engine.js';
 import {locale, t} from './i18n.js';
-import {formatMoney, offerTotal, parseMinor} from './money.js';
+import {formatMoney, parseMinor} from './money.js';
+import {simulatorPanel} from './simulator.js';
 
 const COPY_LOCALES = ['en', 'fr'];
 const COPY_KEYS = ['headline', 'body', 'acceptLabel', 'declineLabel'];
@@ -65,7 +70,9 @@ const toRfc3339 = (s) => (s ? (s.length === 16 ? `${s}:00Z` : `${s}Z`) : undefin
 const fromRfc3339 = (s) => (typeof s === 'string' ? s.replace(/Z$/, '').slice(0, 16) : '');
 
 export async function renderEditor(ctx, view, {id}) {
-  const [live, shopInfo, catalog] = await Promise.all([ctx.api.campaigns(), ctx.api.shopInfo(), ctx.api.catalog().catch(() => null)]);
+  // Without the engine (a browser that cannot run wasm) the editor still works: the save's
+  // answer carries the same faults.
+  const [live, shopInfo, catalog, engine] = await Promise.all([ctx.api.campaigns(), ctx.api.shopInfo(), ctx.api.catalog().catch(() => null), loadEngine().then(() => true, () => false)]);
   const config = structuredClone(live.config || {version: 1, campaigns: []});
   config.campaigns = config.campaigns || [];
   const fromTemplate = sessionStorage.getItem('encore.template');
@@ -87,7 +94,10 @@ export async function renderEditor(ctx, view, {id}) {
   const base = ['campaigns', index];
   const form = h('form', {class: 'editor', novalidate: true});
   const faultList = h('div', {class: 'banner critical', role: 'alert', tabindex: '-1', hidden: true});
-  const money = (minor) => formatMoney(minor, currency, exponent, locale());
+  const decimalMoney = (decimal) => {
+    const minor = parseMinor(decimal, exponent);
+    return minor === null ? `${decimal} ${currency}` : formatMoney(minor, currency, exponent, locale());
+  };
 
   // A text-like input bound to `path` (relative to the campaign), written through `parse`.
   const input = (label, path, {parse = text, show = (v) => (v ?? ''), hint, type = 'text', placeholder, rerender = false} = {}) => {
@@ -111,35 +121,17 @@ export async function renderEditor(ctx, view, {id}) {
     box.addEventListener('change', () => onChange(box.checked));
     return h('div', {class: 'check'}, box, h('label', {for: id}, label));
   };
-  // A comma-separated list with an "Add from the catalog" picker beside it.
-  const listInput = (label, path, options, {parse = list, show = showList, hint} = {}) => {
+  // A comma-separated list with a search-as-you-type picker over the synced catalog beside it
+  // (`kind`: products, variants, collections, tags, types, vendors; null for none).
+  const listInput = (label, path, kind, {parse = list, show = showList, hint} = {}) => {
     const wrapper = input(label, path, {parse, show, hint});
-    if (options.length) {
-      const control = wrapper.querySelector('input');
-      const picker = h('select', {'aria-label': t('editor.addFrom', {what: label})}, h('option', {value: ''}, t('editor.addFromCatalog')), options.map(([value, name]) => h('option', {value}, name)));
-      picker.addEventListener('change', () => {
-        if (!picker.value) return;
-        control.value = [...list(control.value), picker.value].join(', ');
-        control.dispatchEvent(new Event('input'));
-        picker.value = '';
-      });
-      wrapper.append(picker);
-    }
+    if (kind) wrapper.append(catalogPicker(kind, wrapper.querySelector('input'), label, ctx.api.searchCatalog));
     return wrapper;
   };
   const section = (titleKey, ...body) => {
     const headingId = uid('s');
     return h('fieldset', {class: 'card', 'aria-labelledby': headingId}, h('legend', {id: headingId}, t(titleKey)), ...body);
   };
-
-  const products = [...catalogIndex.products.values()];
-  const variants = [...catalogIndex.variants.values()];
-  const distinct = (values) => [...new Set(values.filter(Boolean))].sort().map((v) => [v, v]);
-  const productOptions = products.map((p) => [String(p.id), `${p.title} (${p.id})`]);
-  const variantOptions = variants.map((v) => [String(v.id), `${v.product.title} — ${v.title ?? ''} (${v.id})`]);
-  const tagOptions = distinct(products.flatMap((p) => p.tags || []));
-  const typeOptions = distinct(products.map((p) => p.productType));
-  const vendorOptions = distinct(products.map((p) => p.vendor));
 
   function basics() {
     return section(
@@ -165,23 +157,23 @@ export async function renderEditor(ctx, view, {id}) {
       h(
         'div',
         {class: 'grid'},
-        listInput(t('editor.trigger.products'), [...tr, 'products'], productOptions),
-        listInput(t('editor.trigger.variants'), [...tr, 'variants'], variantOptions),
-        listInput(t('editor.trigger.collections'), [...tr, 'collections'], []),
-        listInput(t('editor.trigger.tags'), [...tr, 'tags'], tagOptions),
-        listInput(t('editor.trigger.productTypes'), [...tr, 'productTypes'], typeOptions),
-        listInput(t('editor.trigger.vendors'), [...tr, 'vendors'], vendorOptions),
+        listInput(t('editor.trigger.products'), [...tr, 'products'], 'products'),
+        listInput(t('editor.trigger.variants'), [...tr, 'variants'], 'variants'),
+        listInput(t('editor.trigger.collections'), [...tr, 'collections'], 'collections'),
+        listInput(t('editor.trigger.tags'), [...tr, 'tags'], 'tags'),
+        listInput(t('editor.trigger.productTypes'), [...tr, 'productTypes'], 'types'),
+        listInput(t('editor.trigger.vendors'), [...tr, 'vendors'], 'vendors'),
         input(t('editor.trigger.valueMin', {currency}), [...tr, 'purchaseValue', 'min']),
         input(t('editor.trigger.valueMax', {currency}), [...tr, 'purchaseValue', 'max']),
         select(t('editor.trigger.orders'), [...tr, 'customer', 'orders'], [['', t('editor.trigger.ordersAny')], ['first', t('editor.trigger.ordersFirst')], ['returning', t('editor.trigger.ordersReturning')]]),
         input(t('editor.trigger.minOrders'), [...tr, 'customer', 'minOrders'], {parse: numberOrText}),
         input(t('editor.trigger.minAmountSpent', {currency}), [...tr, 'customer', 'minAmountSpent']),
-        listInput(t('editor.trigger.tagsInclude'), [...tr, 'customer', 'tagsInclude'], []),
-        listInput(t('editor.trigger.tagsExclude'), [...tr, 'customer', 'tagsExclude'], []),
-        listInput(t('editor.trigger.countriesInclude'), [...tr, 'countries', 'include'], [], {parse: (s) => list(s).map((c) => c.toUpperCase())}),
-        listInput(t('editor.trigger.countriesExclude'), [...tr, 'countries', 'exclude'], [], {parse: (s) => list(s).map((c) => c.toUpperCase())}),
-        listInput(t('editor.trigger.excludeProducts'), [...tr, 'exclude', 'products'], productOptions),
-        listInput(t('editor.trigger.excludeTags'), [...tr, 'exclude', 'tags'], tagOptions),
+        listInput(t('editor.trigger.tagsInclude'), [...tr, 'customer', 'tagsInclude'], null),
+        listInput(t('editor.trigger.tagsExclude'), [...tr, 'customer', 'tagsExclude'], null),
+        listInput(t('editor.trigger.countriesInclude'), [...tr, 'countries', 'include'], null, {parse: (s) => list(s).map((c) => c.toUpperCase())}),
+        listInput(t('editor.trigger.countriesExclude'), [...tr, 'countries', 'exclude'], null, {parse: (s) => list(s).map((c) => c.toUpperCase())}),
+        listInput(t('editor.trigger.excludeProducts'), [...tr, 'exclude', 'products'], 'products'),
+        listInput(t('editor.trigger.excludeTags'), [...tr, 'exclude', 'tags'], 'tags'),
       ),
     );
   }
@@ -218,7 +210,6 @@ export async function renderEditor(ctx, view, {id}) {
     }
     const chosen = output.dataset.variant && ids.includes(output.dataset.variant) ? output.dataset.variant : ids[0];
     const variant = catalogIndex.variants.get(chosen);
-    const quantity = Number(offer.quantity) || 1;
     const pick = h('select', {'aria-label': t('editor.preview.variant')}, ids.map((v) => h('option', {value: v, selected: v === chosen}, catalogIndex.variants.get(v) ? `${catalogIndex.variants.get(v).product.title} — ${catalogIndex.variants.get(v).title ?? v}` : v)));
     pick.addEventListener('change', () => {
       output.dataset.variant = pick.value;
@@ -226,13 +217,14 @@ export async function renderEditor(ctx, view, {id}) {
     });
     let line;
     if (!variant) line = h('span', {class: 'warning-text'}, t('warning.variantMissing', {id: chosen}));
+    else if (!engine) line = h('span', {class: 'muted'}, t('editor.preview.noEngine'));
     else {
-      const price = parseMinor(variant.price, exponent);
-      const total = price === null ? null : offerTotal(price, quantity, offer.discount, exponent);
-      line =
-        total === null
-          ? h('span', {class: 'warning-text'}, t('editor.preview.unreadable'))
-          : h('span', {'data-testid': 'price-preview'}, t('editor.preview.price', {quantity, original: money(price * BigInt(quantity)), price: money(total)}));
+      // The engine prices it: its reading of quantity and discount, its rounding rule.
+      const answer = enginePrice(offer, variant.price, variant.compareAtPrice, currency);
+      const p = answer.prices;
+      line = p
+        ? h('span', {'data-testid': 'price-preview'}, t('editor.preview.price', {quantity: p.quantity, original: decimalMoney(p.originalPrice), price: decimalMoney(p.offerPrice)}))
+        : h('span', {class: 'warning-text', 'data-testid': 'price-preview-refused'}, answer.faults ? answer.faults.map((f) => f.message).join('; ') : answer.priceError);
     }
     output.append(pick, ' ', line);
   }
@@ -283,7 +275,7 @@ export async function renderEditor(ctx, view, {id}) {
               input(t('editor.autoMax'), [...offerPath, 'auto', 'maxCandidates'], {parse: numberOrText, show: (v) => v ?? '', placeholder: '5'}),
               input(t('editor.autoLift'), [...offerPath, 'auto', 'minLiftPermille'], {parse: numberOrText, show: (v) => v ?? '', placeholder: '1000'}),
             ]
-          : withPreview(listInput(t('editor.products'), [...offerPath, 'products'], variantOptions, {parse: productList, show: showProducts, hint: t('editor.productsHint')})),
+          : withPreview(listInput(t('editor.products'), [...offerPath, 'products'], 'variants', {parse: productList, show: showProducts, hint: t('editor.productsHint')})),
         withPreview(input(t('editor.quantity'), [...offerPath, 'quantity'], {parse: numberOrText, placeholder: '1'})),
         field(t('editor.discount'), discountSelect),
         discountKind ? withPreview(input(t(`editor.discount.${discountKind}Value`, {currency}), [...offerPath, 'discount', discountKind], {parse: discountKind === 'percent' ? numberOrText : text})) : null,
@@ -434,10 +426,22 @@ export async function renderEditor(ctx, view, {id}) {
     return h('div', {class: 'banner warning', role: 'status'}, h('ul', {}, found.map((w) => h('li', {}, t(`warning.${w.kind}`, {id: w.id, step: w.stepId ?? ''})))));
   }
 
-  /** Shows each fault at the field whose path it names (or its closest ancestor's field). */
-  function showFaults(faults) {
+  /** Removes every fault shown at a field. */
+  function clearFaults() {
+    for (const e of form.querySelectorAll('.field-error')) {
+      e.hidden = true;
+      e.textContent = '';
+    }
+    for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+  }
+
+  /**
+   * Shows each fault of this campaign at the field whose path it names (or its closest
+   * ancestor's field); answers the list items (linked where placed) and the first field.
+   */
+  function placeFaults(faults) {
+    clearFaults();
     const mine = jsonPath(base);
-    clear(faultList).append(h('h2', {}, t('editor.faults', {count: faults.length})));
     const items = [];
     let first = null;
     for (const f of faults) {
@@ -457,24 +461,57 @@ export async function renderEditor(ctx, view, {id}) {
         items.push(h('li', {}, `${f.path}: ${f.message}`));
       }
     }
-    faultList.append(h('ul', {}, items));
+    return {items, first};
+  }
+
+  /** The save's faults: at their fields, listed at the top, focus on the first. */
+  function showFaults(faults) {
+    const {items, first} = placeFaults(faults);
+    clear(faultList).append(h('h2', {}, t('editor.faults', {count: faults.length})), h('ul', {}, items));
     faultList.hidden = false;
     (first || faultList).focus();
   }
 
-  async function save(event) {
-    event.preventDefault();
-    for (const e of form.querySelectorAll('.field-error')) {
-      e.hidden = true;
-      e.textContent = '';
-    }
-    for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
-    faultList.hidden = true;
+  /** The whole configuration with the draft in its place: what saving would PUT. */
+  function nextConfig() {
     const next = structuredClone(config);
     next.version = next.version ?? 1;
     next.campaigns[index] = draft;
+    return next;
+  }
+
+  // Validation as you type: the engine's faults at their fields (the top list waits for Save,
+  // and focus stays where the merchant is typing). Faults elsewhere in the configuration are
+  // the server's to report.
+  let pending = null;
+  function validateSoon() {
+    if (!engine) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      const mine = jsonPath(base);
+      const faults = validate(nextConfig(), currency).filter((f) => f.path.startsWith(mine));
+      placeFaults(faults);
+      form.dataset.faults = String(faults.length);
+    }, 120);
+  }
+
+  const simulator = engine && catalog ? simulatorPanel({catalog, currency, exponent, current: () => ({config: nextConfig(), campaignId: draft.id, campaign: draft})}) : null;
+  let simulateSoon = null;
+  function afterEdit() {
+    validateSoon();
+    if (!simulator) return;
+    clearTimeout(simulateSoon);
+    simulateSoon = setTimeout(simulator.refresh, 120);
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    clearTimeout(pending);
+    clearFaults();
+    faultList.hidden = true;
+    const next = nextConfig();
     try {
-      const saved = await ctx.api.saveCampaigns(next);
+      const saved = await ctx.api.saveCampaigns(next, live.version);
       ctx.toast(t('editor.saved', {version: saved.version}));
       ctx.navigate('/app/campaigns');
     } catch (error) {
@@ -499,14 +536,17 @@ export async function renderEditor(ctx, view, {id}) {
       steps(),
       experiment(),
       guardrails(),
-      h('section', {class: 'card simulator', 'aria-labelledby': 'sim-title'}, h('h2', {id: 'sim-title'}, t('editor.simulator')), h('p', {class: 'muted'}, t('editor.simulatorLater'))),
+      simulator ? simulator.panel : h('section', {class: 'card simulator', 'aria-labelledby': 'sim-title'}, h('h2', {id: 'sim-title'}, t('editor.simulator')), h('p', {class: 'muted'}, t(engine ? 'sim.noCatalog' : 'sim.noEngine'))),
       h('div', {class: 'save-bar'}, h('button', {type: 'submit', class: 'primary'}, t('editor.save')), h('a', {class: 'button', href: '/app/campaigns', onClick: (e) => ctx.navigate('/app/campaigns', e)}, t('editor.cancel'))),
     );
     if (focusedPath) form.querySelector(`[data-path="${CSS.escape(focusedPath)}"]`)?.focus();
     window.scrollTo(0, scroll);
+    afterEdit();
   }
 
   form.addEventListener('submit', save);
+  form.addEventListener('input', afterEdit);
+  form.addEventListener('change', afterEdit);
   view.append(h('div', {class: 'page-header'}, h('h1', {}, id === null ? t('editor.newTitle') : t('editor.editTitle', {name: draft.name || draft.id}))), form);
   redraw();
 }

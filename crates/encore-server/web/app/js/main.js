@@ -7,6 +7,7 @@ import {setLocale, t} from './i18n.js';
 import {renderAnalytics} from './analytics.js';
 import {renderCampaigns} from './campaigns.js';
 import {renderEditor} from './editor.js';
+import {renderHistory} from './history.js';
 import {renderStart} from './start.js';
 import {renderStatus} from './status.js';
 import {renderWhy} from './why.js';
@@ -14,6 +15,7 @@ import {renderWhy} from './why.js';
 const NAV = [
   ['/app/campaigns', 'nav.campaigns'],
   ['/app/analytics', 'nav.analytics'],
+  ['/app/history', 'nav.history'],
   ['/app/why', 'nav.why'],
   ['/app/status', 'nav.status'],
   ['/app/start', 'nav.start'],
@@ -27,6 +29,7 @@ function route(path) {
   if (p === '/app/campaigns/new') return [renderEditor, {id: null}, '/app/campaigns'];
   if ((m = /^\/app\/campaigns\/edit\/([^/]+)$/.exec(p))) return [renderEditor, {id: decodeURIComponent(m[1])}, '/app/campaigns'];
   if (p === '/app/analytics') return [renderAnalytics, {}, p];
+  if (p === '/app/history') return [renderHistory, {}, p];
   if (p === '/app/why') return [renderWhy, {}, p];
   if (p === '/app/status') return [renderStatus, {}, p];
   if (p === '/app/start') return [renderStart, {}, p];

@@ -1,7 +1,5 @@
-// Money for display: decimal strings in the shop currency ↔ integer minor units (BigInt), and the
-// price an offer's discount gives, for the editor's preview. The rules are docs/campaigns.md's
-// ("Money and rounding"); the in-browser engine (wasm) will replace this preview with the
-// Function's own answer.
+// Money for display: decimal strings in the shop currency ↔ integer minor units (BigInt). Prices
+// themselves come from the offer engine (engine.js): the admin has no copy of its rules.
 
 /** Minor units of a decimal string ("19.99") with `exponent` fraction digits, or null. */
 export function parseMinor(text, exponent) {
@@ -33,40 +31,4 @@ export function formatMoney(minor, currency, exponent, locale) {
   } catch {
     return `${toDecimal(minor, exponent)} ${currency}`;
   }
-}
-
-/** Basis points of a percentage (15, "12.5"), or null. */
-function basisPoints(percent) {
-  const bp = parseMinor(String(percent), 2);
-  return bp !== null && bp <= 10000n ? bp : null;
-}
-
-/**
- * The offer's total price for `quantity` units of a variant priced `priceMinor`, after
- * `discount` ({percent} | {amountOff} | {fixedPrice}); null when the discount cannot be read.
- * A percentage rounds the amount saved on the line, half away from zero; a price is never
- * negative nor above the original.
- */
-export function offerTotal(priceMinor, quantity, discount, exponent) {
-  const q = BigInt(quantity);
-  const original = priceMinor * q;
-  if (!discount || Object.keys(discount).filter((k) => k !== 'title').length === 0) return original;
-  if (discount.percent !== undefined) {
-    const bp = basisPoints(discount.percent);
-    if (bp === null) return null;
-    const saved = (original * bp * 2n + 10000n) / 20000n;
-    return original - saved;
-  }
-  if (discount.amountOff !== undefined) {
-    const off = parseMinor(discount.amountOff, exponent);
-    if (off === null) return null;
-    const unit = priceMinor > off ? priceMinor - off : 0n;
-    return unit * q;
-  }
-  if (discount.fixedPrice !== undefined) {
-    const fixed = parseMinor(discount.fixedPrice, exponent);
-    if (fixed === null) return null;
-    return (fixed < priceMinor ? fixed : priceMinor) * q;
-  }
-  return null;
 }

@@ -6,15 +6,13 @@
 //
 // `idToken()` answers like App Bridge: a fresh session token per call, HS256-signed with the app
 // secret, with Shopify's claims (iss https://{shop}/admin, dest https://{shop}, aud the client id,
-// sub the staff member, exp one minute on, nbf, iat, jti, sid). The test chooses through
-// `window.__encoreStandIn` (set before the page loads):
-//   {mode: 'session', secret, user?, ttl?}  session tokens signed with `secret`;
-//   {mode: 'operator', token}               the operator token, until the server verifies
-//                                           session tokens on the admin routes.
+// sub the staff member, exp one minute on, nbf, iat, jti, sid). The test sets
+// `window.__encoreStandIn = {secret, user?, ttl?}` before the page loads: tokens are signed with
+// `secret` for staff member `user` (default 1), valid `ttl` seconds (default 60).
 // Every token handed out is kept in `window.__encoreStandIn.issued`, so tests can see retries.
 
 /** @typedef {import('@shopify/app-bridge-types').ShopifyGlobal} ShopifyGlobal */
-/** @typedef {{mode: 'session', secret: string, user?: string, ttl?: number, issued?: string[]} | {mode: 'operator', token: string, issued?: string[]}} StandInOptions */
+/** @typedef {{secret: string, user?: string, ttl?: number, issued?: string[]}} StandInOptions */
 
 (function () {
   const w = /** @type {Window & {__encoreStandIn?: StandInOptions, shopify?: Pick<ShopifyGlobal, 'config' | 'idToken' | 'toast' | 'ready' | 'origin'>}} */ (window);
@@ -58,7 +56,7 @@
 
   /** @type {ShopifyGlobal['idToken']} */
   const idToken = async () => {
-    const token = options.mode === 'session' ? await mintSessionToken(options.secret, options.user || '1', options.ttl || 60) : options.token;
+    const token = await mintSessionToken(options.secret, options.user || '1', options.ttl || 60);
     issued.push(token);
     return token;
   };

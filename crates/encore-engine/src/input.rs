@@ -1,0 +1,174 @@
+//! The offer Function's input (input.graphql) read into engine types and decided: one
+//! implementation for the two readers of that input, the Function adapter (Shopify's lazy
+//! values) and the browser engine (JSON), so both give the same decision and the same reasons.
+
+use crate::decide::{self, Context, Decision};
+use crate::facts::{Customer, FactNeeds, Facts, Funnel, Purchase, PurchaseLine};
+use crate::json::JsonNode;
+use crate::money::Currency;
+use crate::reason::{Reason, ReasonCode};
+
+/// The purchase's totals as the input's decimal text.
+pub struct TotalsText<'a> {
+    /// The total in the shop currency.
+    pub shop_amount: &'a str,
+    /// The total in the buyer's currency, and that currency's code.
+    pub presentment_amount: &'a str,
+    pub presentment_currency: &'a str,
+}
+
+/// A purchased line's total (decimal text, shop currency) and quantity, checked before the
+/// rest of the line is read.
+pub struct LineTotalText<'a> {
+    pub amount: &'a str,
+    pub quantity: i64,
+}
+
+/// Who bought and where it ships: read last, once the purchase is known to be readable.
+pub struct PurchaseIds<'a> {
+    pub reference_id: &'a str,
+    pub customer_id: Option<&'a str>,
+    pub destination_country: Option<&'a str>,
+}
+
+/// The buyer, amount spent still as decimal text.
+pub struct CustomerText<'a> {
+    pub id: &'a str,
+    pub tags: Vec<String>,
+    pub number_of_orders: i64,
+    pub amount_spent: &'a str,
+}
+
+/// The offer Function's input as the engine reads it. The Function reads its input lazily and
+/// pays for every value it reaches, so the methods are called in the input query's order and
+/// nothing is read past the first reason to give no offer.
+pub trait FunctionInput {
+    /// The configuration metafield's JSON.
+    type Config: JsonNode + Clone;
+    fn locale(&self) -> &str;
+    fn now(&self) -> &str;
+    fn shop_currency_code(&self) -> &str;
+    fn config(&self) -> Option<Self::Config>;
+    fn funnel(&self) -> Funnel;
+    fn customer(&self) -> Option<CustomerText<'_>>;
+    fn purchase_totals(&self) -> TotalsText<'_>;
+    fn line_count(&self) -> usize;
+    /// Line `index`'s total and quantity (`index` below [`FunctionInput::line_count`]).
+    fn line_total(&self, index: usize) -> LineTotalText<'_>;
+    /// Line `index` with only the facts `needs` names; quantity and total are set by the caller.
+    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine;
+    fn purchase_ids(&self) -> PurchaseIds<'_>;
+}
+
+fn no_offer(code: ReasonCode, detail: String) -> Reason {
+    Reason {
+        code,
+        campaign_id: None,
+        step_id: None,
+        variant_id: None,
+        detail,
+    }
+}
+
+/// Decides the offer for the input; `facts` answers the catalog, statistics and co-purchase
+/// lookups. Unreadable input gives no offer with the one reason why.
+pub fn decide<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Decision {
+    decide_input(input, facts).unwrap_or_else(|reason| Decision {
+        offer: None,
+        reasons: vec![reason],
+    })
+}
+
+fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<Decision, Reason> {
+    let code = input.shop_currency_code();
+    let shop_currency = Currency::from_code(code).ok_or_else(|| {
+        no_offer(
+            ReasonCode::ShopCurrencyUnknown,
+            format!("the shop currency \"{code}\" is not an ISO 4217 code"),
+        )
+    })?;
+    let funnel = input.funnel();
+    let config = input.config();
+    let plan = decide::plan(config.as_ref(), &funnel, shop_currency)?;
+    let purchase = read_purchase(input, shop_currency, plan.fact_needs())?;
+    let customer = input.customer().map(|c| read_customer(c, shop_currency));
+    let now_text = input.now();
+    let now = crate::time::parse_rfc3339(now_text).ok_or_else(|| {
+        no_offer(
+            ReasonCode::PurchaseInvalid,
+            format!("\"now\" is not an RFC 3339 time: {now_text}"),
+        )
+    })?;
+    let ctx = Context {
+        shop_currency,
+        purchase: &purchase,
+        merchandise_subtotal: purchase.merchandise_subtotal(),
+        customer: customer.as_ref(),
+        funnel: &funnel,
+        locale: input.locale(),
+        now,
+    };
+    Ok(plan.decide(&ctx, facts))
+}
+
+fn read_purchase<I: FunctionInput>(
+    input: &I,
+    shop_currency: Currency,
+    needs: FactNeeds,
+) -> Result<Purchase, Reason> {
+    let invalid = |detail: String| no_offer(ReasonCode::PurchaseInvalid, detail);
+    let p = input.purchase_totals();
+    let shop_total = shop_currency
+        .parse(p.shop_amount)
+        .map_err(|e| invalid(format!("the purchase total \"{}\" {e}", p.shop_amount)))?;
+    let presentment_currency = Currency::from_code(p.presentment_currency).ok_or_else(|| {
+        invalid(format!(
+            "the buyer's currency \"{}\" is not an ISO 4217 code",
+            p.presentment_currency
+        ))
+    })?;
+    let presentment_total = presentment_currency
+        .parse(p.presentment_amount)
+        .map_err(|e| {
+            invalid(format!(
+                "the purchase total \"{}\" {e}",
+                p.presentment_amount
+            ))
+        })?;
+    let count = input.line_count();
+    let mut lines = Vec::with_capacity(count);
+    for i in 0..count {
+        let LineTotalText { amount, quantity } = input.line_total(i);
+        let shop_total = shop_currency
+            .parse(amount)
+            .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
+        if quantity <= 0 {
+            return Err(invalid(format!("line {i} has the quantity {quantity}")));
+        }
+        lines.push(PurchaseLine {
+            quantity,
+            shop_total,
+            ..input.line(i, needs)
+        });
+    }
+    let ids = input.purchase_ids();
+    Ok(Purchase {
+        reference_id: ids.reference_id.to_owned(),
+        customer_id: ids.customer_id.map(str::to_owned),
+        destination_country: ids.destination_country.map(str::to_owned),
+        shop_total,
+        presentment_total,
+        presentment_currency,
+        lines,
+    })
+}
+
+fn read_customer(c: CustomerText<'_>, shop_currency: Currency) -> Customer {
+    Customer {
+        id: c.id.to_owned(),
+        tags: c.tags,
+        number_of_orders: c.number_of_orders,
+        // An unreadable amount counts as nothing spent: minimum-spend triggers then do not match.
+        amount_spent: shop_currency.parse(c.amount_spent).unwrap_or(0),
+    }
+}

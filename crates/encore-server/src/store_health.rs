@@ -1,0 +1,260 @@
+//! Store status for the merchant (`GET /api/store-health?shop=`): per webhook topic Encore
+//! subscribes to, when a delivery last arrived and which failed; the offer Function's recent
+//! runs for this shop with the instructions they executed against Shopify's limit. Read from
+//! the database, so every instance answers the same (process metrics stay at `/metrics`).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::error::ApiError;
+use crate::offer::{now, rfc3339};
+use crate::session::AdminShop;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+/// The topics shopify.app.toml subscribes to (a test keeps the two lists equal).
+pub const SUBSCRIBED_TOPICS: [&str; 12] = [
+    "orders/edited",
+    "refunds/create",
+    "products/create",
+    "products/update",
+    "products/delete",
+    "inventory_levels/update",
+    "collections/update",
+    "bulk_operations/finish",
+    "app/uninstalled",
+    "customers/data_request",
+    "customers/redact",
+    "shop/redact",
+];
+
+/// The window of the webhook counts.
+const WEBHOOK_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
+/// Failures are kept this long.
+const FAILURES_KEPT_SECONDS: i64 = 30 * 24 * 3600;
+/// The runs the instruction figures cover, newest first.
+pub const RECENT_RUNS: i64 = 1000;
+
+/// One topic's deliveries.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicHealth {
+    pub topic: String,
+    pub last_received_at: Option<String>,
+    /// Deliveries handled in the last 7 days.
+    pub received: i64,
+    /// Signed deliveries Encore could not handle in the last 7 days.
+    pub failures: i64,
+    pub last_failure_at: Option<String>,
+    pub last_failure: Option<String>,
+}
+
+/// The offer Function's recent runs for the shop.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionHealth {
+    /// Runs measured (at most [`RECENT_RUNS`], newest first).
+    pub runs: i64,
+    /// Of those, the runs that offered something.
+    pub offered: i64,
+    pub since: Option<String>,
+    pub median: Option<u64>,
+    pub p95: Option<u64>,
+    pub max: Option<u64>,
+    /// Shopify's instruction limit for an unscaled input.
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreHealth {
+    pub shop: String,
+    pub webhook_window_days: i64,
+    pub webhooks: Vec<TopicHealth>,
+    pub function: FunctionHealth,
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/api/store-health", get(get_health))
+}
+
+async fn get_health(
+    State(state): State<Arc<AppState>>,
+    AdminShop { shop, .. }: AdminShop,
+) -> Result<Json<StoreHealth>, ApiError> {
+    let now = now();
+    Ok(Json(StoreHealth {
+        shop: shop.domain.clone(),
+        webhook_window_days: WEBHOOK_WINDOW_SECONDS / 86400,
+        webhooks: state.store.webhook_health(&shop.domain, now).await?,
+        function: state.store.function_health(&shop.domain).await?,
+    }))
+}
+
+/// The index of `topic` in `topics`, added (empty) when the shop received one Encore does not
+/// subscribe to any more.
+fn entry(topics: &mut Vec<TopicHealth>, topic: String) -> usize {
+    if let Some(i) = topics.iter().position(|t| t.topic == topic) {
+        return i;
+    }
+    topics.push(TopicHealth::empty(topic));
+    topics.len() - 1
+}
+
+impl TopicHealth {
+    fn empty(topic: String) -> Self {
+        Self {
+            topic,
+            last_received_at: None,
+            received: 0,
+            failures: 0,
+            last_failure_at: None,
+            last_failure: None,
+        }
+    }
+}
+
+/// The value at `share` (0..=1) of sorted `values`, by the nearest-rank method.
+fn nearest_rank(sorted: &[u64], share: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (share * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+impl Store {
+    /// Records a signed webhook delivery Encore could not handle (and forgets old ones).
+    pub async fn record_webhook_failure(
+        &self,
+        shop: &str,
+        topic: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM webhook_failures WHERE shop = $1 AND failed_at < $2")
+            .bind(shop)
+            .bind(now - FAILURES_KEPT_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO webhook_failures (shop, topic, failed_at, error) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(shop)
+        .bind(topic)
+        .bind(now)
+        .bind(error.chars().take(500).collect::<String>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every subscribed topic (and any other the shop received), in subscription order.
+    pub async fn webhook_health(
+        &self,
+        shop: &str,
+        now: i64,
+    ) -> Result<Vec<TopicHealth>, StoreError> {
+        let since = now - WEBHOOK_WINDOW_SECONDS;
+        let received = sqlx::query(
+            "SELECT topic, MAX(received_at), SUM(CASE WHEN received_at >= $2 THEN 1 ELSE 0 END) \
+             FROM webhook_receipts WHERE shop = $1 GROUP BY topic",
+        )
+        .bind(shop)
+        .bind(since)
+        .fetch_all(self.reader())
+        .await?;
+        let failed = sqlx::query(
+            "SELECT topic, failed_at, error FROM webhook_failures WHERE shop = $1 AND failed_at >= $2 \
+             ORDER BY failed_at DESC",
+        )
+        .bind(shop)
+        .bind(since)
+        .fetch_all(self.reader())
+        .await?;
+        let mut topics: Vec<TopicHealth> = SUBSCRIBED_TOPICS
+            .iter()
+            .map(|t| TopicHealth::empty((*t).to_string()))
+            .collect();
+        for r in &received {
+            let i = entry(&mut topics, r.try_get(0)?);
+            topics[i].last_received_at = r.try_get::<Option<i64>, _>(1)?.map(rfc3339);
+            topics[i].received = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+        }
+        for r in &failed {
+            let i = entry(&mut topics, r.try_get(0)?);
+            topics[i].failures += 1;
+            if topics[i].last_failure_at.is_none() {
+                topics[i].last_failure_at = Some(rfc3339(r.try_get(1)?));
+                topics[i].last_failure = Some(r.try_get(2)?);
+            }
+        }
+        Ok(topics)
+    }
+
+    /// The shop's last [`RECENT_RUNS`] measured Function runs.
+    pub async fn function_health(&self, shop: &str) -> Result<FunctionHealth, StoreError> {
+        let rows = sqlx::query(
+            "SELECT instructions, render, created_at FROM decisions \
+             WHERE shop = $1 AND instructions IS NOT NULL ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(shop)
+        .bind(RECENT_RUNS)
+        .fetch_all(self.reader())
+        .await?;
+        let mut counts = Vec::with_capacity(rows.len());
+        let mut offered = 0;
+        let mut since = None;
+        for r in &rows {
+            counts.push(u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0));
+            offered += r.try_get::<i64, _>(1)?;
+            since = Some(r.try_get::<i64, _>(2)?);
+        }
+        counts.sort_unstable();
+        Ok(FunctionHealth {
+            runs: counts.len() as i64,
+            offered,
+            since: since.map(rfc3339),
+            median: nearest_rank(&counts, 0.5),
+            p95: nearest_rank(&counts, 0.95),
+            max: counts.last().copied(),
+            limit: encore_host::Limits::shopify().instructions,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_values_that_were_measured() {
+        let v: Vec<u64> = (1..=20).map(|n| n * 100).collect();
+        assert_eq!(nearest_rank(&v, 0.5), Some(1000));
+        assert_eq!(nearest_rank(&v, 0.95), Some(1900));
+        assert_eq!(nearest_rank(&[7], 0.95), Some(7));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+
+    #[test]
+    fn the_topics_are_the_ones_shopify_app_toml_subscribes_to() {
+        let toml = include_str!("../../../shopify.app.toml");
+        let mut subscribed: Vec<&str> = toml
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("topics") || l.starts_with("compliance_topics"))
+            .flat_map(|l| l.split('"').skip(1).step_by(2))
+            .collect();
+        subscribed.sort_unstable();
+        let mut ours = SUBSCRIBED_TOPICS.to_vec();
+        ours.sort_unstable();
+        assert_eq!(ours, subscribed);
+    }
+}

@@ -1,0 +1,87 @@
+//! Every offer Function fixture (tests/fixtures: `*.input.json` and the benchmarks) through
+//! the browser engine natively: its answer must equal the Function's recorded output. The same
+//! comparison runs on the built wasm in Chromium (web/test/engine.browser.test.js).
+
+use std::path::{Path, PathBuf};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// (input, recorded output) of every fixture, sorted by name.
+fn fixture_pairs() -> Vec<(PathBuf, PathBuf)> {
+    let dir = fixtures_dir();
+    let mut pairs: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures")
+        .filter_map(|e| {
+            let path = e.expect("entry").path();
+            let name = path.file_name()?.to_str()?.to_owned();
+            let stem = name.strip_suffix(".input.json").or_else(|| {
+                name.strip_suffix(".json")
+                    .filter(|s| s.starts_with("bench-"))
+            })?;
+            (!stem.ends_with(".output"))
+                .then(|| (path.clone(), dir.join(format!("{stem}.output.json"))))
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn the_browser_engine_answers_every_fixture_as_the_function_does() {
+    let pairs = fixture_pairs();
+    assert!(
+        pairs.len() >= 50,
+        "expected the fixture set, found {}",
+        pairs.len()
+    );
+    let mut failures = Vec::new();
+    for (input_path, output_path) in &pairs {
+        let input = std::fs::read_to_string(input_path).expect("read input");
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(output_path).expect("recorded output"))
+                .expect("recorded output is JSON");
+        let got: serde_json::Value = match encore_web::decide_json(&input) {
+            Ok(text) => serde_json::from_str(&text).expect("the answer is JSON"),
+            Err(e) => {
+                failures.push(format!("{}: refused: {e}", input_path.display()));
+                continue;
+            }
+        };
+        if got != expected {
+            failures.push(format!(
+                "{}:\n  expected {expected}\n  got      {got}",
+                input_path.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        pairs.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn validation_gives_the_engine_s_faults_with_their_paths() {
+    let config = r#"{"version": 1, "campaigns": [{"id": "c", "name": "C", "status": "active",
+        "steps": [{"id": "s", "offer": {"products": ["1"], "discount": {"percent": 150}}}]}]}"#;
+    let faults: serde_json::Value =
+        serde_json::from_str(&encore_web::validate_json(config, "USD").expect("validated"))
+            .expect("JSON");
+    assert_eq!(
+        faults[0]["path"],
+        "$.campaigns[0].steps[0].offer.discount.percent"
+    );
+    let valid = config.replace("150", "15");
+    assert_eq!(encore_web::validate_json(&valid, "USD").unwrap(), "[]");
+}
+
+#[test]
+fn an_input_that_is_not_the_function_s_shape_is_refused_with_the_reason() {
+    let e = encore_web::decide_json(r#"{"locale": "en"}"#).unwrap_err();
+    assert!(e.contains("missing field"), "{e}");
+}

@@ -263,7 +263,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::data_request::routes())
         .merge(crate::catalog_sync::routes())
         .merge(crate::store_health::routes())
-        .merge(crate::catalog_search::routes());
+        .merge(crate::catalog_search::routes())
+        .merge(crate::mining::routes());
     if state.settings.demo {
         app = app.merge(crate::demo::routes());
     }

@@ -24,6 +24,7 @@ pub mod host_runner;
 pub mod input;
 pub mod install;
 pub mod metrics;
+pub mod mining;
 pub mod offer;
 pub mod purchase_request;
 pub mod reconcile;
@@ -75,6 +76,8 @@ pub struct Running {
     sweeper: tokio::task::JoinHandle<()>,
     /// The attribution reconciler (`reconcile`).
     reconciler: tokio::task::JoinHandle<()>,
+    /// Publishes the orders/create counted since the last publication (`mining::incremental`).
+    publisher: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -85,6 +88,7 @@ impl Running {
         }
         self.sweeper.abort();
         self.reconciler.abort();
+        self.publisher.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -124,6 +128,7 @@ pub async fn start(
     let pruner = retention::spawn(state.clone());
     let sweeper = credentials::spawn_sweeper(state.clone());
     let reconciler = reconcile::spawn(state.clone());
+    let publisher = mining::incremental::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -139,5 +144,6 @@ pub async fn start(
         pruner,
         sweeper,
         reconciler,
+        publisher,
     })
 }

@@ -96,6 +96,8 @@ pub struct AppState {
     /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
     /// work.
     pub sync: crate::catalog_sync::Syncer,
+    /// Co-purchase mining: order history imports and the live miners (`mining`).
+    pub mining: crate::mining::Mining,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),
             sync: crate::catalog_sync::Syncer::new(Arc::new(credentials.clone())),
+            mining: crate::mining::Mining::new(Arc::new(credentials.clone())),
             credentials,
             sessions: encore_shopify::session::SessionVerifier::new(
                 &settings.api_key,

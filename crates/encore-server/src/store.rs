@@ -418,6 +418,12 @@ impl Store {
             "funnels",
             "offer_stats",
             "co_purchases",
+            // Co-purchase mining (migrations 0010 and 0011).
+            "co_purchase_versions",
+            "mining_inbox",
+            "mining_checkpoints",
+            "mining_checkpoint_parts",
+            "mining_runs",
             "customers",
             "catalog_variants",
             "catalog_products",
@@ -568,7 +574,8 @@ impl Store {
         }
     }
 
-    /// Upserts co-purchase pairs: (product id, suggested product id, lift in permille).
+    /// Upserts co-purchase pairs loaded by hand (version 0, beside the mined versions):
+    /// (product id, suggested product id, lift in permille).
     pub async fn upsert_co_purchases(
         &self,
         shop: &str,
@@ -579,7 +586,7 @@ impl Store {
         for (a, b, lift) in pairs {
             sqlx::query(
                 "INSERT INTO co_purchases (shop, product_id, suggested_product_id, lift_permille) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (shop, product_id, suggested_product_id) DO UPDATE SET lift_permille = excluded.lift_permille",
+                 ON CONFLICT (shop, version, product_id, suggested_product_id) DO UPDATE SET lift_permille = excluded.lift_permille",
             )
             .bind(shop)
             .bind(a)
@@ -620,15 +627,23 @@ impl Store {
             }
             catalog.push(data);
         }
+        // The pairs loaded by hand (version 0) and the live mined version, in one statement so
+        // a publication's switch is seen whole; a pair in both is the hand-loaded one.
         let pair_rows = sqlx::query(
             "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
-             ORDER BY product_id, suggested_product_id",
+             AND (version = 0 OR version = (SELECT live_version FROM co_purchase_versions WHERE shop = $1)) \
+             ORDER BY product_id, suggested_product_id, version",
         )
         .bind(&shop.domain)
         .fetch_all(&self.pool)
         .await?;
+        let mut previous: Option<(String, String)> = None;
         let co_purchases = pair_rows
             .iter()
+            .filter(|r| {
+                let pair = (r.get::<String, _>(0), r.get::<String, _>(1));
+                previous.replace(pair.clone()) != Some(pair)
+            })
             .map(|r| {
                 serde_json::json!({
                     "productId": r.get::<String, _>(0),

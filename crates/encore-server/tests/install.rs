@@ -886,3 +886,61 @@ async fn getting_started_learns_from_shopify_whether_encore_is_the_post_purchase
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_goes_on() {
+    use encore_server::reconcile::{self, AdminCalls};
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let sim = sim(HOUR, DAYS_90).await;
+        let running = server(&db, &sim).await;
+        let answers = Answers::default();
+        install_by_session(&running, &sim, &answers).await;
+        // Three orders queued by webhooks, waiting to be read through the Admin API.
+        let pool = pool(&db).await;
+        for id in [8001u64, 8002, 8003] {
+            sim.put_order(
+                SHOP,
+                shopify_sim::SimOrder {
+                    id,
+                    name: format!("#{id}"),
+                    customer: None,
+                    lines: vec![],
+                    created_at: "2026-11-30T10:00:00Z".into(),
+                    currency: None,
+                    metafields: vec![],
+                },
+            );
+            sqlx::query(
+                "INSERT INTO attribution_orders (shop, order_id, state, seen_at) VALUES ($1, $2, 'pending', $3)",
+            )
+            .bind(SHOP)
+            .bind(id.to_string())
+            .bind(now())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+        let shop_row = running.state.store.shop(SHOP).await.unwrap().unwrap();
+        let mut admin = credentials::admin_client(&running.state, &shop())
+            .await
+            .unwrap();
+        // The first order is read; the token expires before the second.
+        sim.expire_access_tokens_at(SHOP, sim.admin_requests(SHOP) + 2);
+        let report = reconcile::pass(
+            &running.state.store,
+            &mut AdminCalls::Stored(&mut admin),
+            &shop_row,
+            std::time::Duration::from_secs(7200),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.orders_read, report.errors), (3, 0), "{report:?}");
+        assert_eq!(sim.token_requests(SHOP, "refresh_token"), 1);
+        assert_eq!(stored_tokens(&db).await[0], admin.token().expose());
+        running.stop().await;
+        db.dispose().await;
+    }
+}

@@ -71,6 +71,9 @@ pub(crate) async fn graphql(
 
 fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request) -> Response {
     state.admin_requests += 1;
+    if state.expire_tokens_at == Some(state.admin_requests) {
+        state.expire_access_tokens();
+    }
     let pair = match state.access.get(token) {
         Some(t) if t.expires_at.is_none_or(|at| at > Instant::now()) => t.pair,
         _ => {

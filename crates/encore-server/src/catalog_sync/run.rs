@@ -407,7 +407,7 @@ async fn start_or_resume(
 }
 
 /// The operation named in OPERATION_IN_PROGRESS's message ("… already in progress: gid://…").
-fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
+pub(crate) fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
     let AdminError::UserErrors(errors) = error else {
         return None;
     };

@@ -105,7 +105,7 @@ impl<R: BufRead> Iterator for CatalogLines<R> {
     }
 }
 
-enum Line {
+pub(super) enum Line {
     Read,
     TooLong,
     End,
@@ -138,7 +138,7 @@ fn read_bounded(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<
     }
 }
 
-async fn read_bounded_async(
+pub(super) async fn read_bounded_async(
     input: &mut (impl AsyncBufRead + Unpin),
     buf: &mut Vec<u8>,
 ) -> std::io::Result<Line> {

@@ -15,6 +15,20 @@ impl Day {
         u32::try_from(seconds.div_euclid(86_400)).ok().map(Day)
     }
 
+    /// The calendar date (year, month, day) of this day, proleptic Gregorian, by the usual
+    /// era-of-400-years arithmetic.
+    pub fn ymd(self) -> (i64, u32, u32) {
+        let z = i64::from(self.0) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        (yoe + era * 400 + i64::from(m <= 2), m, d)
+    }
+
     /// The first day of a window of `days` days that ends with (and includes) this day.
     pub fn window_start(self, days: u32) -> Day {
         Day(self.0.saturating_sub(days.saturating_sub(1)))
@@ -32,6 +46,18 @@ mod tests {
         assert_eq!(Day::from_rfc3339("1970-01-01T23:00:00-05:00"), Some(Day(1)));
         assert_eq!(Day::from_rfc3339("1969-12-31T23:59:59Z"), None);
         assert_eq!(Day::from_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn a_day_has_its_calendar_date_and_reads_back_from_it() {
+        assert_eq!(Day(0).ymd(), (1970, 1, 1));
+        assert_eq!(Day(11_016).ymd(), (2000, 2, 29));
+        assert_eq!(Day(20_783).ymd(), (2026, 11, 26));
+        for day in [Day(59), Day(365), Day(20_000), Day(20_789)] {
+            let (y, m, d) = day.ymd();
+            let text = format!("{y:04}-{m:02}-{d:02}T12:00:00Z");
+            assert_eq!(Day::from_rfc3339(&text), Some(day), "{text}");
+        }
     }
 
     #[test]

@@ -3,7 +3,12 @@
 //! candidates). Every request is a new purchase (token verification, Function run, decision
 //! insert, signing), then a pass of retries (stored decision, fresh signature).
 //!
-//!   cargo run --release -p encore-server --example load -- [REQUESTS] [CONCURRENCY] [SECONDS]
+//!   cargo run --release -p encore-server --example load -- [REQUESTS] [CONCURRENCY] [SECONDS] [MINING_ORDERS] [MINING_PRODUCTS]
+//!
+//! With MINING_ORDERS, a third measurement follows: new purchases while an import of a
+//! generated history of that many orders over MINING_PRODUCTS products (default 50,000) runs
+//! (the simulated Shopify in the same process serves the orders bulk operation; passes of
+//! REQUESTS new purchases are repeated until the import ends), then the import's own time.
 //!
 //! Defaults: 5000 requests, 16 in flight, at most 30 s; a fresh SQLite file unless
 //! ENCORE_DATABASE_URL names another database (PostgreSQL, say). Needs scripts/build-wasm.sh's
@@ -34,6 +39,8 @@ async fn main() {
     let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5000);
     let concurrency: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(16);
     let max_time = Duration::from_secs(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30));
+    let mining_orders: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(0);
+    let mining_products: u32 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(50_000);
 
     // The server's logging as `encore-server` runs it (default filter, JSON lines), formatted
     // per request like in production and written to a sink instead of the terminal.
@@ -135,7 +142,157 @@ async fn main() {
             cpu * 1000.0 / lat.len().max(1) as f64
         );
     }
+    if mining_orders > 0 {
+        while_mining(
+            &server,
+            &http,
+            &base,
+            &fixture,
+            (mining_orders, mining_products),
+            (total, concurrency, max_time),
+        )
+        .await;
+    }
     server.stop().await;
+}
+
+/// New purchases while an import of `orders` generated orders runs, pass after pass until it
+/// ends; then the import's own figures.
+async fn while_mining(
+    server: &encore_server::Running,
+    http: &reqwest::Client,
+    base: &str,
+    fixture: &Value,
+    (orders, products): (u64, u32),
+    (total, concurrency, max_time): (usize, usize, Duration),
+) {
+    use encore_server::catalog_sync::access::StaticAccess;
+    use encore_shopify::{Secret, ShopDomain};
+
+    let sim = shopify_sim::Sim::start(shopify_sim::SimConfig {
+        client_id: "bench-key".into(),
+        client_secret: SECRET.into(),
+        bulk_duration: Duration::from_millis(200),
+        ..shopify_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let now = encore_server::offer::now();
+    sim.add_shop(SHOP, shopify_sim::StoreSpec::default());
+    sim.set_order_history(
+        SHOP,
+        encore_mining::generate::HistorySpec {
+            last_day: encore_mining::Day((now / 86_400) as u32),
+            ..encore_mining::generate::HistorySpec::new(1, orders, products)
+        },
+    );
+    let shop = ShopDomain::parse(SHOP).unwrap();
+    let host = encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
+    let access_token = encore_shopify::oauth::TokenClient::new(
+        reqwest::Client::new(),
+        host.clone(),
+        encore_shopify::oauth::AppCredentials {
+            client_id: "bench-key".into(),
+            client_secret: Secret::new(SECRET),
+        },
+        Duration::from_secs(10),
+    )
+    .exchange_session_token(&shop, &sim.session_token(SHOP, 1, now))
+    .await
+    .unwrap()
+    .access_token;
+    let state = server.state.clone();
+    state.mining.set_access(Arc::new(StaticAccess::new(
+        reqwest::Client::new(),
+        encore_shopify::admin::AdminConfig {
+            host,
+            ..Default::default()
+        },
+        access_token,
+    )));
+    state
+        .mining
+        .set_options(encore_server::mining::MiningOptions {
+            poll_every: Duration::from_millis(100),
+            ..Default::default()
+        });
+    let import = tokio::spawn(async move {
+        encore_server::mining::import::import(
+            &state.store,
+            &state.mining,
+            &state.sync,
+            &shop,
+            &|_| {},
+        )
+        .await
+    });
+    let cpu_before = process_cpu_seconds();
+    let started = Instant::now();
+    let (mut lat, mut offers, mut errors, mut pass) = (Vec::new(), 0, 0, 0);
+    while !import.is_finished() {
+        pass += 1;
+        let tokens: Vec<String> = (0..total)
+            .map(|i| token(fixture, &format!("mining-{now}-{pass}-{i}")))
+            .collect();
+        let pass_at = started.elapsed();
+        let (l, _, o, e) = run(http, base, &tokens, concurrency, max_time).await;
+        let slowest = l.iter().max().copied().unwrap_or_default();
+        if slowest > Duration::from_millis(250) {
+            println!(
+                "  pass {pass} (from {:.1} s): slowest {:.0} ms",
+                pass_at.as_secs_f64(),
+                slowest.as_secs_f64() * 1000.0
+            );
+        }
+        lat.extend(l);
+        offers += o;
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    let cpu = process_cpu_seconds() - cpu_before;
+    report(
+        &format!("new purchases while mining {orders} orders over {products} products"),
+        &lat,
+        elapsed,
+        offers,
+        errors,
+    );
+    println!(
+        "  CPU (server, Function, load client, simulated Shopify and mining together): {:.2} ms per request",
+        cpu * 1000.0 / lat.len().max(1) as f64
+    );
+    match import.await.unwrap() {
+        Ok(r) => println!(
+            "import: {} orders read in {:.2} s ({:.0} orders/s) under load, {} counted, {} distinct pairs, {} suggestions published (version {})",
+            r.counts.position,
+            r.elapsed.as_secs_f64(),
+            r.counts.position as f64 / r.elapsed.as_secs_f64(),
+            r.counts.counted,
+            r.distinct_pairs,
+            r.publication.suggestions,
+            r.publication.version
+        ),
+        Err(e) => println!("import failed: {e}"),
+    }
+    // The control: the same load with no mining, and one data_version bump (what a
+    // publication does) a second in, so every offer in flight reloads the shop's facts.
+    let store = server.state.store.clone();
+    let bump = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        store.upsert_co_purchases(SHOP, &[]).await
+    });
+    let tokens: Vec<String> = (0..total)
+        .map(|i| token(fixture, &format!("reload-{now}-{i}")))
+        .collect();
+    let (l, elapsed, o, e) = run(http, base, &tokens, concurrency, max_time).await;
+    bump.await.unwrap().unwrap();
+    report(
+        "new purchases after the import, facts reloaded once (no mining)",
+        &l,
+        elapsed,
+        o,
+        e,
+    );
 }
 
 async fn run(

@@ -257,12 +257,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::admin::routes())
         .merge(crate::admin_app::routes())
         .merge(crate::admin_lookup::routes())
+        .merge(crate::checkout_setting::routes())
         .merge(crate::install::routes())
         .merge(crate::retention::routes())
         .merge(crate::data_request::routes())
         .merge(crate::catalog_sync::routes())
         .merge(crate::store_health::routes())
-        .merge(crate::catalog_search::routes());
+        .merge(crate::catalog_search::routes())
+        .merge(crate::mining::routes());
     if state.settings.demo {
         app = app.merge(crate::demo::routes());
     }

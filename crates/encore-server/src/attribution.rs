@@ -11,9 +11,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use encore_shopify::admin::{AdminClient, AdminError, Metafield, Order, OrderLine};
+use encore_shopify::admin::{AdminError, Metafield, Order, OrderLine};
 use encore_shopify::ids::OrderId;
-use encore_shopify::secret::Secret;
 use encore_shopify::webhook::{OrderEditedPayload, OrderPayload, RefundPayload};
 use serde::Deserialize;
 use sqlx::Row;
@@ -30,6 +29,8 @@ pub enum AttributionError {
     Store(#[from] StoreError),
     #[error("the Admin API failed: {0}")]
     Admin(#[from] AdminError),
+    #[error(transparent)]
+    Access(#[from] crate::credentials::AccessError),
 }
 
 impl From<sqlx::Error> for AttributionError {
@@ -256,15 +257,14 @@ pub enum ReadOutcome {
 /// Reads `order` through the Admin API and records it with [`record_order`].
 pub async fn read_order(
     store: &Store,
-    admin: &AdminClient,
-    token: &Secret,
+    admin: &mut crate::reconcile::AdminCalls<'_>,
     shop: &str,
     shop_currency: &str,
     order: OrderId,
     now: i64,
 ) -> Result<ReadOutcome> {
     note_order(store, shop, order, now).await?;
-    match admin.order(token, order, NAMESPACE).await {
+    match admin.order(order).await {
         Ok(Some(o)) => record_order(store, shop, shop_currency, &o, now).await,
         Ok(None) => {
             set_state(store, shop, order, "missing", None, now).await?;

@@ -420,9 +420,12 @@ async fn full(
     .bind(shop)
     .fetch_all(&mut **tx)
     .await?;
+    // The pairs loaded by hand (version 0) and the live mined version; a pair in both is the
+    // hand-loaded one.
     let pairs = sqlx::query(
         "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
-         ORDER BY product_id, suggested_product_id",
+         AND (version = 0 OR version = (SELECT live_version FROM co_purchase_versions WHERE shop = $1)) \
+         ORDER BY product_id, suggested_product_id, version",
     )
     .bind(shop)
     .fetch_all(&mut **tx)
@@ -432,8 +435,13 @@ async fn full(
     facts.shop_created_at = created_at;
     facts.reads_customer = crate::customer_facts::config_reads_customer(config.as_ref());
     facts.config = config.map(|c| encore_engine::config::canonical_order(&c));
+    let mut previous: Option<(String, String)> = None;
     facts.co_purchases = pairs
         .iter()
+        .filter(|r| {
+            let pair = (r.get::<String, _>(0), r.get::<String, _>(1));
+            previous.replace(pair.clone()) != Some(pair)
+        })
         .map(|r| {
             serde_json::json!({
                 "productId": r.get::<String, _>(0),

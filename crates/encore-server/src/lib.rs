@@ -14,6 +14,7 @@ pub mod catalog_search;
 pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
+pub mod checkout_setting;
 pub mod config_history;
 pub mod credentials;
 pub mod customer_facts;
@@ -25,6 +26,7 @@ pub mod host_runner;
 pub mod input;
 pub mod install;
 pub mod metrics;
+pub mod mining;
 pub mod offer;
 pub mod purchase_request;
 pub mod reconcile;
@@ -78,6 +80,8 @@ pub struct Running {
     reconciler: tokio::task::JoinHandle<()>,
     /// Hears other instances' changes on PostgreSQL (`facts_cache::listen`).
     facts_listener: Option<tokio::task::JoinHandle<()>>,
+    /// Publishes the orders/create counted since the last publication (`mining::incremental`).
+    publisher: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -91,6 +95,7 @@ impl Running {
         if let Some(listener) = self.facts_listener {
             listener.abort();
         }
+        self.publisher.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -135,6 +140,7 @@ pub async fn start(
         state.store.clone(),
         state.settings.database_url.clone(),
     );
+    let publisher = mining::incremental::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -151,5 +157,6 @@ pub async fn start(
         sweeper,
         reconciler,
         facts_listener,
+        publisher,
     })
 }

@@ -11,6 +11,8 @@ use encore_server::catalog_sync::run::{full_sync, Progress};
 use encore_server::catalog_sync::{SyncOptions, Syncer};
 use encore_server::credentials::Credentials;
 use encore_server::host_runner::HostRunner;
+use encore_server::mining::import::{import, ImportProgress};
+use encore_server::mining::{Mining, MiningOptions};
 use encore_server::settings::Settings;
 use encore_server::store::Store;
 use encore_shopify::ShopDomain;
@@ -23,12 +25,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: encore-server [--demo] [--config FILE]
        encore-server sync --shop SHOP.myshopify.com
+       encore-server mine --shop SHOP.myshopify.com [--all-history]
 
   sync            run one full catalog sync of the shop through a bulk operation, with a
                   progress bar, with the credentials the shop's install stored (the server's
                   settings: ENCORE_DATABASE_URL, SHOPIFY_API_KEY, SHOPIFY_API_SECRET,
                   ENCORE_ENCRYPTION_KEY, ENCORE_SHOPIFY_HOST; --config FILE as for the server),
                   or with ENCORE_SHOPIFY_ADMIN_TOKEN when it is set (a custom app's token)
+
+  mine            import the shop's order history through a bulk operation, mine its
+                  co-purchases and publish the suggestions auto offers read, with a progress
+                  bar (the same variables as sync; --all-history when the shop granted
+                  read_all_orders, else the last 60 days); see docs/mining.md
 
   --demo          run with the demo shop on an embedded SQLite file, with the demo shop's
                   development credentials (refused when SHOPIFY_API_SECRET or
@@ -53,6 +61,10 @@ fn main() -> ExitCode {
     if args.peek().map(String::as_str) == Some("sync") {
         args.next();
         return sync_command(args.collect());
+    }
+    if args.peek().map(String::as_str) == Some("mine") {
+        args.next();
+        return mine_command(args.collect());
     }
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -250,6 +262,95 @@ fn sync_command(args: Vec<String>) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("encore-server: sync of {} failed (the previous catalog stays live): {e}", shop.as_str());
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// `encore-server mine --shop SHOP [--all-history]`: one import of the order history with a
+/// progress bar.
+fn mine_command(args: Vec<String>) -> ExitCode {
+    let (shop, all_history) = match args.as_slice() {
+        [flag, shop] if flag == "--shop" => (shop, false),
+        [flag, shop, all] if flag == "--shop" && all == "--all-history" => (shop, true),
+        _ => return usage_error("mine needs --shop SHOP.myshopify.com [--all-history]"),
+    };
+    let shop = match ShopDomain::parse(shop) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let Some(database_url) = env_var("ENCORE_DATABASE_URL") else {
+        return usage_error("ENCORE_DATABASE_URL is not set");
+    };
+    let access = match StaticAccess::from_vars(env_var) {
+        Ok(Some(access)) => Arc::new(access),
+        Ok(None) => return usage_error("ENCORE_SHOPIFY_ADMIN_TOKEN is not set"),
+        Err(e) => return usage_error(&e),
+    };
+    init_tracing(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async move {
+        let store = match Store::connect(&database_url).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("encore-server: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let syncer = Syncer::new(access.clone());
+        let mining = Mining::new(access);
+        mining.set_options(MiningOptions {
+            poll_every: Duration::from_millis(500),
+            read_all_orders: all_history,
+            ..MiningOptions::default()
+        });
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} lines ({per_sec}, {eta} left)",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let shown = bar.clone();
+        let observe = move |p: &ImportProgress| {
+            if let Some(total) = p.expected_objects {
+                shown.set_length(total);
+            }
+            let c = &p.counts;
+            shown.set_position(c.lines);
+            shown.set_message(format!(
+                "{:?}: {} orders, {} counted, {} duplicates, {} too large, {} malformed",
+                p.state, c.position, c.counted, c.duplicates, c.too_large, c.malformed
+            ));
+        };
+        let result = import(&store, &mining, &syncer, &shop, &observe).await;
+        bar.finish();
+        store.close().await;
+        match result {
+            Ok(report) => {
+                let seconds = report.elapsed.as_secs_f64();
+                println!(
+                    "mined {shop}: {} orders read ({:.0} orders/s), {} counted, {} in the window, {} distinct pairs; version {} live with {} suggestions (minimum support {})",
+                    report.counts.position,
+                    report.counts.position as f64 / seconds.max(1e-9),
+                    report.counts.counted,
+                    report.orders_in_window,
+                    report.distinct_pairs,
+                    report.publication.version,
+                    report.publication.suggestions,
+                    report.publication.min_support,
+                    shop = shop.as_str(),
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("encore-server: mining {} failed (the previous suggestions stay live): {e}", shop.as_str());
                 ExitCode::FAILURE
             }
         }

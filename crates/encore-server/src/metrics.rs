@@ -60,7 +60,8 @@ struct TableLabels {
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The webhook topics Encore subscribes to (shopify.app.toml); any other is counted as `other`.
-pub const WEBHOOK_TOPICS: [&str; 6] = [
+pub const WEBHOOK_TOPICS: [&str; 7] = [
+    "orders/create",
     "orders/edited",
     "refunds/create",
     "app/uninstalled",

@@ -12,14 +12,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_shopify::admin::AdminClient;
+use encore_shopify::admin::{AdminClient, AdminError, FoundOrder, Order};
 use encore_shopify::ids::OrderId;
 use encore_shopify::secret::Secret;
 use encore_shopify::ShopDomain;
 use sqlx::Row;
 
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::credentials;
+use crate::credentials::{self, AccessError, ShopAdmin};
 use crate::state::AppState;
 use crate::store::{ShopRow, Store};
 
@@ -44,6 +44,64 @@ pub struct PassReport {
     pub searches: usize,
     pub orders_found_by_search: usize,
     pub errors: usize,
+}
+
+/// Who makes a pass's Admin API calls.
+pub enum AdminCalls<'a> {
+    /// The shop's stored credentials: a 401 in the middle of a pass (the token expired or was
+    /// rotated elsewhere) refreshes the token once and the call is made again, and the rest of
+    /// the pass uses the new token ([`ShopAdmin::call`]).
+    Stored(&'a mut ShopAdmin),
+    /// A client and a token held by the caller (tests, tools): a 401 is an error.
+    Fixed {
+        client: &'a AdminClient,
+        token: &'a Secret,
+    },
+}
+
+impl AdminCalls<'_> {
+    fn parts(&self) -> (&AdminClient, &Secret) {
+        match self {
+            AdminCalls::Stored(admin) => (admin.client(), admin.token()),
+            AdminCalls::Fixed { client, token } => (client, token),
+        }
+    }
+
+    /// After a 401: true when there is a new token to make the call again with.
+    async fn renewed(&mut self) -> Result<bool, AccessError> {
+        match self {
+            AdminCalls::Stored(admin) => admin.after_unauthorized().await.map(|()| true),
+            AdminCalls::Fixed { .. } => Ok(false),
+        }
+    }
+
+    /// The order with Encore's metafields ([`AdminClient::order`]).
+    pub async fn order(&mut self, id: OrderId) -> Result<Option<Order>, AccessError> {
+        let (client, token) = self.parts();
+        match client.order(token, id, NAMESPACE).await {
+            Err(AdminError::Unauthorized) if self.renewed().await? => {
+                let (client, token) = self.parts();
+                Ok(client.order(token, id, NAMESPACE).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Orders matching a search ([`AdminClient::search_orders`]).
+    pub async fn search_orders(
+        &mut self,
+        query: &str,
+        pages: usize,
+    ) -> Result<Vec<FoundOrder>, AccessError> {
+        let (client, token) = self.parts();
+        match client.search_orders(token, query, NAMESPACE, pages).await {
+            Err(AdminError::Unauthorized) if self.renewed().await? => {
+                let (client, token) = self.parts();
+                Ok(client.search_orders(token, query, NAMESPACE, pages).await?)
+            }
+            other => Ok(other?),
+        }
+    }
 }
 
 /// How often the background reconciler runs a pass over every installed shop.
@@ -78,7 +136,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 let Ok(domain) = ShopDomain::parse(&shop.domain) else {
                     continue;
                 };
-                let admin = match credentials::admin_client(&state, &domain).await {
+                let mut admin = match credentials::admin_client(&state, &domain).await {
                     Ok(admin) => admin,
                     Err(e) => {
                         tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
@@ -89,8 +147,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 let now = crate::offer::now();
                 match pass(
                     &state.store,
-                    admin.client(),
-                    admin.token(),
+                    &mut AdminCalls::Stored(&mut admin),
                     &shop,
                     window,
                     now,
@@ -116,8 +173,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
 /// order yet. `window` is the attribution window (ENCORE_ATTRIBUTION_WINDOW_MINUTES).
 pub async fn pass(
     store: &Store,
-    admin: &AdminClient,
-    token: &Secret,
+    admin: &mut AdminCalls<'_>,
     shop: &ShopRow,
     window: Duration,
     now: i64,
@@ -135,7 +191,7 @@ pub async fn pass(
         let Some(order) = r.get::<String, _>(0).parse().ok().and_then(OrderId::new) else {
             continue;
         };
-        read(store, admin, token, shop, order, now, &mut report).await;
+        read(store, admin, shop, order, now, &mut report).await;
     }
 
     let window = window.as_secs() as i64;
@@ -172,7 +228,7 @@ pub async fn pass(
             None => MAX_PAGES_WITHOUT_CUSTOMER,
         };
         report.searches += 1;
-        let found = match admin.search_orders(token, &query, NAMESPACE, pages).await {
+        let found = match admin.search_orders(&query, pages).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(shop = %shop.domain, error = %e, "order search failed");
@@ -186,7 +242,7 @@ pub async fn pass(
                 .any(|m| m.reference_id == reference && m.seq == seq);
             if names_it {
                 report.orders_found_by_search += 1;
-                read(store, admin, token, shop, o.id, now, &mut report).await;
+                read(store, admin, shop, o.id, now, &mut report).await;
                 break;
             }
         }
@@ -196,23 +252,13 @@ pub async fn pass(
 
 async fn read(
     store: &Store,
-    admin: &AdminClient,
-    token: &Secret,
+    admin: &mut AdminCalls<'_>,
     shop: &ShopRow,
     order: OrderId,
     now: i64,
     report: &mut PassReport,
 ) {
-    match attribution::read_order(
-        store,
-        admin,
-        token,
-        &shop.domain,
-        &shop.currency_code,
-        order,
-        now,
-    )
-    .await
+    match attribution::read_order(store, admin, &shop.domain, &shop.currency_code, order, now).await
     {
         Ok(outcome) => {
             report.orders_read += 1;

@@ -1,6 +1,12 @@
 //! Retention: how long decisions, events, webhook receipts and data requests are kept, and the
 //! pruning that deletes older rows — hourly in the background and on `POST /api/retention/prune`.
 //!
+//! Attribution's order-level rows (`attribution_orders` with the order's `refund_lines` and
+//! `order_edit_additions`) follow the decisions window: an order is pruned whole once Encore
+//! first heard of it and last read it before the window, and no decision left links to it
+//! (`decision_orders`, `offer_lines` go with their decisions) — so the refunds an offer's
+//! figures are recomputed from are never pruned from under a kept decision.
+//!
 //! A purchase is pruned whole (its events, decisions and funnel row together) once its newest
 //! decision and its funnel's last move are both older than the decisions window, so no funnel
 //! ever points at decisions that are gone. Pruning deletes in bounded batches and pauses between
@@ -37,6 +43,8 @@ pub const DEFAULT_EVERY_MINUTES: u32 = 60;
 
 /// Purchases deleted per batch (each has a few decisions and events).
 const PURCHASES_PER_BATCH: usize = 100;
+/// Orders (with their refund lines and edit additions) deleted per batch.
+const ORDERS_PER_BATCH: usize = 100;
 /// Rows deleted per batch from the single-row tables (webhook receipts, data requests).
 const ROWS_PER_BATCH: i64 = 1000;
 /// The pause between batches, so writes waiting for the connection go first.
@@ -120,6 +128,9 @@ pub struct Pruned {
     pub funnels: u64,
     pub webhook_receipts: u64,
     pub data_requests: u64,
+    pub attribution_orders: u64,
+    pub refund_lines: u64,
+    pub order_edit_additions: u64,
 }
 
 fn cutoff(now: i64, days: Option<u32>) -> Option<i64> {
@@ -138,6 +149,18 @@ pub async fn prune(state: &AppState, now: i64) -> Result<Pruned, StoreError> {
             total.events += batch.events;
             total.funnels += batch.funnels;
             if batch.purchases < PURCHASES_PER_BATCH {
+                break;
+            }
+            tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
+        }
+    }
+    if let Some(before) = cutoff(now, windows.decisions_days) {
+        loop {
+            let batch = prune_orders(state, before).await?;
+            total.attribution_orders += batch.orders;
+            total.refund_lines += batch.refund_lines;
+            total.order_edit_additions += batch.order_edit_additions;
+            if batch.read < ORDERS_PER_BATCH {
                 break;
             }
             tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
@@ -272,6 +295,74 @@ async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch,
     })
 }
 
+struct OrderBatch {
+    /// Orders read for the batch (a full read means there may be more).
+    read: usize,
+    orders: u64,
+    refund_lines: u64,
+    order_edit_additions: u64,
+}
+
+/// Deletes up to [`ORDERS_PER_BATCH`] attribution orders first heard of and last read before
+/// `before` that no decision links to, with their refund lines and edit additions.
+async fn prune_orders(state: &AppState, before: i64) -> Result<OrderBatch, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.shop, a.order_id FROM attribution_orders a WHERE a.seen_at < $1 \
+         AND COALESCE(a.read_at, 0) < $1 \
+         AND NOT EXISTS (SELECT 1 FROM decision_orders o WHERE o.shop = a.shop AND o.order_id = a.order_id) \
+         AND NOT EXISTS (SELECT 1 FROM offer_lines l WHERE l.shop = a.shop AND l.order_id = a.order_id) \
+         ORDER BY a.seen_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(ORDERS_PER_BATCH as i64)
+    .fetch_all(state.store.reader())
+    .await?;
+    if rows.is_empty() {
+        return Ok(OrderBatch {
+            read: 0,
+            orders: 0,
+            refund_lines: 0,
+            order_edit_additions: 0,
+        });
+    }
+    let keys = (0..rows.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let of_batch = format!("(shop, order_id) IN (VALUES {keys})");
+    // The order row goes first and only if still old: a webhook that noted the order again
+    // meanwhile keeps it, and its facts with it.
+    let statements = [
+        format!("DELETE FROM attribution_orders WHERE {of_batch} AND seen_at < $1 AND COALESCE(read_at, 0) < $1"),
+        format!("DELETE FROM refund_lines WHERE {of_batch} AND NOT EXISTS (SELECT 1 FROM attribution_orders a \
+                 WHERE a.shop = refund_lines.shop AND a.order_id = refund_lines.order_id)"),
+        format!("DELETE FROM order_edit_additions WHERE {of_batch} AND NOT EXISTS (SELECT 1 FROM attribution_orders a \
+                 WHERE a.shop = order_edit_additions.shop AND a.order_id = order_edit_additions.order_id)"),
+    ];
+    let mut counts = [0u64; 3];
+    let mut tx = state.store.writer().begin().await?;
+    for (sql, count) in statements.iter().zip(counts.iter_mut()) {
+        let mut q = sqlx::query(sql).bind(before);
+        for r in &rows {
+            q = q.bind(r.get::<String, _>(0)).bind(r.get::<String, _>(1));
+        }
+        *count = q.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    let [orders, refund_lines, order_edit_additions] = counts;
+    state.metrics.pruned("attribution_orders", orders);
+    state.metrics.pruned("refund_lines", refund_lines);
+    state
+        .metrics
+        .pruned("order_edit_additions", order_edit_additions);
+    Ok(OrderBatch {
+        read: rows.len(),
+        orders,
+        refund_lines,
+        order_edit_additions,
+    })
+}
+
 /// Starts the background pruning (nothing when ENCORE_RETENTION_EVERY_MINUTES=never).
 pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     let every = state.settings.retention.every?;
@@ -286,6 +377,8 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                     funnels = p.funnels,
                     webhook_receipts = p.webhook_receipts,
                     data_requests = p.data_requests,
+                    attribution_orders = p.attribution_orders,
+                    refund_lines = p.refund_lines,
                     ms = started.elapsed().as_millis() as u64,
                     "retention: pruned"
                 ),

@@ -98,6 +98,8 @@ pub struct AppState {
     pub sync: crate::catalog_sync::Syncer,
     /// The buyer's facts for customer triggers, read from the Admin API within a budget.
     pub customer_facts: crate::customer_facts::CustomerFacts,
+    /// Co-purchase mining: order history imports and the live miners (`mining`).
+    pub mining: crate::mining::Mining,
 }
 
 impl AppState {
@@ -115,6 +117,7 @@ impl AppState {
                 credentials.clone(),
                 settings.customer_facts_budget,
             ),
+            mining: crate::mining::Mining::new(Arc::new(credentials.clone())),
             credentials,
             sessions: encore_shopify::session::SessionVerifier::new(
                 &settings.api_key,

@@ -404,6 +404,12 @@ impl Store {
             "funnels",
             "offer_stats",
             "co_purchases",
+            // Co-purchase mining (migrations 0010 and 0011).
+            "co_purchase_versions",
+            "mining_inbox",
+            "mining_checkpoints",
+            "mining_checkpoint_parts",
+            "mining_runs",
             "customers",
             "catalog_variants",
             "catalog_products",
@@ -557,7 +563,8 @@ impl Store {
         }
     }
 
-    /// Upserts co-purchase pairs: (product id, suggested product id, lift in permille).
+    /// Upserts co-purchase pairs loaded by hand (version 0, beside the mined versions):
+    /// (product id, suggested product id, lift in permille).
     pub async fn upsert_co_purchases(
         &self,
         shop: &str,
@@ -568,7 +575,7 @@ impl Store {
         for (a, b, lift) in pairs {
             sqlx::query(
                 "INSERT INTO co_purchases (shop, product_id, suggested_product_id, lift_permille) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (shop, product_id, suggested_product_id) DO UPDATE SET lift_permille = excluded.lift_permille",
+                 ON CONFLICT (shop, version, product_id, suggested_product_id) DO UPDATE SET lift_permille = excluded.lift_permille",
             )
             .bind(shop)
             .bind(a)

@@ -18,8 +18,9 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 /// The topics shopify.app.toml subscribes to (a test keeps the two lists equal).
-pub const SUBSCRIBED_TOPICS: [&str; 12] = [
+pub const SUBSCRIBED_TOPICS: [&str; 13] = [
     "orders/edited",
+    "orders/create",
     "refunds/create",
     "products/create",
     "products/update",

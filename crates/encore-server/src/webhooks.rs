@@ -149,6 +149,31 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
             Applied::Changed | Applied::Ignored => Handled::New,
         });
     }
+    // New orders feed co-purchase mining, recorded with their receipt in one transaction.
+    if matches!(kind, Topic::OrdersCreate) {
+        let Payload::OrderCreated(order) = Payload::parse(&kind, body)
+            .map_err(|e| ApiError::BadRequest(format!("orders/create payload: {e}")))?
+        else {
+            return Err(ApiError::BadRequest("orders/create payload".into()));
+        };
+        let applied = crate::mining::incremental::order_created(
+            &state.store,
+            &state.mining,
+            &receipt,
+            &order,
+            now(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::mining::incremental::OrderError::Store(e) => ApiError::from(e),
+            other => ApiError::BadRequest(other.to_string()),
+        })?;
+        tracing::info!(topic = %topic, effect = ?applied, "webhook handled");
+        return Ok(match applied {
+            Applied::Duplicate => Handled::Duplicate,
+            Applied::Changed | Applied::Ignored => Handled::New,
+        });
+    }
     // Read before anything is written: a refused payload is not taken for handled.
     let data_request = (topic == "customers/data_request")
         .then(|| DataRequest::from_payload(&payload))
@@ -184,6 +209,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
         }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;
+            state.mining.forget(&shop);
             state.facts.forget(&shop);
             state.offer_stats_changed(&shop);
         }

@@ -25,6 +25,16 @@ struct Shopify {
     token: Secret,
 }
 
+impl Shopify {
+    /// The pass's Admin calls with this test's client and token.
+    fn calls(&self) -> reconcile::AdminCalls<'_> {
+        reconcile::AdminCalls::Fixed {
+            client: &self.admin,
+            token: &self.token,
+        }
+    }
+}
+
 async fn shopify() -> Shopify {
     shopify_for(SHOP, API_KEY, SECRET).await
 }
@@ -217,7 +227,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         )
         .await;
         let window = Duration::from_secs(7200);
-        let pass = reconcile::pass(store, &shopify.admin, &shopify.token, &shop, window, now())
+        let pass = reconcile::pass(store, &mut shopify.calls(), &shop, window, now())
             .await
             .unwrap();
         assert_eq!(
@@ -255,8 +265,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         // A second read of the same order changes nothing.
         let again = encore_server::attribution::read_order(
             store,
-            &shopify.admin,
-            &shopify.token,
+            &mut shopify.calls(),
             SHOP,
             "USD",
             encore_shopify::ids::OrderId::new(7001).unwrap(),
@@ -326,7 +335,7 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         // The search starts after its grace period.
         let later = now() + reconcile::SEARCH_GRACE + 60;
         let window = Duration::from_secs(7200);
-        let pass = reconcile::pass(store, &shopify.admin, &shopify.token, &shop, window, later)
+        let pass = reconcile::pass(store, &mut shopify.calls(), &shop, window, later)
             .await
             .unwrap();
         assert_eq!(pass.errors, 0, "{pass:?}");
@@ -533,8 +542,7 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
     }
     let pass = reconcile::pass(
         store,
-        &shopify.admin,
-        &shopify.token,
+        &mut shopify.calls(),
         &shop,
         Duration::from_secs(7200),
         now(),

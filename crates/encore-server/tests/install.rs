@@ -828,3 +828,119 @@ async fn tokens_never_appear_in_logs_answers_or_the_database_and_a_copied_row_do
     ));
     running.stop().await;
 }
+
+#[tokio::test]
+async fn getting_started_learns_from_shopify_whether_encore_is_the_post_purchase_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_db(&dir);
+    let sim = sim(HOUR, DAYS_90).await;
+    let running = server(&db, &sim).await;
+    let answers = Answers::default();
+    let setting = || async {
+        let (status, _, body) = answers
+            .send(
+                http()
+                    .get(format!("{}/api/checkout-setting", base(&running)))
+                    .bearer_auth(sim.session_token(SHOP, 42, now())),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+
+    // Loaded by the operator but never installed: nothing to ask Shopify with.
+    let (status, _, _) = answers
+        .send(
+            http()
+                .put(format!("{}/api/shops/{SHOP}", base(&running)))
+                .bearer_auth(ADMIN)
+                .json(&json!({"currencyCode": "USD"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, body) = answers
+        .send(
+            http()
+                .get(format!(
+                    "{}/api/checkout-setting?shop={SHOP}",
+                    base(&running)
+                ))
+                .bearer_auth(ADMIN),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"postPurchaseAppInUse": null, "unknownBecause": "not_installed"})
+    );
+
+    install_by_session(&running, &sim, &answers).await;
+    assert_eq!(setting().await, json!({"postPurchaseAppInUse": false}));
+    sim.set_post_purchase_app(SHOP, true);
+    assert_eq!(setting().await, json!({"postPurchaseAppInUse": true}));
+    // Shopify refusing the call is shown as unknown, never as "off".
+    sim.fail_next(SHOP, &[423]);
+    assert_eq!(
+        setting().await,
+        json!({"postPurchaseAppInUse": null, "unknownBecause": "shopify_unavailable"})
+    );
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_goes_on() {
+    use encore_server::reconcile::{self, AdminCalls};
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let sim = sim(HOUR, DAYS_90).await;
+        let running = server(&db, &sim).await;
+        let answers = Answers::default();
+        install_by_session(&running, &sim, &answers).await;
+        // Three orders queued by webhooks, waiting to be read through the Admin API.
+        let pool = pool(&db).await;
+        for id in [8001u64, 8002, 8003] {
+            sim.put_order(
+                SHOP,
+                shopify_sim::SimOrder {
+                    id,
+                    name: format!("#{id}"),
+                    customer: None,
+                    lines: vec![],
+                    created_at: "2026-11-30T10:00:00Z".into(),
+                    currency: None,
+                    metafields: vec![],
+                },
+            );
+            sqlx::query(
+                "INSERT INTO attribution_orders (shop, order_id, state, seen_at) VALUES ($1, $2, 'pending', $3)",
+            )
+            .bind(SHOP)
+            .bind(id.to_string())
+            .bind(now())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+        let shop_row = running.state.store.shop(SHOP).await.unwrap().unwrap();
+        let mut admin = credentials::admin_client(&running.state, &shop())
+            .await
+            .unwrap();
+        // The first order is read; the token expires before the second.
+        sim.expire_access_tokens_at(SHOP, sim.admin_requests(SHOP) + 2);
+        let report = reconcile::pass(
+            &running.state.store,
+            &mut AdminCalls::Stored(&mut admin),
+            &shop_row,
+            std::time::Duration::from_secs(7200),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.orders_read, report.errors), (3, 0), "{report:?}");
+        assert_eq!(sim.token_requests(SHOP, "refresh_token"), 1);
+        assert_eq!(stored_tokens(&db).await[0], admin.token().expose());
+        running.stop().await;
+        db.dispose().await;
+    }
+}

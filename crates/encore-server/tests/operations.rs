@@ -528,7 +528,8 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
         let b = prune_now(&c).await;
         assert_eq!(
             b["pruned"],
-            json!({"decisions": 232, "events": 2, "funnels": 1, "webhookReceipts": 1, "dataRequests": 1}),
+            json!({"decisions": 232, "events": 2, "funnels": 1, "webhookReceipts": 1, "dataRequests": 1,
+                   "attributionOrders": 0, "refundLines": 0, "orderEditAdditions": 0}),
             "{db:?}"
         );
         assert_eq!(
@@ -605,7 +606,8 @@ async fn retention_prunes_whole_purchases_past_the_window_and_keeps_everything_n
         let b = prune_now(&c).await;
         assert_eq!(
             b["pruned"],
-            json!({"decisions": 0, "events": 0, "funnels": 0, "webhookReceipts": 0, "dataRequests": 0})
+            json!({"decisions": 0, "events": 0, "funnels": 0, "webhookReceipts": 0, "dataRequests": 0,
+                   "attributionOrders": 0, "refundLines": 0, "orderEditAdditions": 0})
         );
         pool.close().await;
         server.stop().await;
@@ -781,6 +783,88 @@ async fn a_customer_data_request_is_answered_with_what_encore_holds_on_the_custo
         assert_eq!(s, 200);
         assert_eq!(export["customer"], Value::Null);
         assert_eq!(export["purchases"], json!([]));
+        server.stop().await;
+        db.dispose().await;
+    }
+}
+
+#[tokio::test]
+async fn old_attribution_orders_are_pruned_whole_unless_a_kept_decision_links_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let server = encore_server::start(quiet_settings(&db), ScriptedRunner::new())
+            .await
+            .unwrap();
+        let c = Client::new(&server);
+        setup_shop(&c).await;
+        let pool = database(&db).await;
+        // Orders 11 (a refund), 22 (an edit) and 33 (a refund, linked to a kept decision) were
+        // heard of 401 days ago; 44 (a refund) today.
+        for (order, topic) in [
+            (11, "refunds/create"),
+            (22, "orders/edited"),
+            (33, "refunds/create"),
+            (44, "refunds/create"),
+        ] {
+            let mut body = shopify_sim::payloads::example(topic).unwrap();
+            match topic {
+                "refunds/create" => {
+                    body["order_id"] = json!(order);
+                    body["id"] = json!(order * 100);
+                }
+                _ => body["order_edit"]["order_id"] = json!(order),
+            }
+            let (s, b) = deliver(&c, SHOP, topic, &format!("o-{order}"), &body, SECRET, None).await;
+            assert_eq!(s, 200, "{b}");
+        }
+        let (_, b) = c
+            .offer(&token_for(&purchase_of("linked", None)), json!({}))
+            .await;
+        let decision = b["offers"][0]["decisionId"].as_str().unwrap().to_string();
+        sqlx::query(
+            "INSERT INTO decision_orders (decision_id, shop, order_id, status, linked_at) \
+             VALUES ($1, $2, '33', 'confirmed', $3)",
+        )
+        .bind(&decision)
+        .bind(SHOP)
+        .bind(now())
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE attribution_orders SET seen_at = $1 WHERE order_id IN ('11', '22', '33')",
+        )
+        .bind(now() - 401 * DAY)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+        let b = prune_now(&c).await;
+        assert_eq!(b["pruned"]["attributionOrders"], 2, "{b}");
+        assert_eq!(
+            b["pruned"]["refundLines"], 5,
+            "the example refund's five lines"
+        );
+        assert_eq!(b["pruned"]["orderEditAdditions"], 1, "{b}");
+        let kept = |table: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let rows = sqlx::query(&format!(
+                    "SELECT DISTINCT order_id FROM {table} ORDER BY order_id"
+                ))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                rows.iter()
+                    .map(|r| r.get::<String, _>(0))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(kept("attribution_orders").await, ["33", "44"]);
+        assert_eq!(kept("refund_lines").await, ["33", "44"]);
+        assert!(kept("order_edit_additions").await.is_empty());
+        assert_eq!(prune_now(&c).await["pruned"]["attributionOrders"], 0);
+        pool.close().await;
         server.stop().await;
         db.dispose().await;
     }

@@ -28,6 +28,7 @@ pub(crate) struct Request {
 fn cost_of(operation: &str) -> f64 {
     match operation {
         "ShopFacts" => 2.0,
+        "PostPurchaseAppInUse" => 1.0,
         "CustomerFacts" => 2.0,
         "InventoryItemLevels" => 4.0,
         "OrderAttribution" => 24.0,
@@ -78,6 +79,9 @@ pub(crate) async fn graphql(
 
 fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request) -> Response {
     state.admin_requests += 1;
+    if state.expire_tokens_at == Some(state.admin_requests) {
+        state.expire_access_tokens();
+    }
     let pair = match state.access.get(token) {
         Some(t) if t.expires_at.is_none_or(|at| at > Instant::now()) => t.pair,
         _ => {
@@ -123,6 +127,9 @@ fn answer(shared: &Shared, state: &mut ShopState, token: &str, request: Request)
     };
     let data = match operation.as_str() {
         "ShopFacts" => Ok(shop_facts(state)),
+        "PostPurchaseAppInUse" => Ok(json!({"currentAppInstallation": {"app": {
+            "isPostPurchaseAppInUse": state.post_purchase_app_in_use,
+        }}})),
         "CustomerFacts" => customer(state, &request.variables),
         "InventoryItemLevels" => crate::inventory::item_levels(state, &request.variables),
         "OrderAttribution" => order(state, &request.variables),

@@ -1,6 +1,7 @@
 //! Bulk operations: one bulk query per shop at a time (OPERATION_IN_PROGRESS otherwise), a
 //! status that completes after `bulk_duration`, and the JSONL result streamed row by row from
-//! the generated store, in the flat `__parentId` form of `groupObjects: false`.
+//! the generated store (or the generated order history, `orders`), in the flat `__parentId`
+//! form of `groupObjects: false`.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -14,24 +15,18 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::admin::gid_number;
-use crate::state::{BulkOp, Shared, ShopState};
+use crate::state::{BulkOp, BulkQuery, Shared, ShopState};
 use crate::store::{decimal, Product, StoreSpec};
 
 fn bulk_gid(id: u64) -> String {
     format!("gid://shopify/BulkOperation/{id}")
 }
 
+/// Complete once `bulk_duration` passed and its counts are known (they are computed on a
+/// thread of their own, as Shopify runs the query away from the API's request path: walking a
+/// million generated orders takes a second, which must not stall the loopback server).
 fn completed(shared: &Shared, op: &BulkOp) -> bool {
-    op.created.elapsed() >= shared.config.bulk_duration
-}
-
-/// The bulk queries the simulator runs, told apart by their root field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BulkKind {
-    /// `products { … }`: the catalog.
-    Catalog,
-    /// `sellingPlanGroups { … }`: the selling plans (`crate::selling_plans`).
-    SellingPlans,
+    op.created.elapsed() >= shared.config.bulk_duration && op.object_count.get().is_some()
 }
 
 /// The first field inside the query's selection set.
@@ -46,16 +41,25 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
         .get("query")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let kind = match root_field(query) {
-        Some("products") => BulkKind::Catalog,
-        Some("sellingPlanGroups") => BulkKind::SellingPlans,
-        _ => {
-            return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
-                "field": ["query"],
-                "message": "The simulator runs only the catalog's products and sellingPlanGroups queries",
-                "code": "INVALID",
-            }]}})
+    // The selling plans query names products too (a group's): told apart by its root field.
+    let kind = if root_field(query) == Some("sellingPlanGroups") {
+        BulkQuery::SellingPlans
+    } else if query.contains("orders") && query.contains("lineItems") {
+        BulkQuery::Orders {
+            history: state
+                .order_history
+                .clone()
+                .unwrap_or_else(|| encore_mining::generate::HistorySpec::new(0, 0, 1)),
+            since: crate::orders::since(query),
         }
+    } else if query.contains("products") {
+        BulkQuery::Catalog
+    } else {
+        return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
+            "field": ["query"],
+            "message": "The simulator runs only the catalog's products query, the selling plans query and the orders query",
+            "code": "INVALID",
+        }]}});
     };
     if let Some(running) = state.bulk_ops.iter().find(|op| !completed(shared, op)) {
         return json!({"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{
@@ -65,17 +69,19 @@ pub(crate) fn run_query(shared: &Shared, state: &mut ShopState, variables: &Valu
         }]}});
     }
     let id = 5_000_000 + state.bulk_ops.len() as u64 + 1;
+    let kind_for_count = kind.clone();
+    let query_is_selling_plans = matches!(kind, BulkQuery::SellingPlans);
     state.bulk_ops.push(BulkOp {
         id,
         created: Instant::now(),
+        query: kind,
         spec: state.spec.clone(),
-        object_count: OnceLock::new(),
-        // Faults are for the catalog's result file (what the tests break).
-        faults: match kind {
-            BulkKind::Catalog => std::mem::take(&mut state.next_bulk_faults),
-            BulkKind::SellingPlans => BulkFaults::default(),
+        object_count: counted(kind_for_count, state.spec.clone()),
+        // Faults are for the catalog's and the orders' result files (what the tests break).
+        faults: match query_is_selling_plans {
+            true => BulkFaults::default(),
+            false => std::mem::take(&mut state.next_bulk_faults),
         },
-        kind,
     });
     json!({"bulkOperationRunQuery": {
         "bulkOperation": {"id": bulk_gid(id), "status": "CREATED"},
@@ -93,31 +99,37 @@ pub(crate) fn by_id(
         return Ok(json!({"bulkOperation": null}));
     };
     let done = completed(shared, op);
-    let objects = if done {
-        *op.object_count.get_or_init(|| match op.kind {
-            BulkKind::Catalog => object_count(&op.spec),
-            BulkKind::SellingPlans => crate::selling_plans::object_count(&op.spec),
-        })
-    } else {
-        0
+    let (objects, roots) = match op.object_count.get() {
+        Some(counts) if done => *counts,
+        _ => (0, 0),
     };
     Ok(json!({"bulkOperation": {
         "id": bulk_gid(op.id),
         "status": if done { "COMPLETED" } else { "RUNNING" },
         "errorCode": null,
         "objectCount": objects.to_string(),
-        "rootObjectCount": match (done, op.kind) {
-            (false, _) => 0,
-            (true, BulkKind::Catalog) => op.spec.products,
-            // The two groups of `crate::selling_plans`.
-            (true, BulkKind::SellingPlans) => 2,
-        }.to_string(),
+        "rootObjectCount": roots.to_string(),
         "fileSize": null,
         "url": done.then(|| format!("{}/{}/bulk/{}.jsonl", shared.base_url, state.domain, op.id)),
         "partialDataUrl": null,
         "createdAt": "2026-11-30T10:00:00Z",
         "completedAt": done.then_some("2026-11-30T10:00:05Z"),
     }}))
+}
+
+/// (objectCount, rootObjectCount) of the operation, computed on a thread of its own.
+fn counted(query: BulkQuery, spec: StoreSpec) -> Arc<OnceLock<(u64, u64)>> {
+    let counts = Arc::new(OnceLock::new());
+    let set = counts.clone();
+    std::thread::spawn(move || {
+        let _ = set.set(match &query {
+            BulkQuery::Catalog => (object_count(&spec), spec.products),
+            BulkQuery::Orders { history, since } => crate::orders::object_count(history, *since),
+            // The two groups of `crate::selling_plans`.
+            BulkQuery::SellingPlans => (crate::selling_plans::object_count(&spec), 2),
+        });
+    });
+    counts
 }
 
 /// Every row of the result file, as Shopify's objectCount counts them.
@@ -142,20 +154,20 @@ pub(crate) async fn download(
                 .bulk_ops
                 .iter()
                 .find(|op| Some(op.id) == id && completed(&shared, op))
-                .map(|op| (op.spec.clone(), op.faults.clone(), op.kind))
+                .map(|op| (op.query.clone(), op.spec.clone(), op.faults.clone()))
         })
         .flatten();
-    let Some((spec, faults, kind)) = found else {
+    let Some((query, spec, faults)) = found else {
         return (StatusCode::NOT_FOUND, "no such result").into_response();
     };
-    if kind == BulkKind::SellingPlans {
-        let chunks = crate::selling_plans::chunks(spec).map(Ok::<Bytes, std::io::Error>);
-        let body = Body::from_stream(futures_util::stream::iter(chunks));
-        return ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response();
-    }
     let detach = shared.config.detach_collections;
     let cut_after = faults.cut_after;
-    let chunks = JsonlChunks::new(spec, detach)
+    let rows: Box<dyn Iterator<Item = Bytes> + Send> = match query {
+        BulkQuery::Catalog => Box::new(JsonlChunks::new(spec, detach)),
+        BulkQuery::Orders { history, since } => Box::new(crate::orders::chunks(history, since)),
+        BulkQuery::SellingPlans => Box::new(crate::selling_plans::chunks(spec)),
+    };
+    let chunks = rows
         .enumerate()
         .take_while(move |(i, _)| cut_after.is_none_or(|n| (*i as u64) < n))
         .flat_map(move |(i, chunk)| {
@@ -181,9 +193,9 @@ pub(crate) async fn download(
 /// What goes wrong with a bulk operation's result file (`Sim::fault_next_bulk`).
 #[derive(Debug, Clone, Default)]
 pub struct BulkFaults {
-    /// A line of broken JSON after this many products.
+    /// A line of broken JSON after this many products (orders, for an orders query).
     pub malformed_after: Option<u64>,
-    /// The download breaks off after this many products (the connection is dropped).
+    /// The download breaks off after this many products or orders (the connection is dropped).
     pub cut_after: Option<u64>,
 }
 

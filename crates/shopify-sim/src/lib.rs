@@ -4,7 +4,8 @@
 //! Shopify's wire formats: the token endpoint (token exchange, refresh with rotating refresh
 //! tokens, authorization code), the Admin GraphQL endpoint answering Encore's own operations in
 //! the 2026-10 schema's shapes with `extensions.cost` and a leaky-bucket rate limit, bulk
-//! operations whose JSONL is streamed from the simulator, and webhooks signed like Shopify's
+//! operations (the catalog, and order histories from `encore-mining`'s generator) whose JSONL is
+//! streamed from the simulator, and webhooks signed like Shopify's
 //! with payloads built from Shopify's example payloads. It is not a GraphQL engine: it answers
 //! the operations Encore sends, by operation name (see docs/shopify.md for its limits).
 //!
@@ -14,6 +15,7 @@
 mod admin;
 pub mod bulk;
 pub mod inventory;
+pub mod orders;
 pub mod payloads;
 pub mod selling_plans;
 mod session;
@@ -117,6 +119,19 @@ impl Sim {
         self.shared.with_shop(shop, |s| s.expire_access_tokens());
     }
 
+    /// The merchant chooses (or stops choosing) the app as the shop's post-purchase app.
+    pub fn set_post_purchase_app(&self, shop: &str, in_use: bool) {
+        self.shared
+            .with_shop(shop, |s| s.post_purchase_app_in_use = in_use);
+    }
+
+    /// The shop's access tokens expire just before its Admin request number `n` (as counted by
+    /// [`Sim::admin_requests`]) is answered: a 401 in the middle of a series of calls.
+    pub fn expire_access_tokens_at(&self, shop: &str, n: u64) {
+        self.shared
+            .with_shop(shop, |s| s.expire_tokens_at = Some(n));
+    }
+
     /// The next `n` Admin calls of the shop answer THROTTLED whatever the bucket holds.
     pub fn throttle_next(&self, shop: &str, n: u32) {
         self.shared.with_shop(shop, |s| s.throttle_next = n);
@@ -190,6 +205,13 @@ impl Sim {
     pub fn put_customer(&self, shop: &str, customer: SimCustomer) {
         self.shared
             .with_shop(shop, |s| s.customers.insert(customer.id, customer));
+    }
+
+    /// Gives the shop a generated order history (the mining crate's generator): what the
+    /// orders bulk query reads, in Shopify's JSONL shapes.
+    pub fn set_order_history(&self, shop: &str, history: encore_mining::generate::HistorySpec) {
+        self.shared
+            .with_shop(shop, |s| s.order_history = Some(history));
     }
 
     pub fn put_order(&self, shop: &str, order: SimOrder) {

@@ -4,6 +4,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use encore_mining::generate::HistorySpec;
+use encore_mining::Day;
+
 use crate::store::StoreSpec;
 use crate::SimConfig;
 
@@ -63,16 +66,30 @@ pub(crate) struct RefreshToken {
     pub replaced_by: Option<u64>,
 }
 
+/// What a bulk operation reads.
+#[derive(Clone)]
+pub(crate) enum BulkQuery {
+    /// The catalog's products, variants, collections and selling plan groups.
+    Catalog,
+    /// The order history's orders created on or after `since` (all of them when `None`).
+    Orders {
+        history: HistorySpec,
+        since: Option<Day>,
+    },
+    /// The selling plan groups, their plans and what they apply to (`crate::selling_plans`).
+    SellingPlans,
+}
+
 pub(crate) struct BulkOp {
     pub id: u64,
     pub created: Instant,
+    pub query: BulkQuery,
     pub spec: StoreSpec,
-    /// Computed once the operation completed (it walks the whole store).
-    pub object_count: std::sync::OnceLock<u64>,
+    /// (objectCount, rootObjectCount), computed once the operation completed (it walks the
+    /// whole store or history).
+    pub object_count: std::sync::Arc<std::sync::OnceLock<(u64, u64)>>,
     /// What goes wrong with its result file.
     pub faults: crate::bulk::BulkFaults,
-    /// Which query it runs.
-    pub kind: crate::bulk::BulkKind,
 }
 
 pub(crate) struct ShopState {
@@ -95,12 +112,18 @@ pub(crate) struct ShopState {
     pub next_bulk_faults: crate::bulk::BulkFaults,
     pub customers: HashMap<u64, SimCustomer>,
     pub orders: HashMap<u64, SimOrder>,
+    /// The generated order history the orders bulk query reads (none: the shop has no orders).
+    pub order_history: Option<HistorySpec>,
     pub admin_requests: u64,
+    /// The shop's access tokens expire when its Admin request count reaches this.
+    pub expire_tokens_at: Option<u64>,
     pub throttled: u64,
     /// Token endpoint requests by grant (`token_exchange`, `refresh_token`, `authorization_code`).
     pub grants: HashMap<&'static str, u64>,
     /// The next this many token answers are lost after the grant took effect.
     pub lose_token_answers: u32,
+    /// Whether the merchant chose the app under Settings → Checkout → Post-purchase page.
+    pub post_purchase_app_in_use: bool,
 }
 
 impl ShopState {
@@ -122,10 +145,13 @@ impl ShopState {
             next_bulk_faults: Default::default(),
             customers: HashMap::new(),
             orders: HashMap::new(),
+            order_history: None,
             admin_requests: 0,
+            expire_tokens_at: None,
             throttled: 0,
             grants: HashMap::new(),
             lose_token_answers: 0,
+            post_purchase_app_in_use: false,
         }
     }
 

@@ -62,8 +62,22 @@ impl Default for SyncOptions {
 /// and the wake-up of a poll when Shopify says the operation finished.
 #[derive(Default)]
 struct ShopLane {
-    bulk: tokio::sync::Mutex<()>,
+    bulk: Arc<tokio::sync::Mutex<()>>,
     finished: Notify,
+}
+
+/// The shop's turn for bulk work, held until its bulk operation is final (shared with
+/// co-purchase mining: Shopify runs one bulk query per app and shop).
+pub struct BulkTurn {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+    lane: Arc<ShopLane>,
+}
+
+impl BulkTurn {
+    /// Notified when `bulk_operations/finish` arrives for the shop.
+    pub fn finished(&self) -> &Notify {
+        &self.lane.finished
+    }
 }
 
 /// The sync's shared parts: Admin API access, the per-shop queue of bulk work, the HTTP
@@ -115,6 +129,15 @@ impl Syncer {
             .entry(shop.to_string())
             .or_default()
             .clone()
+    }
+
+    /// Waits for the shop's turn for bulk work (another part's bulk operation to be final).
+    pub async fn bulk_turn(&self, shop: &str) -> BulkTurn {
+        let lane = self.lane(shop);
+        BulkTurn {
+            _turn: lane.bulk.clone().lock_owned().await,
+            lane,
+        }
     }
 
     /// `bulk_operations/finish` arrived for the shop: wake its poll.

@@ -427,7 +427,7 @@ where
 }
 
 /// The operation named in OPERATION_IN_PROGRESS's message ("… already in progress: gid://…").
-fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
+pub(crate) fn running_operation(error: &AdminError) -> Option<BulkOperationId> {
     let AdminError::UserErrors(errors) = error else {
         return None;
     };

@@ -149,15 +149,23 @@ impl ShopAdmin {
     ) -> Result<T, AccessError> {
         match f(&self.client, &self.token).await {
             Err(AdminError::Unauthorized) => {
-                tracing::info!(shop = %self.shop(), "Shopify answered 401: refreshing the access token once");
-                self.token = self
-                    .credentials
-                    .after_unauthorized(self.client.shop(), &self.token)
-                    .await?;
+                self.after_unauthorized().await?;
                 Ok(f(&self.client, &self.token).await?)
             }
             other => Ok(other?),
         }
+    }
+
+    /// Shopify answered 401 to this token: takes the token another refresh stored meanwhile,
+    /// or refreshes. For callers that cannot pass [`ShopAdmin::call`] a closure (a future that
+    /// must be `Send` for `tokio::spawn`); make the failed call once more after it.
+    pub async fn after_unauthorized(&mut self) -> Result<(), AccessError> {
+        tracing::info!(shop = %self.shop(), "Shopify answered 401: refreshing the access token once");
+        self.token = self
+            .credentials
+            .after_unauthorized(self.client.shop(), &self.token)
+            .await?;
+        Ok(())
     }
 }
 

@@ -7,9 +7,9 @@ use super::client::AdminClient;
 use super::error::{AdminError, UserError};
 use super::operations::{
     bulk_operation_by_id, bulk_operation_run_query, catalog_bulk, customer_facts,
-    inventory_item_levels, order_attribution, orders_search, selling_plans_bulk, shop_facts,
-    BulkOperationById, BulkOperationRunQuery, CustomerFacts, InventoryItemLevels, OrderAttribution,
-    OrdersSearch, ShopFacts,
+    inventory_item_levels, order_attribution, orders_bulk, orders_search, post_purchase_app_in_use,
+    selling_plans_bulk, shop_facts, BulkOperationById, BulkOperationRunQuery, CustomerFacts,
+    InventoryItemLevels, OrderAttribution, OrdersSearch, PostPurchaseAppInUse, ShopFacts,
 };
 use crate::domain::ShopDomain;
 use crate::ids::{
@@ -172,6 +172,18 @@ impl AdminClient {
             partner_development: shop.plan.partner_development,
             shopify_plus: shop.plan.shopify_plus,
         })
+    }
+
+    /// Whether the merchant has chosen this app under Settings → Checkout → Post-purchase page
+    /// (Shopify shows no app's post-purchase offers until one is chosen).
+    pub async fn post_purchase_app_in_use(&self, token: &Secret) -> Result<bool, AdminError> {
+        let data = self
+            .execute::<PostPurchaseAppInUse>(token, post_purchase_app_in_use::Variables {})
+            .await?;
+        Ok(data
+            .current_app_installation
+            .app
+            .is_post_purchase_app_in_use)
     }
 
     /// A customer's tags, order count and amount spent; `None` when Shopify has no such customer.
@@ -420,6 +432,17 @@ impl AdminClient {
             .await
     }
 
+    /// Starts the bulk query of the orders created on or after `first_day` (days since
+    /// 1970-01-01, UTC; `None` for all history) — `graphql/orders_bulk.graphql`.
+    pub async fn start_orders_bulk(
+        &self,
+        token: &Secret,
+        first_day: Option<u32>,
+    ) -> Result<BulkOperationId, AdminError> {
+        self.start_bulk_query(token, &orders_bulk_query(first_day))
+            .await
+    }
+
     /// One bulk operation's state; `None` when Shopify does not know the id.
     pub async fn bulk_operation(
         &self,
@@ -478,5 +501,63 @@ impl AdminClient {
             }
             tokio::time::sleep(every).await;
         }
+    }
+}
+
+/// The search date in `graphql/orders_bulk.graphql`, replaced with the window's first day.
+const ORDERS_SINCE_PLACEHOLDER: &str = "created_at:>=1970-01-01";
+
+/// The orders bulk query's text for a window starting on `first_day` (days since 1970-01-01).
+/// Shopify's search compares `created_at` in the shop's time zone; the miner dates orders by
+/// their UTC day and leaves out the few the search lets in from the day before.
+pub fn orders_bulk_query(first_day: Option<u32>) -> String {
+    let query = orders_bulk::QUERY;
+    match first_day {
+        None => query.to_string(),
+        Some(day) => {
+            let (y, m, d) = civil_from_days(i64::from(day));
+            query.replacen(
+                ORDERS_SINCE_PLACEHOLDER,
+                &format!("created_at:>={y:04}-{m:02}-{d:02}"),
+                1,
+            )
+        }
+    }
+}
+
+/// The proleptic Gregorian date of a day number (days since 1970-01-01), by the usual
+/// era-of-400-years arithmetic.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod orders_bulk_tests {
+    use super::*;
+
+    #[test]
+    fn the_orders_query_searches_from_the_window_s_first_day() {
+        assert!(orders_bulk::QUERY.contains(ORDERS_SINCE_PLACEHOLDER));
+        let query = orders_bulk_query(Some(20_724));
+        assert!(query.contains("created_at:>=2026-09-28"), "{query}");
+        assert!(!query.contains(ORDERS_SINCE_PLACEHOLDER));
+        assert_eq!(orders_bulk_query(None), orders_bulk::QUERY);
+    }
+
+    #[test]
+    fn day_numbers_become_calendar_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(59), (1970, 3, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_783), (2026, 11, 26));
     }
 }

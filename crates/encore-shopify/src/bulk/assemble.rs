@@ -52,7 +52,7 @@ pub struct CatalogStats {
     pub first_malformed: Vec<Malformed>,
 }
 
-const KEPT_MALFORMED: usize = 10;
+pub(super) const KEPT_MALFORMED: usize = 10;
 
 #[derive(Deserialize)]
 struct Head<'a> {
@@ -235,7 +235,7 @@ fn product(row: ProductRow) -> ProductRecord {
     }
 }
 
-fn trim(line: &[u8]) -> &[u8] {
+pub(super) fn trim(line: &[u8]) -> &[u8] {
     let end = line
         .iter()
         .rposition(|b| !b.is_ascii_whitespace())

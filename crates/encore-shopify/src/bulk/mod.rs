@@ -1,4 +1,5 @@
-//! Bulk-operation JSONL: the catalog query's result read line by line and joined into products.
+//! Bulk-operation JSONL: the catalog query's result read line by line and joined into products,
+//! and the orders query's joined into orders ([`OrderReader`]).
 //!
 //! A bulk query's result is one JSON object per line; a row of a nested connection names its
 //! parent by `__parentId`. [`CatalogAssembler`] turns lines into [`CatalogEntry`]s without I/O;
@@ -9,11 +10,13 @@
 
 mod assemble;
 pub mod download;
+mod orders;
 mod read;
 mod rows;
 mod selling_plans;
 
 pub use assemble::{CatalogAssembler, CatalogEntry, CatalogStats, Child, Malformed};
+pub use orders::{OrderAssembler, OrderReader, OrderRecord, OrderStats, PENDING_ORDERS};
 pub use read::{CatalogLines, CatalogReader, MAX_LINE_BYTES};
 pub use rows::{
     CollectionRef, InventoryItem, InventoryPolicy, ProductRecord, ProductStatus,

@@ -62,5 +62,7 @@ export function createApi(authorizedFetch, shop) {
     startSync: () => call('POST', `/api/sync?${q}`),
     /** Webhooks per topic and the offer Function's recent runs, for this shop. */
     storeHealth: () => call('GET', `/api/store-health?${q}`),
+    /** Whether Encore is the shop's post-purchase app, as Shopify says (null when it cannot be asked). */
+    checkoutSetting: () => call('GET', `/api/checkout-setting?${q}`),
   };
 }

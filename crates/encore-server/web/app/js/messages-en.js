@@ -207,7 +207,6 @@ export default {
   'start.step1': 'In your Shopify admin, open Settings → Checkout.',
   'start.step2': 'Under Post-purchase page, choose Encore.',
   'start.step3': 'Save. Buyers see Encore\'s offers after their next purchases.',
-  'start.turnOnCheck': 'Shopify shows which app is selected on that page.',
   'start.warnings': 'Campaigns the catalog cannot serve',
   'start.noWarnings': 'Every variant your campaigns offer is in the catalog and in stock.',
   'start.noCatalog': 'The catalog is not available yet.',
@@ -358,4 +357,9 @@ export default {
   'sim.failed': 'The simulation failed: {message}',
   'sim.noCatalog': 'The simulator needs the shop\'s catalog; it appears once the catalog is synced.',
   'sim.noEngine': 'This browser cannot run the offer engine; saving still checks the campaign.',
+  'start.isOn': 'Encore is your post-purchase app: buyers see its offers.',
+  'start.isOff': 'Encore is not your post-purchase app yet: buyers see no offer until you choose it (steps above).',
+  'start.unknown.not_installed': 'Encore cannot ask Shopify whether it is chosen (the shop is not installed through Shopify); Shopify shows which app is selected on that page.',
+  'start.unknown.needs_reauthorization': 'Open Encore from the Shopify admin again so it can ask Shopify whether it is chosen.',
+  'start.unknown.shopify_unavailable': 'Shopify did not answer whether Encore is chosen; Shopify shows which app is selected on that page.',
 };

@@ -207,7 +207,6 @@ export default {
   'start.step1': 'Dans votre interface Shopify, ouvrez Paramètres → Checkout.',
   'start.step2': 'Sous Page post-achat, choisissez Encore.',
   'start.step3': 'Enregistrez. Les acheteurs verront les offres d\'Encore après leurs prochains achats.',
-  'start.turnOnCheck': 'Shopify indique sur cette page quelle application est choisie.',
   'start.warnings': 'Campagnes que le catalogue ne peut pas servir',
   'start.noWarnings': 'Toutes les variantes proposées par vos campagnes sont au catalogue et en stock.',
   'start.noCatalog': 'Le catalogue n\'est pas encore disponible.',
@@ -358,4 +357,9 @@ export default {
   'sim.failed': 'La simulation a échoué : {message}',
   'sim.noCatalog': 'Le simulateur a besoin du catalogue de la boutique ; il apparaît une fois le catalogue synchronisé.',
   'sim.noEngine': 'Ce navigateur ne peut pas exécuter le moteur d’offres ; l’enregistrement vérifie toujours la campagne.',
+  'start.isOn': 'Encore est votre application post-achat : les acheteurs voient ses offres.',
+  'start.isOff': 'Encore n’est pas encore votre application post-achat : les acheteurs ne voient aucune offre tant que vous ne la choisissez pas (étapes ci-dessus).',
+  'start.unknown.not_installed': 'Encore ne peut pas demander à Shopify si elle est choisie (la boutique n’est pas installée par Shopify) ; Shopify indique sur cette page quelle application est choisie.',
+  'start.unknown.needs_reauthorization': 'Ouvrez de nouveau Encore depuis l’admin Shopify pour qu’elle puisse demander à Shopify si elle est choisie.',
+  'start.unknown.shopify_unavailable': 'Shopify n’a pas répondu pour dire si Encore est choisie ; Shopify indique sur cette page quelle application est choisie.',
 };

@@ -5,8 +5,19 @@ import {h} from './dom.js';
 import {t} from './i18n.js';
 import {TEMPLATES} from './templates.js';
 
+/** What Shopify says of Settings → Checkout → Post-purchase page: on, off, or why it cannot tell. */
+function turnedOn(setting) {
+  if (setting.postPurchaseAppInUse === true) return h('p', {class: 'banner success', 'data-testid': 'turned-on'}, t('start.isOn'));
+  if (setting.postPurchaseAppInUse === false) return h('p', {class: 'banner warning', 'data-testid': 'turned-on'}, t('start.isOff'));
+  return h('p', {class: 'muted', 'data-testid': 'turned-on'}, t(`start.unknown.${setting.unknownBecause}`));
+}
+
 export async function renderStart(ctx, view) {
-  const [live, catalog] = await Promise.all([ctx.api.campaigns(), ctx.api.catalog().catch(() => null)]);
+  const [live, catalog, setting] = await Promise.all([
+    ctx.api.campaigns(),
+    ctx.api.catalog().catch(() => null),
+    ctx.api.checkoutSetting().catch(() => ({postPurchaseAppInUse: null, unknownBecause: 'shopify_unavailable'})),
+  ]);
   const warnings = catalog && live.config ? catalogWarnings(live.config, indexCatalog(catalog)) : [];
   const use = (template) => {
     sessionStorage.setItem('encore.template', JSON.stringify(template.campaign));
@@ -19,7 +30,7 @@ export async function renderStart(ctx, view) {
       {class: 'card'},
       h('h2', {}, t('start.turnOn')),
       h('ol', {}, h('li', {}, t('start.step1')), h('li', {}, t('start.step2')), h('li', {}, t('start.step3'))),
-      h('p', {class: 'muted'}, t('start.turnOnCheck')),
+      turnedOn(setting),
     ),
     h(
       'section',

@@ -1,0 +1,77 @@
+//! Whether Encore is the shop's post-purchase app, asked of Shopify for the admin's Getting
+//! started page: until the merchant chooses Encore under Settings → Checkout → Post-purchase
+//! page, Shopify shows buyers no offer however well the campaigns are built.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use encore_shopify::ShopDomain;
+
+use crate::credentials::{self, AccessError};
+use crate::error::ApiError;
+use crate::session::AdminShop;
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/api/checkout-setting", get(get_checkout_setting))
+}
+
+/// `GET /api/checkout-setting`: `{postPurchaseAppInUse: true|false}` from Shopify, or
+/// `{postPurchaseAppInUse: null, unknownBecause}` when Shopify cannot be asked now; the page
+/// then says why instead of guessing.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutSetting {
+    pub post_purchase_app_in_use: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_because: Option<Unknown>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unknown {
+    /// No stored credentials: the demo shop, or a shop loaded by the operator.
+    NotInstalled,
+    /// Shopify refused the refresh token; the merchant must open Encore again.
+    NeedsReauthorization,
+    /// Shopify answered with an error or not at all.
+    ShopifyUnavailable,
+}
+
+async fn get_checkout_setting(
+    State(state): State<Arc<AppState>>,
+    AdminShop { shop, .. }: AdminShop,
+) -> Result<Json<CheckoutSetting>, ApiError> {
+    let unknown = |because| CheckoutSetting {
+        post_purchase_app_in_use: None,
+        unknown_because: Some(because),
+    };
+    let Ok(domain) = ShopDomain::parse(&shop.domain) else {
+        return Ok(Json(unknown(Unknown::NotInstalled)));
+    };
+    let asked = match credentials::admin_client(&state, &domain).await {
+        Ok(mut admin) => {
+            admin
+                .call(async |client, token| client.post_purchase_app_in_use(token).await)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    Ok(Json(match asked {
+        Ok(in_use) => CheckoutSetting {
+            post_purchase_app_in_use: Some(in_use),
+            unknown_because: None,
+        },
+        Err(AccessError::NotInstalled(_)) => unknown(Unknown::NotInstalled),
+        Err(AccessError::NeedsReauthorization(_)) => unknown(Unknown::NeedsReauthorization),
+        Err(AccessError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            tracing::warn!(shop = %domain, error = %e, "could not ask Shopify whether Encore is the post-purchase app");
+            unknown(Unknown::ShopifyUnavailable)
+        }
+    }))
+}

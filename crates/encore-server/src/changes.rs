@@ -7,6 +7,7 @@
 //! JSON's number grammar, so the signed JSON says exactly what the Function decided. Nulls are
 //! dropped; anything that is not a valid change of its type is refused, never repaired.
 
+use encore_shopify::ids::{SellingPlanId, VariantId};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -296,7 +297,9 @@ fn string<'a>(index: usize, field: &str, value: &'a Value) -> Result<&'a str, Ch
     })
 }
 
-/// A Shopify id as a JSON integer. Accepts `"123"` and `"gid://shopify/ProductVariant/123"`.
+/// A Shopify id as a JSON integer. Accepts `"123"` and a GID of the field's resource
+/// (`gid://shopify/ProductVariant/123` for `variantId`), through `encore_shopify::ids`, the one
+/// normalizer; a GID of another resource is refused.
 fn id(index: usize, field: &str, value: &Value) -> Result<String, ChangeError> {
     let bad = || ChangeError::BadId {
         index,
@@ -304,18 +307,11 @@ fn id(index: usize, field: &str, value: &Value) -> Result<String, ChangeError> {
         found: short(value),
     };
     let text = value.as_str().ok_or_else(bad)?;
-    let digits = text
-        .strip_prefix("gid://shopify/")
-        .and_then(|rest| rest.rsplit_once('/').map(|(_, n)| n))
-        .unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    if n == 0 {
-        return Err(bad());
-    }
-    Ok(n.to_string())
+    let number = match field {
+        "sellingPlanId" => SellingPlanId::parse(text).map(SellingPlanId::get),
+        _ => VariantId::parse(text).map(VariantId::get),
+    };
+    number.map(|n| n.to_string()).map_err(|_| bad())
 }
 
 fn quantity(index: usize, field: &str, value: &Value) -> Result<String, ChangeError> {
@@ -453,6 +449,7 @@ mod tests {
             json!([{"type": "add_variant", "variantId": 12, "quantity": 1}]),
             json!([{"type": "add_variant", "variantId": "12a", "quantity": 1}]),
             json!([{"type": "add_variant", "variantId": "0", "quantity": 1}]),
+            json!([{"type": "add_variant", "variantId": "gid://shopify/Product/12", "quantity": 1}]),
             json!([{"type": "add_variant", "variantId": "99999999999999999999999", "quantity": 1}]),
             json!([{"type": "add_variant", "variantId": "12", "quantity": 1, "price": "1.00"}]),
             json!([{"type": "add_variant", "variantId": "12", "quantity": 1,

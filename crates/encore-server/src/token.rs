@@ -6,6 +6,7 @@
 //! (unlike admin session tokens); an `aud`, if one is ever present, must be our API key.
 //! Everything the server uses about the purchase comes from this verified `input_data`.
 
+use encore_shopify::ids::{CustomerId, ProductId, SellingPlanId, VariantId};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
@@ -187,20 +188,16 @@ fn bad(msg: impl Into<String>) -> TokenError {
     TokenError::BadInputData(msg.into())
 }
 
-/// An id given as a JSON number or string (plain or GID), as its numeric text.
-fn id_text(v: &Value, what: &str) -> Result<String, TokenError> {
-    let s = match v {
-        Value::Number(n) if n.is_u64() => n.to_string(),
-        Value::String(s) => s
-            .strip_prefix("gid://shopify/")
-            .and_then(|rest| rest.rsplit_once('/').map(|(_, n)| n.to_string()))
-            .unwrap_or_else(|| s.clone()),
-        _ => return Err(bad(format!("{what} is not an id"))),
-    };
-    if s.is_empty() || s.len() > 40 {
-        return Err(bad(format!("{what} is not an id")));
-    }
-    Ok(s)
+/// An id given as a JSON number, a numeric string or a GID of resource `T`, as its number's text:
+/// the one normalizer every Shopify id goes through (`encore_shopify::ids`), so ids from the
+/// token compare equal to the synced catalog's and the Admin API's.
+fn id_text<T>(v: &Value, what: &str) -> Result<String, TokenError>
+where
+    T: for<'de> Deserialize<'de> + Into<u64>,
+{
+    T::deserialize(v)
+        .map(|id| Into::<u64>::into(id).to_string())
+        .map_err(|e| bad(format!("{what} is not an id: {e}")))
 }
 
 fn money(v: Option<&Value>, what: &str) -> Result<Money, TokenError> {
@@ -257,7 +254,7 @@ pub fn parse_input_data(input: &Value, issued_at: i64) -> Result<VerifiedPurchas
     };
     let customer_id = match p.get("customerId") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(id_text(v, "initialPurchase.customerId")?),
+        Some(v) => Some(id_text::<CustomerId>(v, "initialPurchase.customerId")?),
     };
     let (total_shop, total_presentment) =
         money_bag(p.get("totalPriceSet"), "initialPurchase.totalPriceSet")?;
@@ -277,9 +274,9 @@ pub fn parse_input_data(input: &Value, issued_at: i64) -> Result<VerifiedPurchas
         let (total_shop, total_presentment) =
             money_bag(item.get("totalPriceSet"), &at("totalPriceSet"))?;
         lines.push(LineItem {
-            product_id: id_text(product.get("id").unwrap_or(&Value::Null), &at("product.id"))?,
+            product_id: id_text::<ProductId>(product.get("id").unwrap_or(&Value::Null), &at("product.id"))?,
             product_title: opt_string(product.get("title")).unwrap_or_default(),
-            variant_id: id_text(
+            variant_id: id_text::<VariantId>(
                 variant.get("id").unwrap_or(&Value::Null),
                 &at("product.variant.id"),
             )?,
@@ -292,7 +289,7 @@ pub fn parse_input_data(input: &Value, issued_at: i64) -> Result<VerifiedPurchas
             total_presentment,
             selling_plan_id: match item.get("sellingPlanId") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(id_text(v, &at("sellingPlanId"))?),
+                Some(v) => Some(id_text::<SellingPlanId>(v, &at("sellingPlanId"))?),
             },
         });
     }
@@ -317,4 +314,29 @@ pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
         return Err(TokenError::Missing);
     }
     Ok(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_from_the_token_go_through_the_one_normalizer() {
+        for same in [json!(7), json!("7"), json!("gid://shopify/ProductVariant/7")] {
+            assert_eq!(id_text::<VariantId>(&same, "v").unwrap(), "7", "{same}");
+        }
+        for refused in [
+            json!("gid://shopify/Product/7"),
+            json!("abc"),
+            json!(0),
+            json!(-7),
+            json!(""),
+        ] {
+            assert!(
+                id_text::<VariantId>(&refused, "v").is_err(),
+                "accepted {refused}"
+            );
+        }
+    }
 }

@@ -76,6 +76,12 @@ macro_rules! shopify_id {
             }
         }
 
+        impl From<$name> for u64 {
+            fn from(id: $name) -> u64 {
+                id.0
+            }
+        }
+
         impl fmt::Display for $name {
             /// Displays the GID, the form the Admin API takes.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

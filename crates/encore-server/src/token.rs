@@ -274,7 +274,10 @@ pub fn parse_input_data(input: &Value, issued_at: i64) -> Result<VerifiedPurchas
         let (total_shop, total_presentment) =
             money_bag(item.get("totalPriceSet"), &at("totalPriceSet"))?;
         lines.push(LineItem {
-            product_id: id_text::<ProductId>(product.get("id").unwrap_or(&Value::Null), &at("product.id"))?,
+            product_id: id_text::<ProductId>(
+                product.get("id").unwrap_or(&Value::Null),
+                &at("product.id"),
+            )?,
             product_title: opt_string(product.get("title")).unwrap_or_default(),
             variant_id: id_text::<VariantId>(
                 variant.get("id").unwrap_or(&Value::Null),
@@ -323,7 +326,11 @@ mod tests {
 
     #[test]
     fn ids_from_the_token_go_through_the_one_normalizer() {
-        for same in [json!(7), json!("7"), json!("gid://shopify/ProductVariant/7")] {
+        for same in [
+            json!(7),
+            json!("7"),
+            json!("gid://shopify/ProductVariant/7"),
+        ] {
             assert_eq!(id_text::<VariantId>(&same, "v").unwrap(), "7", "{same}");
         }
         for refused in [

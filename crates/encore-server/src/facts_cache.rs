@@ -56,10 +56,26 @@ pub struct ShopFacts {
     /// campaigns name instead of walking the catalog. Shared between versions until a change
     /// adds or removes variants.
     pub variant_products: Arc<HashMap<String, String>>,
-    pub co_purchases: Vec<Value>,
+    /// Co-purchase pairs ({productId, suggestedProductId, liftPermille}) by purchased product
+    /// id, each list in the order loaded: an offer reads the pairs of the products bought, not
+    /// every pair of the shop (a mined shop has tens of thousands).
+    pub co_purchases: BTreeMap<String, Vec<Value>>,
 }
 
 impl ShopFacts {
+    /// Replaces the co-purchase pairs, grouped by their `productId`.
+    pub fn set_co_purchases(&mut self, pairs: impl IntoIterator<Item = Value>) {
+        self.co_purchases.clear();
+        for pair in pairs {
+            let product = pair
+                .get("productId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            self.co_purchases.entry(product).or_default().push(pair);
+        }
+    }
+
     /// Facts from product rows and variant rows `(product id, variant id, data)`; the variants
     /// get their product embedded, as the Function reads them.
     pub fn from_rows(
@@ -436,7 +452,7 @@ async fn full(
     facts.reads_customer = crate::customer_facts::config_reads_customer(config.as_ref());
     facts.config = config.map(|c| encore_engine::config::canonical_order(&c));
     let mut previous: Option<(String, String)> = None;
-    facts.co_purchases = pairs
+    let unique = pairs
         .iter()
         .filter(|r| {
             let pair = (r.get::<String, _>(0), r.get::<String, _>(1));
@@ -448,8 +464,8 @@ async fn full(
                 "suggestedProductId": r.get::<String, _>(1),
                 "liftPermille": r.get::<i64, _>(2),
             })
-        })
-        .collect();
+        });
+    facts.set_co_purchases(unique);
     Ok(facts)
 }
 

@@ -352,14 +352,13 @@ pub fn relevant_facts<'a>(
             }
         }
     }
-    let co_purchases: Vec<&Value> = facts
-        .co_purchases
+    let mut bought: Vec<&str> = purchased.to_vec();
+    bought.sort_unstable();
+    bought.dedup();
+    let co_purchases: Vec<&Value> = bought
         .iter()
-        .filter(|pair| {
-            pair.get("productId")
-                .and_then(Value::as_str)
-                .is_some_and(|p| purchased.contains(&p))
-        })
+        .filter_map(|p| facts.co_purchases.get(*p))
+        .flatten()
         .collect();
     let suggested: HashSet<&str> = co_purchases
         .iter()
@@ -395,23 +394,21 @@ mod tests {
     #[test]
     fn only_named_and_suggested_variants_reach_the_function() {
         let variant = |id: &str, product: &str| json!({"id": id, "product": {"id": product}});
-        let facts = ShopFacts {
-            co_purchases: vec![
-                json!({"productId": "bought", "suggestedProductId": "p3", "liftPermille": 2000}),
-                json!({"productId": "other", "suggestedProductId": "p4", "liftPermille": 9000}),
-            ],
-            ..ShopFacts::from_rows(
-                [],
-                [
-                    ("1", "p1"),
-                    ("2", "p2"),
-                    ("3", "p3"),
-                    ("4", "p4"),
-                    ("5", "p5"),
-                ]
-                .map(|(v, p)| (p.to_string(), v.to_string(), variant(v, p))),
-            )
-        };
+        let mut facts = ShopFacts::from_rows(
+            [],
+            [
+                ("1", "p1"),
+                ("2", "p2"),
+                ("3", "p3"),
+                ("4", "p4"),
+                ("5", "p5"),
+            ]
+            .map(|(v, p)| (p.to_string(), v.to_string(), variant(v, p))),
+        );
+        facts.set_co_purchases([
+            json!({"productId": "bought", "suggestedProductId": "p3", "liftPermille": 2000}),
+            json!({"productId": "other", "suggestedProductId": "p4", "liftPermille": 9000}),
+        ]);
         let config = json!({"version": 1, "campaigns": [{"id": "c", "steps": [
             {"id": "a", "offer": {"products": ["1", ["2", "9"]]}},
             {"id": "b", "offer": {"auto": true}, "experiment": {"id": "e", "arms": [{"id": "x", "products": ["5"]}]}}]}]});
@@ -446,9 +443,9 @@ mod tests {
         );
         facts.data_version = 3;
         facts.config = Some(encore_engine::config::canonical_order(&config));
-        facts.co_purchases = vec![
+        facts.set_co_purchases([
             json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
-        ];
+        ]);
         let purchase = VerifiedPurchase {
             shop_domain: "s.myshopify.com".into(),
             reference_id: "r1".into(),

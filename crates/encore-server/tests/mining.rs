@@ -166,7 +166,8 @@ impl World {
             .unwrap();
         facts
             .co_purchases
-            .iter()
+            .values()
+            .flatten()
             .map(|p| {
                 (
                     p["productId"].as_str().unwrap().to_string(),

@@ -382,19 +382,24 @@ async fn start_or_resume(
             _ => {}
         }
     }
-    start_bulk(admin, options, || {
-        admin.client.start_catalog_bulk(&admin.token)
-    })
-    .await
+    Ok(
+        start_bulk(admin, options.bulk_deadline, options.poll_every, || {
+            admin.client.start_catalog_bulk(&admin.token)
+        })
+        .await?,
+    )
 }
 
 /// Starts a bulk operation with `start`. OPERATION_IN_PROGRESS (a bulk query started elsewhere,
-/// say by another tool of the app) is waited out, then the start is tried again.
-pub(super) async fn start_bulk<F, Fut>(
+/// say by another tool of the app) is waited out, polling every `poll_every` for at most
+/// `bulk_deadline`, then the start is tried again. Shared by every bulk query of the shop (the
+/// catalog, selling plans, the orders mining reads).
+pub(crate) async fn start_bulk<F, Fut>(
     admin: &ShopAdmin,
-    options: &SyncOptions,
+    bulk_deadline: Duration,
+    poll_every: Duration,
     start: F,
-) -> Result<BulkOperationId, SyncError>
+) -> Result<BulkOperationId, AdminError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<BulkOperationId, AdminError>>,
@@ -403,25 +408,25 @@ where
     loop {
         match start().await {
             Ok(id) => return Ok(id),
-            Err(e) if e.is_bulk_in_progress() && started.elapsed() < options.bulk_deadline => {
+            Err(e) if e.is_bulk_in_progress() && started.elapsed() < bulk_deadline => {
                 let running = running_operation(&e);
                 tracing::info!(shop = admin.client.shop().as_str(), running = ?running.map(|id| id.gid()), "another bulk operation of the shop runs; waiting for it");
                 match running {
                     Some(other) => {
-                        let left = options.bulk_deadline.saturating_sub(started.elapsed());
+                        let left = bulk_deadline.saturating_sub(started.elapsed());
                         match admin
                             .client
-                            .wait_for_bulk(&admin.token, other, options.poll_every, left)
+                            .wait_for_bulk(&admin.token, other, poll_every, left)
                             .await
                         {
                             Ok(_) | Err(AdminError::Decode(_)) => {}
-                            Err(e) => return Err(e.into()),
+                            Err(e) => return Err(e),
                         }
                     }
-                    None => tokio::time::sleep(options.poll_every).await,
+                    None => tokio::time::sleep(poll_every).await,
                 }
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
 }

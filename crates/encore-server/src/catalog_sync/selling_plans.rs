@@ -28,7 +28,7 @@ pub(super) async fn read(
     finished: &tokio::sync::Notify,
 ) -> Result<SellingPlanIndex, SyncError> {
     let admin = syncer.access().admin(shop).await?;
-    let id = start_bulk(&admin, options, || {
+    let id = start_bulk(&admin, options.bulk_deadline, options.poll_every, || {
         admin.client.start_selling_plans_bulk(&admin.token)
     })
     .await?;

@@ -434,35 +434,14 @@ async fn start(
     first_day: Option<u32>,
     options: &super::MiningOptions,
 ) -> Result<BulkOperationId, MiningError> {
-    let started = Instant::now();
-    loop {
-        match admin
-            .client
-            .start_orders_bulk(&admin.token, first_day)
-            .await
-        {
-            Ok(id) => return Ok(id),
-            Err(e) if e.is_bulk_in_progress() && started.elapsed() < options.bulk_deadline => {
-                let running = crate::catalog_sync::run::running_operation(&e);
-                tracing::info!(shop = admin.client.shop().as_str(), running = ?running.map(|id| id.gid()), "another bulk operation of the shop runs; waiting for it");
-                match running {
-                    Some(other) => {
-                        let left = options.bulk_deadline.saturating_sub(started.elapsed());
-                        match admin
-                            .client
-                            .wait_for_bulk(&admin.token, other, options.poll_every, left)
-                            .await
-                        {
-                            Ok(_) | Err(AdminError::Decode(_)) => {}
-                            Err(e) => return Err(e.into()),
-                        }
-                    }
-                    None => tokio::time::sleep(options.poll_every).await,
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let start = || admin.client.start_orders_bulk(&admin.token, first_day);
+    Ok(crate::catalog_sync::run::start_bulk(
+        admin,
+        options.bulk_deadline,
+        options.poll_every,
+        start,
+    )
+    .await?)
 }
 
 /// Polls the operation until it is final; each poll is the import's heartbeat and asks for

@@ -413,7 +413,7 @@ fn token(fixture: &Value, reference: &str) -> String {
     .unwrap()
 }
 
-async fn setup(store: &encore_server::store::Store, f: &Value) {
+async fn setup(store: &encore_store::Store, f: &Value) {
     let now = encore_server::offer::now();
     store.upsert_shop(SHOP, "USD", now).await.unwrap();
     store

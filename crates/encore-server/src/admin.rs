@@ -13,12 +13,12 @@ use serde_json::{json, Map, Value};
 
 use crate::api::JsonBody;
 use crate::changes::is_plain_decimal;
-use crate::config_history::{Actor, SaveOutcome};
 use crate::error::ApiError;
 use crate::offer::{now, rfc3339};
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
-use crate::store::ShopRow;
+use encore_store::configs::history::{Actor, SaveOutcome};
+use encore_store::shops::ShopRow;
 
 #[derive(Deserialize)]
 struct ShopQuery {
@@ -272,7 +272,7 @@ fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiEr
 }
 
 /// Parses a catalog document `{products: [{id, title, …, variants: [...]}]}`.
-pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, ApiError> {
+pub fn parse_catalog(body: &Value) -> Result<Vec<encore_store::catalog::CatalogProduct>, ApiError> {
     let products = body
         .get("products")
         .and_then(Value::as_array)

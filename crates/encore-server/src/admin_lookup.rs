@@ -17,7 +17,7 @@ use encore_engine::Currency;
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
-use crate::store::DecisionRow;
+use encore_store::decisions::DecisionRow;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::offer::{self, now};
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
-use crate::store::{EventEffect, EventKind, NewEvent};
+use encore_store::decisions::{EventEffect, EventKind, NewEvent};
 
 /// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
 /// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's

@@ -18,7 +18,8 @@ use crate::error::ApiError;
 use crate::offer::{self, now, Decided};
 use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;
-use crate::store::{FunnelRow, Store, StoreError};
+use encore_store::decisions::FunnelRow;
+use encore_store::{Store, StoreError};
 
 pub const CAMPAIGNS: &str = include_str!("../demo/campaigns.json");
 pub const CATALOG: &str = include_str!("../demo/catalog.json");
@@ -125,7 +126,7 @@ async fn preview(
     };
     let customer = match &purchase.customer_id {
         Some(id) => state.store.customer(&shop.domain, id).await?.map(|data| {
-            crate::customer_facts::StoredCustomer {
+            encore_store::customers::StoredCustomer {
                 data,
                 read_at: None,
                 read_for: None,

@@ -11,8 +11,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::facts_cache::ShopFacts;
-use crate::store::{DecisionRow, FunnelRow};
 use crate::token::VerifiedPurchase;
+use encore_store::decisions::{DecisionRow, FunnelRow};
 
 /// Normalizes an admin-supplied product to the facts the Function reads.
 pub fn product_facts(p: &Map<String, Value>, id: &str) -> Value {

@@ -15,7 +15,6 @@ pub mod catalog_sync;
 pub mod changes;
 pub mod changeset;
 pub mod checkout_setting;
-pub mod config_history;
 pub mod credentials;
 pub mod customer_facts;
 pub mod data_request;
@@ -36,7 +35,6 @@ pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod state;
-pub mod store;
 pub mod store_health;
 pub mod token;
 pub mod vault;
@@ -48,7 +46,7 @@ use std::sync::Arc;
 use crate::runner::OfferRunner;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::Store;
+use encore_store::Store;
 
 /// A server that failed to start, with what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +54,7 @@ pub enum StartError {
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(#[from] encore_store::StoreError),
     #[error(transparent)]
     Function(#[from] host_runner::LoadError),
     #[error("cannot listen on {addr}: {source}")]

@@ -14,8 +14,8 @@ use encore_server::host_runner::HostRunner;
 use encore_server::mining::import::{import, ImportProgress};
 use encore_server::mining::{Mining, MiningOptions};
 use encore_server::settings::Settings;
-use encore_server::store::Store;
 use encore_shopify::ShopDomain;
+use encore_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// mimalloc: the request path allocates many small JSON values; glibc's malloc spent a fifth

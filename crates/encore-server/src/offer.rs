@@ -8,14 +8,16 @@ use serde_json::{json, Value};
 
 use encore_engine::Currency;
 
-use crate::customer_facts::{ForOffer, StoredCustomer};
+use crate::customer_facts::ForOffer;
 use crate::error::ApiError;
 use crate::facts_cache::ShopFacts;
 use crate::input::{self, FunctionInput, InputParts};
 use crate::runner::RunOutcome;
 use crate::state::AppState;
-use crate::store::{DecisionRow, FunnelRow, PurchaseState, ShopRow};
 use crate::token::VerifiedPurchase;
+use encore_store::customers::StoredCustomer;
+use encore_store::decisions::{DecisionRow, FunnelRow, PurchaseState};
+use encore_store::shops::ShopRow;
 
 /// One offer as the extension receives it.
 #[derive(Serialize)]

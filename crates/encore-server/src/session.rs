@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::offer::now;
 use crate::state::AppState;
-use crate::store::ShopRow;
+use encore_store::shops::ShopRow;
 
 /// Compares a configured token with a given one in time that does not depend on where they differ.
 pub fn same_secret(expected: &str, given: &str) -> bool {
@@ -55,6 +55,19 @@ pub enum Caller {
     Operator,
     /// A merchant in the embedded admin: their own shop only.
     Merchant(MerchantSession),
+}
+
+impl From<&Caller> for encore_store::configs::history::Actor {
+    fn from(caller: &Caller) -> Self {
+        use encore_store::configs::history::Actor;
+        match caller {
+            Caller::Operator => Actor::Operator,
+            // The store keeps the staff member as its GID.
+            Caller::Merchant(session) => session
+                .user
+                .map_or(Actor::Merchant, |id| Actor::Staff(id.to_string())),
+        }
+    }
 }
 
 /// Extractor for routes that only the operator token may call.

@@ -96,7 +96,7 @@ impl std::fmt::Debug for Settings {
             .field("api_secret", &"***")
             .field(
                 "database_url",
-                &crate::store::redact_url(&self.database_url),
+                &encore_store::redact_url(&self.database_url),
             )
             .field("listen", &self.listen)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))

@@ -11,8 +11,8 @@ use tokio::sync::Semaphore;
 use crate::changeset::ChangesetSigner;
 use crate::runner::OfferRunner;
 use crate::settings::Settings;
-use crate::store::{Store, StoreError};
 use crate::token::TokenVerifier;
+use encore_store::{Store, StoreError};
 
 /// How long a server reuses a shop's offer statistics. They feed guardrails over many
 /// purchases (refund rates), so another instance's accepts may be this late; this instance's

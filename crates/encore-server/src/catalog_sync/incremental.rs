@@ -13,10 +13,10 @@ use encore_shopify::webhook::{
     CollectionPayload, InventoryLevelPayload, Payload, ProductPayload, Topic,
 };
 use serde_json::Value;
-use sqlx::{Any, Row, Transaction};
 
 use super::rows::{self, KeptVariantFacts, PayloadError};
-use crate::store::{Store, StoreError};
+use encore_store::tx::Tx;
+use encore_store::{Store, StoreError};
 
 /// The delivery a change came with.
 #[derive(Debug, Clone)]
@@ -48,12 +48,6 @@ pub enum IncrementalError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for IncrementalError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
-
 impl From<serde_json::Error> for IncrementalError {
     fn from(e: serde_json::Error) -> Self {
         Self::Store(e.into())
@@ -81,33 +75,14 @@ pub async fn apply(
     payload: &Payload,
     now: i64,
 ) -> Result<Applied> {
-    let mut tx = store.writer().begin().await?;
-    // The receipt first: a redelivery stops here, and SQLite takes the write lock at once.
-    let new = sqlx::query(
-        "INSERT INTO webhook_receipts (webhook_id, shop, topic, received_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (webhook_id) DO NOTHING",
-    )
-    .bind(receipt.webhook_id)
-    .bind(receipt.shop)
-    .bind(receipt.topic)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !new {
+    // The receipt first: a redelivery stops here.
+    let Some(mut tx) = store
+        .begin_delivery(receipt.webhook_id, receipt.shop, receipt.topic, now)
+        .await?
+    else {
         return Ok(Applied::Duplicate);
-    }
-    // The shop row is locked before any catalog row, the order a sync's switch takes them in
-    // (it bumps the version first): the other order deadlocked on PostgreSQL when a webhook
-    // came during the switch. The no-op update changes nothing and notifies no one.
-    let currency = sqlx::query(
-        "UPDATE shops SET data_version = data_version WHERE domain = $1 RETURNING currency_code",
-    )
-    .bind(receipt.shop)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| r.get::<String, _>(0));
+    };
+    let currency = tx.lock_shop(receipt.shop).await?;
     // The products this delivery changed, for the caches to re-read (facts_cache).
     let mut touched = BTreeSet::new();
     let applied = match (currency, payload) {
@@ -122,7 +97,7 @@ pub async fn apply(
         }
         (Some(_), Payload::ProductDelete(d)) => {
             let id = d.id.get().to_string();
-            remove_product(&mut tx, receipt.shop, &id, now).await?;
+            tx.remove_product(receipt.shop, &id, now).await?;
             touched.insert(id);
             Applied::Changed
         }
@@ -133,7 +108,7 @@ pub async fn apply(
         (Some(_), _) => Applied::Ignored,
     };
     if applied == Applied::Changed {
-        crate::facts_cache::record_change(&mut tx, receipt.shop, &touched).await?;
+        tx.record_change(receipt.shop, &touched).await?;
     }
     tx.commit().await?;
     Ok(applied)
@@ -144,39 +119,8 @@ fn time_of(text: Option<&str>) -> Result<Option<i64>> {
         .transpose()
 }
 
-/// The newest time the product is known at: its row's `updated_at` or its removal.
-async fn known_at(
-    tx: &mut Transaction<'_, Any>,
-    shop: &str,
-    product: &str,
-) -> Result<(Option<i64>, Option<Value>)> {
-    let live = sqlx::query(
-        "SELECT updated_at, data FROM catalog_products WHERE shop = $1 AND product_id = $2",
-    )
-    .bind(shop)
-    .bind(product)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let removed: Option<i64> = sqlx::query(
-        "SELECT removed_at FROM catalog_removed_products WHERE shop = $1 AND product_id = $2",
-    )
-    .bind(shop)
-    .bind(product)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| r.get(0));
-    let (updated, data) = match live {
-        Some(r) => (
-            r.get::<Option<i64>, _>(0),
-            Some(serde_json::from_str(&r.get::<String, _>(1))?),
-        ),
-        None => (None, None),
-    };
-    Ok((updated.max(removed), data))
-}
-
 async fn upsert_product(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     shop: &str,
     p: &ProductPayload,
     currency: &Currency,
@@ -184,7 +128,7 @@ async fn upsert_product(
 ) -> Result<Applied> {
     let id = p.id.get().to_string();
     let incoming = time_of(p.updated_at.as_deref())?;
-    let (known, stored) = known_at(tx, shop, &id).await?;
+    let (known, stored) = tx.product_known_at(shop, &id).await?;
     if let (Some(known), Some(incoming)) = (known, incoming) {
         if incoming < known {
             return Ok(Applied::Ignored);
@@ -194,23 +138,14 @@ async fn upsert_product(
         .as_deref()
         .is_some_and(|s| !s.eq_ignore_ascii_case("active"))
     {
-        remove_product(tx, shop, &id, incoming.unwrap_or(now)).await?;
+        tx.remove_product(shop, &id, incoming.unwrap_or(now))
+            .await?;
         return Ok(Applied::Changed);
     }
-    let mut kept: HashMap<String, Value> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT variant_id, data FROM catalog_variants WHERE shop = $1 AND product_id = $2",
-    )
-    .bind(shop)
-    .bind(&id)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        kept.insert(r.get(0), serde_json::from_str(&r.get::<String, _>(1))?);
-    }
+    let kept: HashMap<String, Value> = tx.product_variants(shop, &id).await?;
     let mut levels: HashMap<u64, i64> = HashMap::new();
     for item in p.variants.iter().filter_map(|v| v.inventory_item_id) {
-        if let Some(sum) = levels_sum(tx, shop, &item.get().to_string()).await? {
+        if let Some(sum) = tx.levels_sum(shop, &item.get().to_string()).await? {
             levels.insert(item.get(), sum);
         }
     }
@@ -225,158 +160,47 @@ async fn upsert_product(
                 .inventory_item_id
                 .and_then(|i| levels.get(&i.get()).copied()),
         })?;
-    sqlx::query("DELETE FROM catalog_variants WHERE shop = $1 AND product_id = $2")
-        .bind(shop)
-        .bind(&id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM catalog_removed_products WHERE shop = $1 AND product_id = $2")
-        .bind(shop)
-        .bind(&id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO catalog_products (shop, product_id, data, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (shop, product_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-    )
-    .bind(shop)
-    .bind(&id)
-    .bind(product.data.to_string())
-    .bind(product.updated_at.or(Some(now)))
-    .execute(&mut **tx)
-    .await?;
-    for v in &variants {
-        sqlx::query(
-            "INSERT INTO catalog_variants (shop, variant_id, product_id, data, inventory_item_id) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, variant_id) DO UPDATE SET \
-             product_id = excluded.product_id, data = excluded.data, inventory_item_id = excluded.inventory_item_id",
-        )
-        .bind(shop)
-        .bind(&v.id)
-        .bind(&v.product_id)
-        .bind(v.data.to_string())
-        .bind(&v.inventory_item_id)
-        .execute(&mut **tx)
-        .await?;
-    }
+    tx.replace_product(shop, &product, &variants, now).await?;
     Ok(Applied::Changed)
-}
-
-/// Removes a product and its variants, remembering when (so older updates stay out).
-async fn remove_product(
-    tx: &mut Transaction<'_, Any>,
-    shop: &str,
-    id: &str,
-    at: i64,
-) -> Result<()> {
-    for table in ["catalog_variants", "catalog_products"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE shop = $1 AND product_id = $2"
-        ))
-        .bind(shop)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    sqlx::query(
-        "INSERT INTO catalog_removed_products (shop, product_id, removed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (shop, product_id) DO UPDATE SET removed_at = excluded.removed_at \
-         WHERE catalog_removed_products.removed_at < excluded.removed_at",
-    )
-    .bind(shop)
-    .bind(id)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn levels_sum(tx: &mut Transaction<'_, Any>, shop: &str, item: &str) -> Result<Option<i64>> {
-    let row = sqlx::query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(available), 0) AS BIGINT) FROM inventory_levels \
-         WHERE shop = $1 AND inventory_item_id = $2",
-    )
-    .bind(shop)
-    .bind(item)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((row.get::<i64, _>(0) > 0).then(|| row.get(1)))
 }
 
 /// Keeps the level per item and location; the item's variants take the sum over locations
 /// (the Function applies tracking and the out-of-stock policy to it).
 async fn inventory_level(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     shop: &str,
     l: &InventoryLevelPayload,
     touched: &mut BTreeSet<String>,
 ) -> Result<Applied> {
     let at = time_of(Some(&l.updated_at))?.unwrap_or_default();
     let item = l.inventory_item_id.get().to_string();
-    let written = sqlx::query(
-        "INSERT INTO inventory_levels (shop, inventory_item_id, location_id, available, updated_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, inventory_item_id, location_id) DO UPDATE SET \
-         available = excluded.available, updated_at = excluded.updated_at \
-         WHERE inventory_levels.updated_at <= excluded.updated_at",
-    )
-    .bind(shop)
-    .bind(&item)
-    .bind(l.location_id.get().to_string())
-    .bind(l.available)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if written == 0 {
+    let location = l.location_id.get().to_string();
+    if !tx
+        .upsert_inventory_level(shop, &item, &location, l.available, at)
+        .await?
+    {
         return Ok(Applied::Ignored);
     }
-    let sum = levels_sum(tx, shop, &item).await?.unwrap_or_default();
-    let variants = sqlx::query(
-        "SELECT variant_id, data, product_id FROM catalog_variants WHERE shop = $1 AND inventory_item_id = $2",
-    )
-    .bind(shop)
-    .bind(&item)
-    .fetch_all(&mut **tx)
-    .await?;
+    let sum = tx.levels_sum(shop, &item).await?.unwrap_or_default();
+    let variants = tx.item_variants(shop, &item).await?;
     if variants.is_empty() {
         return Ok(Applied::Ignored);
     }
-    for r in &variants {
-        touched.insert(r.get::<String, _>(2));
-        let mut data: Value = serde_json::from_str(&r.get::<String, _>(1))?;
-        if let Some(inventory) = data.get_mut("inventory").and_then(Value::as_object_mut) {
+    for mut v in variants {
+        touched.insert(v.product_id);
+        if let Some(inventory) = v.data.get_mut("inventory").and_then(Value::as_object_mut) {
             inventory.insert("available".into(), Value::from(sum));
         }
-        sqlx::query("UPDATE catalog_variants SET data = $3 WHERE shop = $1 AND variant_id = $2")
-            .bind(shop)
-            .bind(r.get::<String, _>(0))
-            .bind(data.to_string())
-            .execute(&mut **tx)
-            .await?;
+        tx.set_variant_data(shop, &v.variant_id, &v.data).await?;
     }
     Ok(Applied::Changed)
 }
 
 /// Keeps a collection's handle and title (the payload does not list its products; membership
 /// comes with full syncs). The Function reads only collection ids, so offers do not change.
-async fn collection(
-    tx: &mut Transaction<'_, Any>,
-    shop: &str,
-    c: &CollectionPayload,
-) -> Result<Applied> {
+async fn collection(tx: &mut Tx, shop: &str, c: &CollectionPayload) -> Result<Applied> {
     let at = time_of(c.updated_at.as_deref())?.unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO catalog_collections (shop, collection_id, handle, title, updated_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, collection_id) DO UPDATE SET \
-         handle = excluded.handle, title = excluded.title, updated_at = excluded.updated_at \
-         WHERE catalog_collections.updated_at <= excluded.updated_at",
-    )
-    .bind(shop)
-    .bind(c.id.get().to_string())
-    .bind(&c.handle)
-    .bind(&c.title)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
+    tx.upsert_collection(shop, &c.id.get().to_string(), &c.handle, &c.title, at)
+        .await?;
     Ok(Applied::Ignored)
 }

@@ -11,14 +11,12 @@
 //! - [`status`]: what `GET /api/sync/status` answers.
 
 pub mod access;
-pub mod generation;
 pub mod incremental;
 pub mod locations;
 pub mod routes;
 pub mod rows;
 pub mod run;
 mod selling_plans;
-pub mod status;
 
 pub use routes::routes;
 

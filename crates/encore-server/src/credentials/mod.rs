@@ -25,8 +25,6 @@
 //! - [`spawn_sweeper`] refreshes idle shops whose refresh token lapses within
 //!   [`IDLE_REFRESH_WITHIN_SECONDS`] (a refresh token lives 90 days).
 
-mod rows;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,10 +37,10 @@ use serde::Serialize;
 use crate::offer::now;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
 use crate::vault::{OpenError, Vault};
+use encore_store::{Store, StoreError};
 
-pub(crate) use rows::NewPair;
+pub(crate) use encore_store::credentials::NewPair;
 
 /// Refresh an access token this long before it expires.
 pub const REFRESH_MARGIN_SECONDS: i64 = 300;
@@ -239,9 +237,11 @@ impl Credentials {
     /// True when the shop has credentials that do not need the merchant (expired access tokens
     /// count: they refresh).
     pub async fn usable(&self, shop: &ShopDomain) -> Result<bool, StoreError> {
-        Ok(rows::load(&self.inner.store, shop.as_str())
-            .await?
-            .is_some_and(|row| !row.needs_reauthorization))
+        Ok(
+            encore_store::credentials::load(&self.inner.store, shop.as_str())
+                .await?
+                .is_some_and(|row| !row.needs_reauthorization),
+        )
     }
 
     /// Stores an install's first token pair and the shop's currency (creating the shop).
@@ -252,7 +252,7 @@ impl Credentials {
         token: &OfflineToken,
     ) -> Result<(), StoreError> {
         let now = now();
-        rows::install(
+        encore_store::credentials::install(
             &self.inner.store,
             shop.as_str(),
             currency,
@@ -264,7 +264,7 @@ impl Credentials {
 
     /// app/uninstalled: deletes the tokens at once and marks the shop uninstalled.
     pub async fn uninstall(&self, shop: &ShopDomain) -> Result<(), StoreError> {
-        rows::uninstall(&self.inner.store, shop.as_str(), now()).await?;
+        encore_store::credentials::uninstall(&self.inner.store, shop.as_str(), now()).await?;
         self.inner
             .clients
             .lock()
@@ -275,7 +275,7 @@ impl Credentials {
 
     /// What the status route shows.
     pub async fn status(&self, shop: &ShopDomain) -> Result<AccessStatus, StoreError> {
-        let row = rows::load(&self.inner.store, shop.as_str()).await?;
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str()).await?;
         let shop_row = self.inner.store.shop(shop.as_str()).await?;
         Ok(AccessStatus {
             shop: shop.clone(),
@@ -322,7 +322,7 @@ impl Credentials {
     }
 
     async fn fresh_token(&self, shop: &ShopDomain) -> Result<Secret, AccessError> {
-        let row = rows::load(&self.inner.store, shop.as_str())
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str())
             .await?
             .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
         if row.needs_reauthorization {
@@ -343,7 +343,7 @@ impl Credentials {
         shop: &ShopDomain,
         rejected: &Secret,
     ) -> Result<Secret, AccessError> {
-        let row = rows::load(&self.inner.store, shop.as_str())
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str())
             .await?
             .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
         if row.needs_reauthorization {
@@ -355,7 +355,12 @@ impl Credentials {
         }
         if row.refresh.is_none() {
             // A non-expiring token that Shopify refuses was revoked: only the merchant can help.
-            rows::mark_needs_reauthorization(&self.inner.store, shop.as_str(), now()).await?;
+            encore_store::credentials::mark_needs_reauthorization(
+                &self.inner.store,
+                shop.as_str(),
+                now(),
+            )
+            .await?;
             return Err(AccessError::NeedsReauthorization(shop.clone()));
         }
         self.refresh(shop, row.version).await
@@ -377,7 +382,7 @@ impl Credentials {
         loop {
             let holder = uuid::Uuid::new_v4().to_string();
             let now = now();
-            if let Some(row) = rows::take_lease(
+            if let Some(row) = encore_store::credentials::take_lease(
                 store,
                 shop.as_str(),
                 seen_version,
@@ -389,7 +394,7 @@ impl Credentials {
             {
                 return self.refresh_holding_lease(shop, row, &holder).await;
             }
-            let row = rows::load(store, shop.as_str())
+            let row = encore_store::credentials::load(store, shop.as_str())
                 .await?
                 .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
             if row.needs_reauthorization {
@@ -408,7 +413,7 @@ impl Credentials {
     async fn refresh_holding_lease(
         &self,
         shop: &ShopDomain,
-        row: rows::CredentialRow,
+        row: encore_store::credentials::CredentialRow,
         holder: &str,
     ) -> Result<Secret, AccessError> {
         let store = &self.inner.store;
@@ -416,12 +421,13 @@ impl Credentials {
             Some(sealed) => match self.inner.vault.open(shop, sealed) {
                 Ok(token) => token,
                 Err(e) => {
-                    rows::release_lease(store, shop.as_str(), holder).await?;
+                    encore_store::credentials::release_lease(store, shop.as_str(), holder).await?;
                     return Err(e.into());
                 }
             },
             None => {
-                rows::mark_needs_reauthorization(store, shop.as_str(), now()).await?;
+                encore_store::credentials::mark_needs_reauthorization(store, shop.as_str(), now())
+                    .await?;
                 return Err(AccessError::NeedsReauthorization(shop.clone()));
             }
         };
@@ -436,13 +442,21 @@ impl Credentials {
             Ok(token) => {
                 let now = now();
                 let pair = self.seal_pair(shop, &token, Some(&refresh_token), now);
-                if rows::store_refreshed(store, shop.as_str(), holder, &pair, now).await? {
+                if encore_store::credentials::store_refreshed(
+                    store,
+                    shop.as_str(),
+                    holder,
+                    &pair,
+                    now,
+                )
+                .await?
+                {
                     tracing::info!(shop = %shop, "access token refreshed");
                     Ok(token.access_token)
                 } else {
                     // A reinstall replaced the pair while Shopify answered: use what is stored.
                     tracing::warn!(shop = %shop, "the refresh lease was lost; using the stored token");
-                    let row = rows::load(store, shop.as_str())
+                    let row = encore_store::credentials::load(store, shop.as_str())
                         .await?
                         .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
                     Ok(self.inner.vault.open(shop, &row.access)?)
@@ -450,12 +464,13 @@ impl Credentials {
             }
             Err(e) if e.needs_reauthorization() => {
                 tracing::warn!(shop = %shop, error = %e, "Shopify refused the refresh token: the shop needs re-authorization");
-                rows::mark_needs_reauthorization(store, shop.as_str(), now()).await?;
+                encore_store::credentials::mark_needs_reauthorization(store, shop.as_str(), now())
+                    .await?;
                 Err(AccessError::NeedsReauthorization(shop.clone()))
             }
             Err(e) => {
                 tracing::warn!(shop = %shop, error = %e, "token refresh failed; the previous refresh token is kept for the next attempt");
-                rows::release_lease(store, shop.as_str(), holder).await?;
+                encore_store::credentials::release_lease(store, shop.as_str(), holder).await?;
                 Err(AccessError::Refresh {
                     shop: shop.clone(),
                     source: e,
@@ -467,7 +482,11 @@ impl Credentials {
     /// Refreshes every shop whose refresh token lapses before `now` +
     /// [`IDLE_REFRESH_WITHIN_SECONDS`]; returns how many were refreshed.
     pub async fn refresh_idle_shops(&self, now: i64) -> Result<usize, StoreError> {
-        let lapsing = rows::lapsing(&self.inner.store, now + IDLE_REFRESH_WITHIN_SECONDS).await?;
+        let lapsing = encore_store::credentials::lapsing(
+            &self.inner.store,
+            now + IDLE_REFRESH_WITHIN_SECONDS,
+        )
+        .await?;
         let mut refreshed = 0;
         for (shop, version) in lapsing {
             let Ok(shop) = ShopDomain::parse(&shop) else {

@@ -14,10 +14,7 @@
 
 pub mod import;
 pub mod incremental;
-pub mod publish;
 pub mod routes;
-pub mod runs;
-pub mod status;
 
 pub use routes::routes;
 

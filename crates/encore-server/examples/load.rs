@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use encore_server::host_runner::HostRunner;
+use encore_app::host_runner::HostRunner;
 use encore_server::settings::Settings;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -89,8 +89,8 @@ async fn main() {
         .unwrap_or_else(|e| panic!("{e}")),
     );
     {
-        use encore_server::runner::OfferRunner;
-        let input = encore_server::input::FunctionInput::from_json(&fixture).unwrap();
+        use encore_app::runner::OfferRunner;
+        let input = encore_app::input::FunctionInput::from_json(&fixture).unwrap();
         let t0 = Instant::now();
         let n = 300;
         for _ in 0..n {

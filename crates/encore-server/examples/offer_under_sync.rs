@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use encore_app::host_runner::HostRunner;
 use encore_server::catalog_sync::access::StaticAccess;
 use encore_server::catalog_sync::run::full_sync;
 use encore_server::catalog_sync::SyncOptions;
-use encore_server::host_runner::HostRunner;
 use encore_server::settings::Settings;
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;
@@ -177,7 +177,7 @@ async fn main() {
     let mut full_load = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let facts = encore_server::facts_cache::load_uncached(&store, SHOP)
+        let facts = encore_app::facts_cache::load_uncached(&store, SHOP)
             .await
             .unwrap();
         full_load.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -56,7 +56,7 @@ async fn get_catalog(
     State(state): State<Arc<AppState>>,
     AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let facts = crate::facts_cache::load_uncached(&state.store, &shop.domain).await?;
+    let facts = encore_app::facts_cache::load_uncached(&state.store, &shop.domain).await?;
     let mut products: BTreeMap<&str, Value> = facts
         .products
         .iter()

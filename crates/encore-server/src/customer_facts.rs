@@ -36,7 +36,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use crate::credentials::{AccessError, Credentials};
-use crate::token::VerifiedPurchase;
+use encore_shopify::post_purchase::token::VerifiedPurchase;
 use encore_store::customers::StoredCustomer;
 use encore_store::Store;
 
@@ -219,7 +219,7 @@ impl CustomerFacts {
             })?;
         let last_order_at = match c.last_order_at.as_deref() {
             Some(text) => Some(
-                crate::catalog_sync::rows::unix_seconds(text)
+                encore_app::catalog::rows::unix_seconds(text)
                     .ok_or_else(|| format!("lastOrder.createdAt {text:?} is not RFC 3339"))?,
             ),
             None => None,
@@ -283,26 +283,10 @@ pub fn for_function(s: &StoredCustomer, purchase: &VerifiedPurchase, currency: &
     data
 }
 
-/// True when some campaign of the live configuration has a customer trigger (the only reason to
-/// read a customer on the offer path).
-pub fn config_reads_customer(config: Option<&Value>) -> bool {
-    config
-        .and_then(|c| c.get("campaigns"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|campaign| {
-            campaign
-                .pointer("/triggers/customer")
-                .and_then(Value::as_object)
-                .is_some_and(|c| !c.is_empty())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::Money;
+    use encore_shopify::post_purchase::token::Money;
 
     fn purchase(issued_at: i64, total: &str) -> VerifiedPurchase {
         let money = Money {
@@ -371,14 +355,5 @@ mod tests {
         let c = for_function(&read(2, "50.00", 10_001, None), &p, "USD");
         assert_eq!(c["numberOfOrders"], 3);
         assert_eq!(c["amountSpent"]["amount"], "50.00");
-    }
-
-    #[test]
-    fn only_campaigns_with_customer_conditions_make_the_offer_read_customers() {
-        let without = json!({"campaigns": [{"triggers": {"products": ["1"]}}, {"triggers": {"customer": {}}}]});
-        let with = json!({"campaigns": [{"triggers": {}}, {"triggers": {"customer": {"orders": "first"}}}]});
-        assert!(!config_reads_customer(Some(&without)));
-        assert!(config_reads_customer(Some(&with)));
-        assert!(!config_reads_customer(None));
     }
 }

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::token::TokenError;
+use encore_shopify::post_purchase::token::TokenError;
 use encore_store::StoreError;
 
 /// Set on a 401 for a missing or refused session token (as shopify-app-js does).

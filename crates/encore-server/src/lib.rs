@@ -6,23 +6,17 @@
 pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
-pub mod analytics;
 pub mod api;
 pub mod attribution;
 pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
-pub mod changes;
-pub mod changeset;
 pub mod checkout_setting;
 pub mod credentials;
 pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
 pub mod error;
-pub mod facts_cache;
-pub mod host_runner;
-pub mod input;
 pub mod install;
 pub mod metrics;
 pub mod mining;
@@ -30,22 +24,19 @@ pub mod offer;
 pub mod purchase_request;
 pub mod reconcile;
 pub mod retention;
-pub mod runner;
 pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod state;
 pub mod store_health;
-pub mod token;
-pub mod vault;
 pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::runner::OfferRunner;
 use crate::settings::Settings;
 use crate::state::AppState;
+use encore_app::runner::OfferRunner;
 use encore_store::Store;
 
 /// A server that failed to start, with what to do about it.
@@ -56,7 +47,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] encore_store::StoreError),
     #[error(transparent)]
-    Function(#[from] host_runner::LoadError),
+    Function(#[from] encore_app::host_runner::LoadError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -133,7 +124,7 @@ pub async fn start(
     let pruner = retention::spawn(state.clone());
     let sweeper = credentials::spawn_sweeper(state.clone());
     let reconciler = reconcile::spawn(state.clone());
-    let facts_listener = facts_cache::listen(
+    let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),
         state.store.clone(),
         state.settings.database_url.clone(),

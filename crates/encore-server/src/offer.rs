@@ -10,11 +10,11 @@ use encore_engine::Currency;
 
 use crate::customer_facts::ForOffer;
 use crate::error::ApiError;
-use crate::facts_cache::ShopFacts;
-use crate::input::{self, FunctionInput, InputParts};
-use crate::runner::RunOutcome;
 use crate::state::AppState;
-use crate::token::VerifiedPurchase;
+use encore_app::facts_cache::ShopFacts;
+use encore_app::input::{self, FunctionInput, InputParts};
+use encore_app::runner::RunOutcome;
+use encore_shopify::post_purchase::token::VerifiedPurchase;
 use encore_store::customers::StoredCustomer;
 use encore_store::decisions::{DecisionRow, FunnelRow, PurchaseState};
 use encore_store::shops::ShopRow;
@@ -224,8 +224,10 @@ pub fn decision_from_output(
         Some(o) if o.is_object() => o,
         Some(_) => return Err("the Function's offer is not an object".into()),
     };
-    let changes = crate::changes::to_shopify(offer.get("changes").unwrap_or(&Value::Null))
-        .map_err(|e| e.to_string())?;
+    let changes = encore_shopify::post_purchase::changes::to_shopify(
+        offer.get("changes").unwrap_or(&Value::Null),
+    )
+    .map_err(|e| e.to_string())?;
     let products = offer
         .get("products")
         .and_then(Value::as_array)

@@ -86,7 +86,7 @@ fn bearer_of(parts: &Parts) -> Option<&str> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::token::bearer(Some(h)).ok())
+        .and_then(|h| encore_shopify::post_purchase::token::bearer(Some(h)).ok())
 }
 
 fn is_operator(state: &AppState, given: &str) -> bool {

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use tokio::sync::Semaphore;
 
-use crate::changeset::ChangesetSigner;
-use crate::runner::OfferRunner;
 use crate::settings::Settings;
-use crate::token::TokenVerifier;
+use encore_app::runner::OfferRunner;
+use encore_shopify::post_purchase::changeset::ChangesetSigner;
+use encore_shopify::post_purchase::token::TokenVerifier;
 use encore_store::{Store, StoreError};
 
 /// How long a server reuses a shop's offer statistics. They feed guardrails over many
@@ -84,7 +84,7 @@ pub struct AppState {
     /// Bounds concurrent Function runs to the cores we have.
     pub run_permits: Arc<Semaphore>,
     /// Per-shop facts (config, catalog, co-purchases) by data_version; see `facts_cache`.
-    pub facts: Arc<crate::facts_cache::FactsCache>,
+    pub facts: Arc<encore_app::facts_cache::FactsCache>,
     /// Per-shop offer statistics and when they were read.
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.

@@ -20,12 +20,12 @@ use serde_json::{json, Value};
 
 use encore_shopify::webhook::{Payload, Topic};
 
-use crate::catalog_sync::incremental::{self, Applied, IncrementalError, Receipt};
 use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
 use crate::offer::now;
 use crate::state::AppState;
+use encore_app::catalog::incremental::{self, Applied, IncrementalError, Receipt};
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use encore_server::analytics::{self, Range};
+use encore_app::analytics::{self, Range};
 use encore_server::reconcile;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;

@@ -221,7 +221,7 @@ async fn the_sync_cli_syncs_a_shop_with_the_credentials_its_install_stored() {
         );
         assert!(stdout.contains("12 products, 24 variants"), "{stdout}");
         let store = encore_store::Store::connect(&db.url()).await.unwrap();
-        let live = encore_server::facts_cache::load_uncached(&store, SHOP)
+        let live = encore_app::facts_cache::load_uncached(&store, SHOP)
             .await
             .unwrap();
         assert_eq!(live.variants().count(), 24);

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
+use encore_app::vault::{EncryptionKey, Sealed, Vault};
 use encore_server::credentials::{self, AccessError};
-use encore_server::vault::{EncryptionKey, Sealed, Vault};
 use encore_server::Running;
 use encore_shopify::{Secret, ShopDomain};
 use serde_json::{json, Value};

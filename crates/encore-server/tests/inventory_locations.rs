@@ -31,7 +31,7 @@ fn stocked(spec: &StoreSpec) -> Product {
 }
 
 async fn available(server: &encore_server::Running, variant: u64) -> Value {
-    let live = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+    let live = encore_app::facts_cache::load_uncached(&server.state.store, SHOP)
         .await
         .unwrap();
     let id = variant.to_string();

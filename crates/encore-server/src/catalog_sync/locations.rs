@@ -14,8 +14,8 @@ use encore_shopify::webhook::InventoryLevelPayload;
 use encore_shopify::ShopDomain;
 use encore_store::catalog::LevelRow;
 
-use super::rows;
 use crate::state::AppState;
+use encore_app::catalog::rows;
 use encore_store::StoreError;
 
 /// How long a webhook waits for the item's levels.

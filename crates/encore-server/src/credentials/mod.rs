@@ -37,7 +37,7 @@ use serde::Serialize;
 use crate::offer::now;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::vault::{OpenError, Vault};
+use encore_app::vault::{OpenError, Vault};
 use encore_store::{Store, StoreError};
 
 pub(crate) use encore_store::credentials::NewPair;

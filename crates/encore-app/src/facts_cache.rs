@@ -356,7 +356,7 @@ async fn full(
     let mut facts = ShopFacts::from_rows(rows.products, rows.variants);
     facts.data_version = version;
     facts.shop_created_at = created_at;
-    facts.reads_customer = crate::customer_facts::config_reads_customer(config.as_ref());
+    facts.reads_customer = config_reads_customer(config.as_ref());
     facts.config = config.map(|c| encore_engine::config::canonical_order(&c));
     facts.set_co_purchases(pairs.into_iter().map(|p| {
         serde_json::json!({
@@ -371,6 +371,22 @@ async fn full(
 /// Loads a shop's facts without a cache (the admin's catalog view, tests).
 pub async fn load_uncached(store: &Store, shop: &str) -> Result<ShopFacts, StoreError> {
     Ok(load(store, shop, None).await?.0)
+}
+
+/// True when some campaign of the live configuration has a customer trigger (the only reason to
+/// read a customer on the offer path).
+pub fn config_reads_customer(config: Option<&Value>) -> bool {
+    config
+        .and_then(|c| c.get("campaigns"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|campaign| {
+            campaign
+                .pointer("/triggers/customer")
+                .and_then(Value::as_object)
+                .is_some_and(|c| !c.is_empty())
+        })
 }
 
 /// Listens for other instances' changes (PostgreSQL only) until the task is aborted. sqlx's
@@ -423,6 +439,15 @@ pub fn listen(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_campaigns_with_customer_conditions_make_the_offer_read_customers() {
+        let without = json!({"campaigns": [{"triggers": {"products": ["1"]}}, {"triggers": {"customer": {}}}]});
+        let with = json!({"campaigns": [{"triggers": {}}, {"triggers": {"customer": {"orders": "first"}}}]});
+        assert!(!config_reads_customer(Some(&without)));
+        assert!(config_reads_customer(Some(&with)));
+        assert!(!config_reads_customer(None));
+    }
 
     #[test]
     fn variants_come_grouped_by_product_and_ordered_with_their_product_embedded() {

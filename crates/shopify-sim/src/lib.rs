@@ -109,6 +109,12 @@ impl Sim {
         self.shared.add_shop(shop, spec);
     }
 
+    /// Replaces the shop's generated store, keeping its tokens and everything else: the
+    /// merchant edited the catalog (products or variants removed, others unchanged).
+    pub fn replace_store(&self, shop: &str, spec: StoreSpec) {
+        self.shared.with_shop(shop, |s| s.spec = spec);
+    }
+
     /// A session token as App Bridge would give the embedded admin page of `shop`.
     pub fn session_token(&self, shop: &str, user: u64, now: i64) -> String {
         mint_session_token(&self.shared.config, shop, user, now, 60)

@@ -152,6 +152,7 @@ export function simulatorPanel({catalog, currency, exponent, current, pastOrders
       // Decide now without them, and again when the server has answered.
       const key = (pairs.key = products.join(','));
       pairs.list = [];
+      pairs.failed = false;
       coPurchases(products).then(
         (answer) => key === pairs.key && ((pairs.list = answer.coPurchases || []), (pairs.failed = false), refresh()),
         () => key === pairs.key && ((pairs.failed = true), refresh()),

@@ -43,7 +43,11 @@ async fn the_simulator_gets_the_pairs_the_function_input_has_for_the_same_purcha
         let (s, b) = c.offer(&token, json!({})).await;
         assert_eq!(s, 200, "{b}");
         let function_pairs = runner.inputs.lock().unwrap().last().unwrap()["coPurchases"].clone();
-        assert_eq!(function_pairs.as_array().unwrap().len(), 3, "{function_pairs}");
+        assert_eq!(
+            function_pairs.as_array().unwrap().len(),
+            3,
+            "{function_pairs}"
+        );
 
         for products in ["1,11", "11,1", " 11 , 1,1"] {
             let (s, b) = c
@@ -55,7 +59,9 @@ async fn the_simulator_gets_the_pairs_the_function_input_has_for_the_same_purcha
             assert_eq!(b["coPurchases"], function_pairs, "{products}");
         }
         let (_, b) = c
-            .admin_get(&format!("/api/simulation/co-purchases?shop={SHOP}&products=7"))
+            .admin_get(&format!(
+                "/api/simulation/co-purchases?shop={SHOP}&products=7"
+            ))
             .await;
         assert_eq!(
             b["coPurchases"],

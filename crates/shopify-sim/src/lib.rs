@@ -19,6 +19,7 @@ pub mod orders;
 pub mod payloads;
 pub mod selling_plans;
 mod session;
+mod simulation;
 mod state;
 pub mod store;
 mod tokens;

@@ -27,6 +27,8 @@ pub mod retention;
 pub mod serve;
 pub mod session;
 pub mod settings;
+pub mod simulation_orders;
+pub mod simulation_pairs;
 pub mod state;
 pub mod store_health;
 pub mod webhooks;

@@ -7,11 +7,14 @@
 //!   [`runner`]/[`host_runner`] (the Function in encore-host under Shopify's limits).
 //! - [`catalog`]: Shopify's records in the catalog tables' shapes, and catalog webhooks applied
 //!   with their receipt.
-//! - [`vault`]: shop tokens sealed at rest.
+//! - [`credentials`]: each shop's stored tokens and its Admin API client, refreshed in time;
+//!   [`vault`]: shop tokens sealed at rest.
 //! - [`analytics`]: the merchant's report.
 
 pub mod analytics;
 pub mod catalog;
+pub mod clock;
+pub mod credentials;
 pub mod facts_cache;
 pub mod host_runner;
 pub mod input;

@@ -73,10 +73,7 @@ async fn main() {
         },
         Duration::from_secs(5),
     )
-    .exchange_session_token(
-        &shop,
-        &sim.session_token(SHOP, 1, encore_server::offer::now()),
-    )
+    .exchange_session_token(&shop, &sim.session_token(SHOP, 1, encore_app::clock::now()))
     .await
     .unwrap()
     .access_token;

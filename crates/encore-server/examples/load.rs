@@ -177,7 +177,7 @@ async fn while_mining(
     })
     .await
     .unwrap();
-    let now = encore_server::offer::now();
+    let now = encore_app::clock::now();
     sim.add_shop(SHOP, shopify_sim::StoreSpec::default());
     sim.set_order_history(
         SHOP,
@@ -400,7 +400,7 @@ fn token(fixture: &Value, reference: &str) -> String {
                    "quantity": l["quantity"], "totalPriceSet": money(&l["totalPriceSet"]["shopMoney"]["amount"])})
         })
         .collect();
-    let t = encore_server::offer::now();
+    let t = encore_app::clock::now();
     let claims = json!({"iss": "shopify", "sub": reference, "iat": t, "exp": t + 3600, "input_data": {
         "initialPurchase": {"referenceId": reference, "customerId": p["customerId"], "destinationCountryCode": p["destinationCountryCode"],
                             "totalPriceSet": money(&p["totalPriceSet"]["shopMoney"]["amount"]), "lineItems": lines},
@@ -414,7 +414,7 @@ fn token(fixture: &Value, reference: &str) -> String {
 }
 
 async fn setup(store: &encore_store::Store, f: &Value) {
-    let now = encore_server::offer::now();
+    let now = encore_app::clock::now();
     store.upsert_shop(SHOP, "USD", now).await.unwrap();
     store
         .put_config(SHOP, &f["shop"]["metafield"]["jsonValue"], now)

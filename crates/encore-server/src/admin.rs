@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 
 use crate::api::JsonBody;
 use crate::error::ApiError;
-use crate::offer::{now, rfc3339};
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
+use encore_app::clock::{now, rfc3339};
 use encore_shopify::post_purchase::changes::is_plain_decimal;
 use encore_store::configs::history::{Actor, SaveOutcome};
 use encore_store::shops::ShopRow;
@@ -449,7 +449,7 @@ async fn get_summary(
                     "prices": json_text(&m.detail),
                     "shopifyStatus": m.status,
                     "shopifyErrors": json_text(&m.errors),
-                    "at": crate::offer::rfc3339(m.created_at),
+                    "at": encore_app::clock::rfc3339(m.created_at),
                 })
             }).collect::<Vec<_>>(),
         },

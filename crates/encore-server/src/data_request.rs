@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::offer::rfc3339;
 use crate::session::AdminCaller;
 use crate::state::AppState;
+use encore_app::clock::rfc3339;
 use encore_store::data_requests::DataRequestRow;
 use encore_store::{Store, StoreError};
 
@@ -271,7 +271,7 @@ async fn get_export(
     Query(q): Query<ShopQuery>,
 ) -> Result<Json<DataExport>, ApiError> {
     let shop = caller.shop_domain(q.shop.as_deref())?.to_string();
-    let export = export(&state.store, &shop, &id, crate::offer::now())
+    let export = export(&state.store, &shop, &id, encore_app::clock::now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no data request {id} for {shop}")))?;
     Ok(Json(export))

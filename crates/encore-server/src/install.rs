@@ -17,11 +17,11 @@ use encore_shopify::oauth::{self, OfflineToken};
 use encore_shopify::{Secret, ShopDomain};
 use serde::Deserialize;
 
-use crate::credentials::AccessStatus;
 use crate::error::ApiError;
-use crate::offer::now;
 use crate::session::{AdminCaller, MerchantSession};
 use crate::state::AppState;
+use encore_app::clock::now;
+use encore_app::credentials::AccessStatus;
 
 /// How long a `state` nonce of the authorization-code grant may wait for its callback.
 pub const STATE_TTL_SECONDS: i64 = 600;

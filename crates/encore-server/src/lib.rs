@@ -12,7 +12,6 @@ pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
 pub mod checkout_setting;
-pub mod credentials;
 pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
@@ -31,6 +30,7 @@ pub mod simulation_orders;
 pub mod simulation_pairs;
 pub mod state;
 pub mod store_health;
+pub mod sweeper;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -124,7 +124,7 @@ pub async fn start(
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
-    let sweeper = credentials::spawn_sweeper(state.clone());
+    let sweeper = sweeper::spawn_sweeper(state.clone());
     let reconciler = reconcile::spawn(state.clone());
     let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),

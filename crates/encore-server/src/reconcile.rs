@@ -19,8 +19,8 @@ use encore_shopify::ShopDomain;
 use encore_store::attribution::AcceptedWithoutOrder;
 
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::credentials::{self, AccessError, ShopAdmin};
 use crate::state::AppState;
+use encore_app::credentials::{AccessError, ShopAdmin};
 use encore_store::shops::ShopRow;
 use encore_store::Store;
 
@@ -134,7 +134,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 let Ok(domain) = ShopDomain::parse(&shop.domain) else {
                     continue;
                 };
-                let mut admin = match credentials::admin_client(&state, &domain).await {
+                let mut admin = match state.credentials.admin_client(&domain).await {
                     Ok(admin) => admin,
                     Err(e) => {
                         tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
@@ -142,7 +142,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                     }
                 };
                 let window = state.settings.attribution_window;
-                let now = crate::offer::now();
+                let now = encore_app::clock::now();
                 match pass(
                     &state.store,
                     &mut AdminCalls::Stored(&mut admin),
@@ -205,8 +205,8 @@ pub async fn pass(
     {
         let mut query = format!(
             "created_at:>='{}' created_at:<='{}'",
-            crate::offer::rfc3339(at - ORDER_BEFORE_DECISION),
-            crate::offer::rfc3339(at + 60),
+            encore_app::clock::rfc3339(at - ORDER_BEFORE_DECISION),
+            encore_app::clock::rfc3339(at + 60),
         );
         let pages = match customer
             .as_deref()

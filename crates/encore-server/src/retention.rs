@@ -222,7 +222,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
         tokio::time::sleep(every.min(FIRST_RUN_AFTER)).await;
         loop {
             let started = std::time::Instant::now();
-            match prune(&state, crate::offer::now()).await {
+            match prune(&state, encore_app::clock::now()).await {
                 Ok(p) => tracing::info!(
                     decisions = p.decisions,
                     events = p.events,
@@ -263,7 +263,7 @@ async fn prune_now(
     State(state): State<Arc<AppState>>,
     _: crate::session::Operator,
 ) -> Result<Json<PruneAnswer>, ApiError> {
-    let pruned = prune(&state, crate::offer::now()).await?;
+    let pruned = prune(&state, encore_app::clock::now()).await?;
     tracing::info!(?pruned, "retention: pruned on request");
     let w = &state.settings.retention;
     Ok(Json(PruneAnswer {

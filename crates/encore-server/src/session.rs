@@ -22,8 +22,8 @@ use encore_shopify::{Secret, ShopDomain};
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::offer::now;
 use crate::state::AppState;
+use encore_app::clock::now;
 use encore_store::shops::ShopRow;
 
 /// Compares a configured token with a given one in time that does not depend on where they differ.

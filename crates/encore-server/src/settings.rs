@@ -115,6 +115,16 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// What the shops' credentials need of these settings.
+    pub fn credentials(&self) -> encore_app::credentials::CredentialSettings {
+        encore_app::credentials::CredentialSettings {
+            shopify_host: self.shopify_host.clone(),
+            api_key: self.api_key.clone(),
+            api_secret: self.api_secret.clone(),
+            vault: self.vault.clone(),
+        }
+    }
+
     /// Reads settings: process environment first, then `file` (KEY=VALUE lines), then demo
     /// defaults when `demo` is set.
     pub fn load(file: Option<&Path>, demo: bool) -> Result<Self, SettingsError> {

@@ -89,8 +89,8 @@ pub struct AppState {
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
-    /// Shop tokens and Admin API clients (`credentials::admin_client`).
-    pub credentials: crate::credentials::Credentials,
+    /// Shop tokens and Admin API clients (`Credentials::admin_client`).
+    pub credentials: encore_app::credentials::Credentials,
     /// Verifies the embedded admin's App Bridge session tokens.
     pub sessions: encore_shopify::session::SessionVerifier,
     /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
@@ -107,7 +107,8 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let credentials = crate::credentials::Credentials::new(&settings, store.clone());
+        let credentials =
+            encore_app::credentials::Credentials::new(&settings.credentials(), store.clone());
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),

@@ -11,9 +11,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::offer::{now, rfc3339};
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::clock::{now, rfc3339};
 use encore_store::{Store, StoreError};
 
 /// The topics shopify.app.toml subscribes to (a test keeps the two lists equal).

@@ -23,9 +23,9 @@ use encore_shopify::webhook::{Payload, Topic};
 use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
-use crate::offer::now;
 use crate::state::AppState;
 use encore_app::catalog::incremental::{self, Applied, IncrementalError, Receipt};
+use encore_app::clock::now;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

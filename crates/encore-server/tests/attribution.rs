@@ -128,7 +128,7 @@ fn order_with_upsell(id: u64, reference: &str, currency: Option<&str>) -> SimOrd
                 discount_minor: 400,
             },
         ],
-        created_at: encore_server::offer::rfc3339(now() - 60),
+        created_at: encore_app::clock::rfc3339(now() - 60),
         currency: currency.map(str::to_string),
         metafields: vec![(
             "encore".into(),
@@ -524,7 +524,7 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
                         .into(),
                     discount_minor: 0,
                 }],
-                created_at: encore_server::offer::rfc3339(now() - 30),
+                created_at: encore_app::clock::rfc3339(now() - 30),
                 currency: None,
                 metafields: vec![(
                     "encore".into(),

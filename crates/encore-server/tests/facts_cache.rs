@@ -148,7 +148,7 @@ fn available(facts: &ShopFacts, product: &Product) -> Value {
 }
 
 fn time_text(unix: i64) -> String {
-    encore_server::offer::rfc3339(unix)
+    encore_app::clock::rfc3339(unix)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

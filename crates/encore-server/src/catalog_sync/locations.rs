@@ -36,7 +36,9 @@ pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLeve
         return;
     };
     let read = async {
-        let admin = crate::credentials::admin_client(state, &domain)
+        let admin = state
+            .credentials
+            .admin_client(&domain)
             .await
             .map_err(|e| e.to_string())?;
         admin

@@ -17,9 +17,9 @@ use encore_store::mining::publish::{self, Made, Publication};
 use encore_store::mining::runs;
 
 use super::Mining;
-use crate::offer::now;
 use crate::state::AppState;
 use encore_app::catalog::incremental::{Applied, Receipt};
+use encore_app::clock::now;
 use encore_store::{Store, StoreError};
 
 /// Why an orders/create delivery was refused (nothing was recorded: Shopify's retry applies it).

@@ -18,7 +18,7 @@ pub const SHOP: &str = "test-shop.myshopify.com";
 pub const ENCRYPTION_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub fn now() -> i64 {
-    encore_server::offer::now()
+    encore_app::clock::now()
 }
 
 /// A post-purchase `input_data` with one line per (product id, variant id, amount).

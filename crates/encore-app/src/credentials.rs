@@ -1,13 +1,13 @@
 //! Each shop's Admin API access: stored tokens (sealed by the vault), refreshed in time, one
 //! refresh per shop at a time across every server instance.
 //!
-//! **The one entry point for the rest of the server is [`admin_client`]**: it gives a
+//! **The one entry point for the rest of Encore is [`Credentials::admin_client`]**: it gives a
 //! [`ShopAdmin`] — the shop's [`AdminClient`] (one per shop, so calls share its cost budget)
 //! with an access token that is good for at least [`REFRESH_MARGIN_SECONDS`]. Send calls through
 //! [`ShopAdmin::call`], which refreshes once on a 401 and calls again once:
 //!
 //! ```ignore
-//! let mut admin = credentials::admin_client(&state, &shop).await?;
+//! let mut admin = state.credentials.admin_client(&shop).await?;
 //! let facts = admin.call(async |client, token| client.shop_facts(token).await).await?;
 //! ```
 //!
@@ -22,7 +22,7 @@
 //!   so the next attempt recovers;
 //! - `invalid_grant` marks the shop `needs_reauthorization`, once: no retry loop (the embedded
 //!   admin's next session token exchange, or a new code grant, clears it);
-//! - [`spawn_sweeper`] refreshes idle shops whose refresh token lapses within
+//! - [`Credentials::refresh_idle_shops`] (the server's sweeper) refreshes idle shops whose refresh token lapses within
 //!   [`IDLE_REFRESH_WITHIN_SECONDS`] (a refresh token lives 90 days).
 
 use std::collections::HashMap;
@@ -34,13 +34,11 @@ use encore_shopify::oauth::{AppCredentials, OfflineToken, TokenClient, TokenRequ
 use encore_shopify::{Secret, ShopDomain};
 use serde::Serialize;
 
-use crate::offer::now;
-use crate::settings::Settings;
-use crate::state::AppState;
-use encore_app::vault::{OpenError, Vault};
+use crate::clock::now;
+use crate::vault::{OpenError, Vault};
 use encore_store::{Store, StoreError};
 
-pub(crate) use encore_store::credentials::NewPair;
+pub use encore_store::credentials::NewPair;
 
 /// Refresh an access token this long before it expires.
 pub const REFRESH_MARGIN_SECONDS: i64 = 300;
@@ -167,14 +165,6 @@ impl ShopAdmin {
     }
 }
 
-/// The shop's Admin client with a token good for at least [`REFRESH_MARGIN_SECONDS`]: the one
-/// function the rest of the server (catalog sync, customer facts, attribution) calls to talk
-/// to a shop's Admin API. Errors say whether the shop is not installed, must re-authorize, or
-/// Shopify could not be reached for a refresh.
-pub async fn admin_client(state: &AppState, shop: &ShopDomain) -> Result<ShopAdmin, AccessError> {
-    state.credentials.admin_client(shop).await
-}
-
 /// Asks Shopify for a merchant who is waiting: the answer, or `None` after `budget`. The ask
 /// runs on as its own task past the budget (the Admin client's retries of a failing Shopify
 /// take seconds, and a token refresh must not be cut off between Shopify's answer and its
@@ -189,8 +179,18 @@ pub async fn ask_within<T: Send + 'static>(
     }
 }
 
+/// What credentials need from the server's settings.
+#[derive(Clone)]
+pub struct CredentialSettings {
+    pub shopify_host: encore_shopify::host::ShopifyHost,
+    pub api_key: String,
+    pub api_secret: String,
+    pub vault: Vault,
+}
+
 impl Credentials {
-    pub fn new(settings: &Settings, store: Store) -> Self {
+    /// Shopify's host, the app's API key and secret, the vault that seals tokens at rest.
+    pub fn new(settings: &CredentialSettings, store: Store) -> Self {
         let http = reqwest::Client::new();
         let tokens = TokenClient::new(
             http.clone(),
@@ -219,12 +219,12 @@ impl Credentials {
     }
 
     /// The token endpoint client (install flows).
-    pub(crate) fn token_client(&self) -> &TokenClient {
+    pub fn token_client(&self) -> &TokenClient {
         &self.inner.tokens
     }
 
     /// The shop's shared Admin client.
-    pub(crate) fn client_for(&self, shop: &ShopDomain) -> Arc<AdminClient> {
+    pub fn client_for(&self, shop: &ShopDomain) -> Arc<AdminClient> {
         let mut clients = self.inner.clients.lock().expect("clients lock");
         clients
             .entry(shop.clone())
@@ -259,7 +259,7 @@ impl Credentials {
     }
 
     /// Stores an install's first token pair and the shop's currency (creating the shop).
-    pub(crate) async fn store_install(
+    pub async fn store_install(
         &self,
         shop: &ShopDomain,
         currency: &str,
@@ -524,23 +524,4 @@ fn answer_may_be_lost(e: &TokenRequestError) -> bool {
         TokenRequestError::Refused { status, .. } => *status >= 500,
         _ => false,
     }
-}
-
-/// Refreshes idle shops every `settings.refresh_sweep` in the background.
-pub fn spawn_sweeper(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        // The first sweep one period after start: a shop installed at start has fresh tokens,
-        // and a sweep racing the install would refresh what was just issued.
-        let period = state.settings.refresh_sweep;
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match state.credentials.refresh_idle_shops(now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(shops = n, "refreshed idle shops' tokens"),
-                Err(e) => tracing::error!(error = %e, "idle-shop refresh sweep failed"),
-            }
-        }
-    })
 }

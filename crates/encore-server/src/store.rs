@@ -114,6 +114,16 @@ pub struct DecisionRow {
     pub units: i64,
     pub shown: bool,
     pub outcome: Option<String>,
+    /// For an `auto` offer, the co-purchase pair that suggested its product (mining demotes
+    /// pairs whose offers are refunded: `mining::pairs`).
+    pub pair: Option<SuggestedPair>,
+}
+
+/// A co-purchase pair: after buying `product_id`, `suggested_product_id` was offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedPair {
+    pub product_id: String,
+    pub suggested_product_id: String,
 }
 
 /// What happened to an offer on the post-purchase page.
@@ -195,7 +205,7 @@ pub const LATEST_PRICE_MISMATCHES: i64 = 20;
 const DECISION_COLUMNS: &str =
     "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
      next_on_accept, next_on_decline, offer, reasons, changes, offer_amount, currency_code, \
-     variant_ids, product_ids, units, shown, outcome";
+     variant_ids, product_ids, units, shown, outcome, pair_product_id, pair_suggested_product_id";
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `url`.
@@ -722,7 +732,7 @@ impl Store {
     ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency, instructions) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -746,6 +756,8 @@ impl Store {
         .bind(d.units)
         .bind(d.shown as i64)
         .bind(&d.outcome)
+        .bind(d.pair.as_ref().map(|p| &p.product_id))
+        .bind(d.pair.as_ref().map(|p| &p.suggested_product_id))
         .bind(now)
         .bind(customer_id)
         .bind(purchase_total.map(|(amount, _)| amount))
@@ -970,6 +982,13 @@ fn decision_from_row_at(r: &sqlx::any::AnyRow, at: usize) -> DecisionRow {
         units: r.get(at + 18),
         shown: r.get::<i64, _>(at + 19) != 0,
         outcome: r.get(at + 20),
+        pair: match (r.get(at + 21), r.get(at + 22)) {
+            (Some(product_id), Some(suggested_product_id)) => Some(SuggestedPair {
+                product_id,
+                suggested_product_id,
+            }),
+            _ => None,
+        },
     }
 }
 

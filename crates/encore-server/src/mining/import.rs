@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use encore_mining::{CheckpointError, Day, Miner, MinerConfig, Order, OrderId, RankOptions};
+use encore_mining::{CheckpointError, Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::admin::{AdminError, BulkOperation, BulkStatus};
 use encore_shopify::bulk::{download, OrderReader, OrderRecord};
 use encore_shopify::ids::BulkOperationId;
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::publish::{self, Made, Publication};
 use super::runs::{self, Claim, Resume, RunCounts};
-use super::Mining;
+use super::{pairs, Mining};
 use crate::catalog_sync::access::{AccessError, AdminAccess, ShopAdmin};
 use crate::catalog_sync::Syncer;
 use crate::offer::now;
@@ -261,12 +261,13 @@ async fn run(
     // and it becomes the live miner; the shop's live lock keeps incremental publications out.
     let mut live = lane.live.lock().await;
     let inbox = runs::inbox(store, domain).await?;
+    let demotion = pairs::shop_demotion(store, domain).await?;
     let (ranked, bytes) = blocking(move || {
         for order in &inbox {
             miner.add_order(order);
         }
         miner.advance_to(day_of(now()));
-        let options = RankOptions::for_window(miner.orders_in_window());
+        let options = pairs::rank_options(miner.orders_in_window(), demotion);
         let ranking = miner.rank(&options);
         let bytes = miner.checkpoint();
         ((miner, ranking, options.min_support), bytes)

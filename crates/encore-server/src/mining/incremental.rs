@@ -9,12 +9,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use encore_mining::{Day, Miner, MinerConfig, Order, OrderId, RankOptions};
+use encore_mining::{Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::webhook::OrderPayload;
 
 use super::import::{blocking, day_of, MiningError};
 use super::publish::{self, Made, Publication};
-use super::{runs, Mining};
+use super::{pairs, runs, Mining};
 use crate::catalog_sync::incremental::{Applied, Receipt};
 use crate::offer::now;
 use crate::state::AppState;
@@ -139,13 +139,14 @@ pub async fn refresh(
         None => load(store, mining, shop).await?,
     };
     let inbox = runs::inbox(store, shop).await?;
+    let demotion = pairs::shop_demotion(store, shop).await?;
     let ((miner, ranking, min_support), bytes) = blocking(move || {
         let mut miner = miner;
         for order in &inbox {
             miner.add_order(order);
         }
         miner.advance_to(day_of(now()));
-        let options = RankOptions::for_window(miner.orders_in_window());
+        let options = pairs::rank_options(miner.orders_in_window(), demotion);
         let ranking = miner.rank(&options);
         let bytes = miner.checkpoint();
         ((miner, ranking, options.min_support), bytes)

@@ -7,6 +7,8 @@
 //!   checkpointed, resumed after an interruption.
 //! - [`incremental`]: `orders/create` into the inbox with its receipt; the live miner loaded,
 //!   brought up to date and published.
+//! - [`pairs`]: the co-purchase pair behind each `auto` offer, and the refund rates per pair
+//!   that demote a pair whose offers come back.
 //! - [`publish`]: a ranking written as a new version in batches, switched live in one small
 //!   transaction.
 //! - [`runs`]: the SQL of runs, checkpoints and the inbox.
@@ -14,6 +16,7 @@
 
 pub mod import;
 pub mod incremental;
+pub mod pairs;
 pub mod publish;
 pub mod routes;
 pub mod runs;

@@ -193,7 +193,10 @@ pub struct Summary {
     pub shown: i64,
     pub accepted: i64,
     pub declined: i64,
-    pub accepted_amounts: Vec<(String, String)>,
+    /// What buyers paid for offer units attribution found on their orders, in minor units of
+    /// the shop currency, and what was refunded of them (cancellations included).
+    pub confirmed_revenue_minor: i64,
+    pub refunded_minor: i64,
     pub price_mismatches: i64,
     /// The latest price mismatches, newest first (at most [`LATEST_PRICE_MISMATCHES`]).
     pub latest_price_mismatches: Vec<PriceMismatchRow>,
@@ -904,12 +907,15 @@ impl Store {
         .bind(shop)
         .fetch_one(&self.pool)
         .await?;
-        let amounts = sqlx::query(
-            "SELECT offer_amount, currency_code FROM decisions WHERE shop = $1 AND outcome = 'accepted' \
-             AND offer_amount IS NOT NULL",
+        // Revenue is what attribution confirmed on orders (docs/analytics.md), never an accept.
+        let revenue = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(o.amount_minor), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(o.refunded_minor), 0) AS BIGINT) FROM offer_lines o \
+             JOIN decision_orders l ON l.decision_id = o.decision_id \
+             WHERE o.shop = $1 AND l.status = 'confirmed'",
         )
         .bind(shop)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
         let mismatches = sqlx::query(
             "SELECT COUNT(*) FROM events e JOIN decisions d ON d.id = e.decision_id \
@@ -946,10 +952,8 @@ impl Store {
             shown: r.get(2),
             accepted: r.get(3),
             declined: r.get(4),
-            accepted_amounts: amounts
-                .iter()
-                .map(|a| (a.get(0), a.get::<Option<String>, _>(1).unwrap_or_default()))
-                .collect(),
+            confirmed_revenue_minor: revenue.get(0),
+            refunded_minor: revenue.get(1),
         })
     }
 }

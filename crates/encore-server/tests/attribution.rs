@@ -395,6 +395,22 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["totals"]["offersShown"], 5);
         assert_eq!(body["totals"]["confirmedRevenue"]["amount"], "32.00");
+        // The all-time summary counts the same confirmed revenue: four accepts (64.00 of offer
+        // prices), of which ref-b's was never found and ref-c's order is in EUR.
+        let (s, sum) = c
+            .admin_get(&format!("/api/analytics/summary?shop={SHOP}"))
+            .await;
+        assert_eq!(s, 200, "{sum}");
+        assert_eq!(sum["accepted"], 4, "{sum}");
+        assert_eq!(
+            (
+                &sum["confirmedRevenue"]["amount"],
+                &sum["refundedAmount"]["amount"],
+                &sum["netRevenue"]["amount"]
+            ),
+            (&json!("32.00"), &json!("16.00"), &json!("16.00")),
+            "{sum}"
+        );
         let csv = c
             .http
             .get(format!("{}/api/analytics?shop={SHOP}&format=csv", c.base))

@@ -82,6 +82,8 @@ pub struct Running {
     facts_listener: Option<tokio::task::JoinHandle<()>>,
     /// Publishes the orders/create counted since the last publication (`mining::incremental`).
     publisher: tokio::task::JoinHandle<()>,
+    /// Resumes unfinished imports and refreshes co-purchases on schedule (`mining::schedule`).
+    mining_schedule: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -96,6 +98,7 @@ impl Running {
             listener.abort();
         }
         self.publisher.abort();
+        self.mining_schedule.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -141,6 +144,7 @@ pub async fn start(
         state.settings.database_url.clone(),
     );
     let publisher = mining::incremental::spawn(state.clone());
+    let mining_schedule = mining::schedule::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -158,5 +162,6 @@ pub async fn start(
         reconciler,
         facts_listener,
         publisher,
+        mining_schedule,
     })
 }

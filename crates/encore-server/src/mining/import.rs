@@ -26,6 +26,8 @@ use crate::store::{Store, StoreError};
 pub enum MiningError {
     #[error("no shop {0} in Encore's store")]
     UnknownShop(String),
+    #[error("{0} uninstalled Encore: its orders are not imported until it installs again")]
+    Uninstalled(String),
     #[error(transparent)]
     Access(#[from] AccessError),
     #[error("Shopify's Admin API: {0}")]
@@ -105,10 +107,21 @@ pub(crate) fn day_of(unix: i64) -> Day {
 /// Adds an import of `shop` to its queue; [`run_queued`] runs it.
 pub async fn enqueue(store: &Store, shop: &ShopDomain) -> Result<i64, MiningError> {
     let domain = shop.as_str();
-    if store.shop(domain).await?.is_none() {
-        return Err(MiningError::UnknownShop(domain.to_string()));
+    match store.shop(domain).await? {
+        None => return Err(MiningError::UnknownShop(domain.to_string())),
+        Some(row) if row.uninstalled => return Err(MiningError::Uninstalled(domain.to_string())),
+        Some(_) => {}
     }
     Ok(runs::enqueue(store, domain, now()).await?)
+}
+
+/// Stops an import whose shop uninstalled Encore meanwhile (app/uninstalled): checked at every
+/// poll and chunk, so the rest of the history is neither read nor published.
+async fn still_installed(store: &Store, shop: &str) -> Result<(), MiningError> {
+    match store.shop(shop).await? {
+        Some(row) if !row.uninstalled => Ok(()),
+        _ => Err(MiningError::Uninstalled(shop.to_string())),
+    }
 }
 
 /// Imports the shop's order history and publishes its suggestions.
@@ -470,6 +483,7 @@ async fn wait(
         if started.elapsed() >= options.bulk_deadline {
             return Err(AdminError::BulkDeadline.into());
         }
+        still_installed(store, shop.as_str()).await?;
         runs::set_bulk(
             store,
             shop.as_str(),
@@ -583,6 +597,7 @@ async fn count_result(
         }
         runs::progress(store, shop, run_id, counts, now()).await?;
         observe(progress);
+        still_installed(store, shop).await?;
         if ended {
             for m in &reader.stats().first_malformed {
                 tracing::warn!(shop, run_id, line = m.line, reason = %m.reason, "a malformed line of the orders bulk result was skipped");

@@ -77,7 +77,8 @@ pub async fn order_created(
     if !new {
         return Ok(Applied::Duplicate);
     }
-    let known = sqlx::query("SELECT 1 FROM shops WHERE domain = $1")
+    // An uninstalled shop's orders are not kept for mining (nothing mines it until reinstall).
+    let known = sqlx::query("SELECT 1 FROM shops WHERE domain = $1 AND uninstalled_at IS NULL")
         .bind(receipt.shop)
         .fetch_optional(&mut *tx)
         .await?
@@ -131,6 +132,10 @@ pub async fn refresh(
     mining: &Mining,
     shop: &str,
 ) -> Result<Publication, MiningError> {
+    if store.shop(shop).await?.is_none_or(|row| row.uninstalled) {
+        mining.forget(shop);
+        return Err(MiningError::Uninstalled(shop.to_string()));
+    }
     let lane = mining.shop(shop);
     lane.dirty.store(false, Ordering::Relaxed);
     let mut live = lane.live.lock().await;

@@ -11,6 +11,8 @@
 //!   that demote a pair whose offers come back.
 //! - [`publish`]: a ranking written as a new version in batches, switched live in one small
 //!   transaction.
+//! - [`schedule`]: unfinished imports resumed when the server starts, co-purchases refreshed by
+//!   a new import every `ENCORE_MINING_REFRESH_HOURS`.
 //! - [`runs`]: the SQL of runs, checkpoints and the inbox.
 //! - [`status`] and [`routes`]: `GET /api/mining/status`, `POST /api/mining`.
 
@@ -20,6 +22,7 @@ pub mod pairs;
 pub mod publish;
 pub mod routes;
 pub mod runs;
+pub mod schedule;
 pub mod status;
 
 pub use routes::routes;

@@ -661,6 +661,11 @@ async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_r
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 400);
+        let shop = ShopDomain::parse(SHOP).unwrap();
+        assert!(matches!(
+            encore_server::catalog_sync::run::enqueue(&state.store, &shop).await,
+            Err(encore_server::catalog_sync::run::SyncError::Uninstalled(_))
+        ));
         let body = order_created(7_100_000_000_000, &["9100000000001", "9100000000002"]);
         assert_eq!(w.deliver("orders/create", "oc-after", &body).await, 200);
         assert_eq!(w.status().await["inboxOrders"], 0);

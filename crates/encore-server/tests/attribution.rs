@@ -783,6 +783,8 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
             }],
             created_at: encore_server::offer::rfc3339(now() - 30),
             currency: None,
+            shipping_country: None,
+            customer_locale: None,
             metafields: vec![(
                 "encore".into(),
                 metafield["key"].as_str().unwrap().into(),

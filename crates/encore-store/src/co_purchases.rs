@@ -1,6 +1,17 @@
-//! Co-purchase pairs loaded by hand (version 0).
+//! Co-purchase pairs loaded by hand (version 0), and the refunds of each mined pair's offers.
 
+use sqlx::Row;
+
+use crate::decisions::SuggestedPair;
 use crate::{Result, Store};
+
+/// Units of a pair's offers that attribution confirmed on orders, and those refunded since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairRefunds {
+    pub pair: SuggestedPair,
+    pub accepted_units: i64,
+    pub refunded_units: i64,
+}
 
 impl Store {
     /// Upserts co-purchase pairs loaded by hand (version 0, beside the mined versions):
@@ -26,5 +37,32 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Per pair of the shop, the offer units confirmed on orders and refunded (a cancelled order
+    /// refunds every offer unit: `attribution::recompute_refunds`).
+    pub async fn pair_refunds(&self, shop: &str) -> Result<Vec<PairRefunds>> {
+        let rows = sqlx::query(
+            "SELECT d.pair_product_id, d.pair_suggested_product_id, CAST(SUM(o.units) AS BIGINT), \
+             CAST(SUM(o.refunded_units) AS BIGINT) \
+             FROM offer_lines o JOIN decisions d ON d.id = o.decision_id \
+             WHERE o.shop = $1 AND d.pair_product_id IS NOT NULL AND d.pair_suggested_product_id IS NOT NULL \
+             GROUP BY d.pair_product_id, d.pair_suggested_product_id \
+             ORDER BY d.pair_product_id, d.pair_suggested_product_id",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| PairRefunds {
+                pair: SuggestedPair {
+                    product_id: r.get(0),
+                    suggested_product_id: r.get(1),
+                },
+                accepted_units: r.get(2),
+                refunded_units: r.get(3),
+            })
+            .collect())
     }
 }

@@ -15,13 +15,15 @@ pub struct ShopRow {
 }
 
 impl crate::Tx {
-    /// True when Encore knows the shop.
-    pub async fn shop_exists(&mut self, shop: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM shops WHERE domain = $1")
-            .bind(shop)
-            .fetch_optional(&mut *self.0)
-            .await?
-            .is_some())
+    /// True when Encore knows the shop and it is installed.
+    pub async fn shop_installed(&mut self, shop: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 FROM shops WHERE domain = $1 AND uninstalled_at IS NULL")
+                .bind(shop)
+                .fetch_optional(&mut *self.0)
+                .await?
+                .is_some(),
+        )
     }
 }
 

@@ -9,14 +9,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use encore_mining::{Day, Miner, MinerConfig, Order, OrderId, RankOptions};
+use encore_mining::{Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::webhook::OrderPayload;
 
 use super::import::{blocking, day_of, MiningError};
 use encore_store::mining::publish::{self, Made, Publication};
 use encore_store::mining::runs;
 
-use super::Mining;
+use super::{pairs, Mining};
 use crate::state::AppState;
 use encore_app::catalog::incremental::{Applied, Receipt};
 use encore_app::clock::now;
@@ -63,7 +63,8 @@ pub async fn order_created(
     else {
         return Ok(Applied::Duplicate);
     };
-    if !tx.shop_exists(receipt.shop).await? {
+    // An uninstalled shop's orders are not kept for mining (nothing mines it until reinstall).
+    if !tx.shop_installed(receipt.shop).await? {
         tx.commit().await?;
         return Ok(Applied::Ignored);
     }
@@ -98,6 +99,10 @@ pub async fn refresh(
     mining: &Mining,
     shop: &str,
 ) -> Result<Publication, MiningError> {
+    if store.shop(shop).await?.is_none_or(|row| row.uninstalled) {
+        mining.forget(shop);
+        return Err(MiningError::Uninstalled(shop.to_string()));
+    }
     let lane = mining.shop(shop);
     lane.dirty.store(false, Ordering::Relaxed);
     let mut live = lane.live.lock().await;
@@ -106,13 +111,14 @@ pub async fn refresh(
         None => load(store, mining, shop).await?,
     };
     let inbox = runs::inbox(store, shop).await?;
+    let demotion = pairs::shop_demotion(store, shop).await?;
     let ((miner, ranking, min_support), bytes) = blocking(move || {
         let mut miner = miner;
         for order in &inbox {
             miner.add_order(order);
         }
         miner.advance_to(day_of(now()));
-        let options = RankOptions::for_window(miner.orders_in_window());
+        let options = pairs::rank_options(miner.orders_in_window(), demotion);
         let ranking = miner.rank(&options);
         let bytes = miner.checkpoint();
         ((miner, ranking, options.min_support), bytes)

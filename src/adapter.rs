@@ -2,81 +2,11 @@
 //! The only module that knows both Shopify's Function types and the engine's.
 
 use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::json::JsonNode;
 use encore_engine::{
     decide, Change, Decision, FactNeeds, Facts, Funnel, InventoryPolicy, PurchaseLine, Reason,
 };
-use shopify_function::wasm_api::{self, Deserialize};
 
 use crate::schema::{self, run as input};
-
-/// A JSON value left unread in the input, so the engine reads only what it uses.
-#[derive(Clone)]
-pub struct LazyJson(wasm_api::Value);
-
-impl Deserialize for LazyJson {
-    fn deserialize(value: &wasm_api::Value) -> Result<Self, wasm_api::read::Error> {
-        Ok(LazyJson(*value))
-    }
-}
-
-/// Integers above 2^53 are not exact in the Wasm API's numbers; they are refused.
-const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
-
-impl JsonNode for LazyJson {
-    fn get(&self, key: &str) -> Option<Self> {
-        // On a non-object the provider answers an error value, which reads as absent.
-        let v = self.0.get_obj_prop(key);
-        (!v.is_null() && v.as_error().is_none()).then_some(LazyJson(v))
-    }
-    fn array_len(&self) -> Option<usize> {
-        self.0.array_len()
-    }
-    fn at(&self, index: usize) -> Option<Self> {
-        // Out of bounds, the provider answers an error value.
-        let v = self.0.get_at_index(index);
-        v.as_error().is_none().then_some(LazyJson(v))
-    }
-    fn as_str(&self) -> Option<String> {
-        self.0.as_string()
-    }
-    fn as_i64(&self) -> Option<i64> {
-        let n = self.0.as_number()?;
-        (n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT).then_some(n as i64)
-    }
-    fn as_bool(&self) -> Option<bool> {
-        self.0.as_bool()
-    }
-    fn is_number(&self) -> bool {
-        self.0.as_number().is_some()
-    }
-    fn is_object(&self) -> bool {
-        self.0.is_obj()
-    }
-    fn keys(&self) -> Option<Vec<String>> {
-        let len = self.0.obj_len()?;
-        Some(
-            (0..len)
-                .filter_map(|i| self.0.get_obj_key_at_index(i))
-                .collect(),
-        )
-    }
-    fn kind(&self) -> &'static str {
-        if self.0.is_null() {
-            "null"
-        } else if self.0.as_bool().is_some() {
-            "boolean"
-        } else if self.0.as_number().is_some() {
-            "number"
-        } else if self.0.is_obj() {
-            "object"
-        } else if self.0.is_array() {
-            "array"
-        } else {
-            "string"
-        }
-    }
-}
 
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
@@ -85,7 +15,6 @@ pub fn run(input: &input::Input) -> schema::FunctionRunResult {
 }
 
 impl FunctionInput for input::Input {
-    type Config = LazyJson;
     fn locale(&self) -> &str {
         input::Input::locale(self)
     }
@@ -95,8 +24,8 @@ impl FunctionInput for input::Input {
     fn shop_currency_code(&self) -> &str {
         self.shop().currency_code()
     }
-    fn config(&self) -> Option<LazyJson> {
-        self.shop().metafield().map(|m| m.json_value().clone())
+    fn config(&self) -> Option<&str> {
+        self.shop().metafield().map(|m| m.value().as_str())
     }
     fn funnel(&self) -> Funnel {
         let f = input::Input::funnel(self);

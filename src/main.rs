@@ -27,7 +27,6 @@ pub mod schema {
         "Input.purchase.totalPriceSet.shopMoney.amount" => ::std::string::String,
         "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
         "Input.purchase.lines.totalPriceSet.shopMoney.amount" => ::std::string::String,
-        "Input.shop.metafield.jsonValue" => super::adapter::LazyJson,
         "Input.customer.amountSpent.amount" => ::std::string::String,
         "Input.catalog.price" => ::std::string::String,
         "Input.catalog.compareAtPrice" => ::std::string::String,

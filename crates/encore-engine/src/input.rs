@@ -4,8 +4,8 @@
 
 use crate::decide::{self, Context, Decision};
 use crate::facts::{Customer, FactNeeds, Facts, Funnel, Purchase, PurchaseLine};
-use crate::json::JsonNode;
 use crate::money::Currency;
+use crate::pack::Packed;
 use crate::reason::{Reason, ReasonCode};
 
 /// The purchase's totals as the input's decimal text.
@@ -43,12 +43,12 @@ pub struct CustomerText<'a> {
 /// pays for every value it reaches, so the methods are called in the input query's order and
 /// nothing is read past the first reason to give no offer.
 pub trait FunctionInput {
-    /// The configuration metafield's JSON.
-    type Config: JsonNode + Clone;
     fn locale(&self) -> &str;
     fn now(&self) -> &str;
     fn shop_currency_code(&self) -> &str;
-    fn config(&self) -> Option<Self::Config>;
+    /// The configuration metafield's value: the merchant's JSON in its packed form
+    /// ([`crate::pack`]), read in place.
+    fn config(&self) -> Option<&str>;
     fn funnel(&self) -> Funnel;
     fn customer(&self) -> Option<CustomerText<'_>>;
     fn purchase_totals(&self) -> TotalsText<'_>;
@@ -88,7 +88,7 @@ fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<
         )
     })?;
     let funnel = input.funnel();
-    let config = input.config();
+    let config = input.config().map(Packed::open);
     let plan = decide::plan(config.as_ref(), &funnel, shop_currency)?;
     let purchase = read_purchase(input, shop_currency, plan.fact_needs())?;
     let customer = input.customer().map(|c| read_customer(c, shop_currency));

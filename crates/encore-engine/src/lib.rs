@@ -8,6 +8,7 @@ pub mod facts;
 pub mod input;
 pub mod json;
 pub mod money;
+pub mod pack;
 pub mod pricing;
 pub mod reason;
 pub mod time;

@@ -216,10 +216,10 @@ struct ShopDoc<'a> {
     metafield: Option<MetafieldDoc<'a>>,
 }
 
+/// The configuration metafield: its packed `value`, which the Function reads in place.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct MetafieldDoc<'a> {
-    json_value: &'a Value,
+    value: &'a str,
 }
 
 /// The Function input for `purchase`.
@@ -277,9 +277,9 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             currency_code: parts.currency_code,
             metafield: parts
                 .facts
-                .config
-                .as_ref()
-                .map(|json_value| MetafieldDoc { json_value }),
+                .packed_config
+                .as_deref()
+                .map(|value| MetafieldDoc { value }),
         },
         funnel: &parts.funnel,
         customer,
@@ -442,7 +442,7 @@ mod tests {
             }),
         );
         facts.data_version = 3;
-        facts.config = Some(encore_engine::config::canonical_order(&config));
+        facts.set_config(Some(&config));
         facts.set_co_purchases([
             json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
         ]);
@@ -506,10 +506,14 @@ mod tests {
                 "catalog"
             ]
         );
-        assert_eq!(
-            json["shop"]["metafield"]["jsonValue"]["campaigns"][0]["steps"][0]["offer"]["limit"],
-            -40000
-        );
+        // The config arrives packed, as it was packed once for this config version.
+        let packed = json["shop"]["metafield"]["value"].as_str().unwrap();
+        assert_eq!(Some(packed), facts.packed_config.as_deref());
+        let limit = encore_engine::pack::Packed::open(packed)
+            .get("campaigns")
+            .and_then(|c| c.at(0)?.get("steps")?.at(0)?.get("offer")?.get("limit"))
+            .and_then(|l| l.as_i64());
+        assert_eq!(limit, Some(-40000));
         assert_eq!(json["purchase"]["lines"][0]["quantity"], 200);
         assert_eq!(
             json["purchase"]["lines"][0]["product"]["tags"],

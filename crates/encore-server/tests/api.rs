@@ -750,11 +750,12 @@ async fn campaign_configs_are_validated_versioned_and_live() {
             .await;
         assert_eq!(b["config"], good);
 
-        // The live config reaches the Function as the metafield's jsonValue.
+        // The live config reaches the Function packed, as the metafield's value.
         let token = token_for(&input_data("ref-config", &[PHONE]));
         c.offer(&token, json!({})).await;
         let input = runner.inputs.lock().unwrap().last().unwrap().clone();
-        assert_eq!(input["shop"]["metafield"]["jsonValue"], second);
+        let packed = encore_engine::pack::pack(&encore_engine::config::canonical_order(&second));
+        assert_eq!(input["shop"]["metafield"]["value"], packed);
         server.stop().await;
         db.dispose().await;
     }

@@ -33,10 +33,13 @@ struct Shop {
     metafield: Option<Metafield>,
 }
 
+/// The configuration metafield: its packed `value` as the Function reads it, or the readable
+/// `jsonValue` the admin's simulator sends, packed by [`Input::pack_config`] before deciding.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Metafield {
-    json_value: Value,
+    value: Option<String>,
+    json_value: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +169,16 @@ struct CatalogProduct {
 }
 
 impl Input {
+    /// Packs a readable `jsonValue` configuration with the server's packer, so the decision
+    /// reads exactly what the Function would be given.
+    pub fn pack_config(&mut self) {
+        if let Some(m) = self.shop.metafield.as_mut() {
+            if let (None, Some(json)) = (&m.value, m.json_value.take()) {
+                m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
+            }
+        }
+    }
+
     /// The catalog, statistics and co-purchases the decision looks up.
     pub fn facts(&self) -> MemoryFacts {
         MemoryFacts {
@@ -216,8 +229,7 @@ fn to_variant(v: &Variant) -> CatalogVariant {
 /// The input as the engine's [`FunctionInput`]; the configuration is borrowed from it.
 pub struct Reader<'a>(pub &'a Input);
 
-impl<'a> FunctionInput for Reader<'a> {
-    type Config = &'a Value;
+impl FunctionInput for Reader<'_> {
     fn locale(&self) -> &str {
         &self.0.locale
     }
@@ -227,13 +239,8 @@ impl<'a> FunctionInput for Reader<'a> {
     fn shop_currency_code(&self) -> &str {
         &self.0.shop.currency_code
     }
-    fn config(&self) -> Option<&'a Value> {
-        self.0
-            .shop
-            .metafield
-            .as_ref()
-            .map(|m| &m.json_value)
-            .filter(|v| !v.is_null())
+    fn config(&self) -> Option<&str> {
+        self.0.shop.metafield.as_ref()?.value.as_deref()
     }
     fn funnel(&self) -> Funnel {
         let f = &self.0.funnel;

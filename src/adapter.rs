@@ -2,15 +2,13 @@
 //! The only module that knows both Shopify's Function types and the engine's.
 
 use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::{
-    decide, Change, Decision, FactNeeds, Facts, Funnel, InventoryPolicy, PurchaseLine, Reason,
-};
+use encore_engine::{decide, Change, Decision, FactNeeds, Funnel, PurchaseLine, Reason};
 
 use crate::schema::{self, run as input};
 
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
-    let decision = encore_engine::input::decide(input, &mut InputFacts { input });
+    let decision = encore_engine::input::decide(input);
     write_decision(&decision)
 }
 
@@ -101,71 +99,8 @@ impl FunctionInput for input::Input {
             destination_country: p.destination_country_code().map(String::as_str),
         }
     }
-}
-
-/// Catalog, statistics and suggestions read from the input on demand.
-struct InputFacts<'a> {
-    input: &'a input::Input,
-}
-
-fn to_variant(v: &input::input::Catalog) -> encore_engine::CatalogVariant {
-    let inventory = v.inventory();
-    let product = v.product();
-    encore_engine::CatalogVariant {
-        id: v.id().clone(),
-        title: v.title().cloned(),
-        price: Some(v.price().clone()),
-        compare_at_price: v.compare_at_price().cloned(),
-        unit_cost: v.unit_cost().cloned(),
-        requires_shipping: *v.requires_shipping(),
-        inventory_tracked: *inventory.tracked(),
-        inventory_available: i64::from(*inventory.available()),
-        inventory_policy: InventoryPolicy::from_name(inventory.policy()),
-        selling_plan_ids: v.selling_plans().iter().map(|s| s.id().clone()).collect(),
-        product_id: product.id().clone(),
-        product_title: product.title().clone(),
-        image_url: product.image_url().cloned(),
-    }
-}
-
-impl Facts for InputFacts<'_> {
-    fn variant(&mut self, variant_id: &str) -> Option<encore_engine::CatalogVariant> {
-        self.input
-            .catalog()
-            .iter()
-            .find(|v| v.id() == variant_id)
-            .map(to_variant)
-    }
-    fn variants_of_product(&mut self, product_id: &str) -> Vec<encore_engine::CatalogVariant> {
-        self.input
-            .catalog()
-            .iter()
-            .filter(|v| v.product().id() == product_id)
-            .map(to_variant)
-            .collect()
-    }
-    fn offer_stat(&mut self, campaign_id: &str, step_id: &str) -> Option<encore_engine::OfferStat> {
-        self.input
-            .offer_stats()
-            .iter()
-            .find(|s| s.campaign_id() == campaign_id && s.step_id() == step_id)
-            .map(|s| encore_engine::OfferStat {
-                accepts: i64::from(*s.accepts()),
-                accepted_units: i64::from(*s.accepted_units()),
-                refunded_units: i64::from(*s.refunded_units()),
-            })
-    }
-    fn suggestions_for(&mut self, purchased: &[&str]) -> Vec<encore_engine::Suggestion> {
-        self.input
-            .co_purchases()
-            .iter()
-            .filter(|c| purchased.contains(&c.product_id().as_str()))
-            .map(|c| encore_engine::Suggestion {
-                product_id: c.product_id().clone(),
-                suggested_product_id: c.suggested_product_id().clone(),
-                lift_permille: i64::from(*c.lift_permille()),
-            })
-            .collect()
+    fn facts(&self) -> &str {
+        input::Input::facts(self)
     }
 }
 

@@ -28,9 +28,6 @@ pub mod schema {
         "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
         "Input.purchase.lines.totalPriceSet.shopMoney.amount" => ::std::string::String,
         "Input.customer.amountSpent.amount" => ::std::string::String,
-        "Input.catalog.price" => ::std::string::String,
-        "Input.catalog.compareAtPrice" => ::std::string::String,
-        "Input.catalog.unitCost" => ::std::string::String,
     })]
     pub mod run {}
 }

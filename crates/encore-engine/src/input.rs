@@ -3,9 +3,10 @@
 //! values) and the browser engine (JSON), so both give the same decision and the same reasons.
 
 use crate::decide::{self, Context, Decision};
-use crate::facts::{Customer, FactNeeds, Facts, Funnel, Purchase, PurchaseLine};
+use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
 use crate::money::Currency;
 use crate::pack::Packed;
+use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
 
 /// The purchase's totals as the input's decimal text.
@@ -58,6 +59,9 @@ pub trait FunctionInput {
     /// Line `index` with only the facts `needs` names; quantity and total are set by the caller.
     fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine;
     fn purchase_ids(&self) -> PurchaseIds<'_>;
+    /// The catalog, offer statistics and co-purchase pairs, packed ([`PackedFacts`]): looked
+    /// up in place as the decision needs them.
+    fn facts(&self) -> &str;
 }
 
 fn no_offer(code: ReasonCode, detail: String) -> Reason {
@@ -70,16 +74,15 @@ fn no_offer(code: ReasonCode, detail: String) -> Reason {
     }
 }
 
-/// Decides the offer for the input; `facts` answers the catalog, statistics and co-purchase
-/// lookups. Unreadable input gives no offer with the one reason why.
-pub fn decide<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Decision {
-    decide_input(input, facts).unwrap_or_else(|reason| Decision {
+/// Decides the offer for the input. Unreadable input gives no offer with the one reason why.
+pub fn decide<I: FunctionInput>(input: &I) -> Decision {
+    decide_input(input).unwrap_or_else(|reason| Decision {
         offer: None,
         reasons: vec![reason],
     })
 }
 
-fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<Decision, Reason> {
+fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
     let code = input.shop_currency_code();
     let shop_currency = Currency::from_code(code).ok_or_else(|| {
         no_offer(
@@ -108,7 +111,7 @@ fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<
         locale: input.locale(),
         now,
     };
-    Ok(plan.decide(&ctx, facts))
+    Ok(plan.decide(&ctx, &mut PackedFacts::open(input.facts())))
 }
 
 fn read_purchase<I: FunctionInput>(

@@ -4,9 +4,9 @@
 //! The Function's provider walks every value of its input before the one asked for and costs
 //! hundreds of instructions per value, but skips a string in O(1). A JSON document packed into
 //! one string is therefore nearly free to receive, and this layout makes it cheap to read:
-//! every value says how long it is, so a reader skips what it does not need without decoding
-//! it; an array has an offset table, so its element `i` is found in O(1); numbers are binary
-//! digits, not decimal text. It is ASCII framing around the document's own UTF-8 strings, so the
+//! an array has an offset table, so its element `i` is found in O(1), and an object a table of
+//! its keys with their values' offsets, so a member is found without reading any value; numbers
+//! are hexadecimal digits read in a few instructions, not decimal text. It is ASCII framing around the document's own UTF-8 strings, so the
 //! packed form is a valid UTF-8 string (a GraphQL `String`).
 //!
 //! Layout, after the [`HEADER`] (`<n>` is an unsigned number in [varint digits](#numbers)):
@@ -17,11 +17,13 @@
 //! | integer `v` with \|v\| ≤ 2^53 | `i<v>`, or `m<-v>` when negative |
 //! | any other number | `d<len><JSON text>` |
 //! | string | `s<len><UTF-8 bytes>` |
-//! | array | `a<body len><count><w><count offsets of w fixed digits><elements>` |
-//! | object | `o<body len><count>` then per member `<key len><key><value>` |
+//! | array | `a<count><w><count offsets of w fixed digits><elements>` |
+//! | object | `o<count><w><table><values>`, the table per member `<key len><key><offset: w fixed digits>` |
 //!
-//! A body length counts from after its own digits to the end of the value; an array's offsets
-//! count from the start of its elements; `w` is one fixed digit. Numbers are written most
+//! An array's offsets count from the start of its elements, an object's from the start of its
+//! table; `w` is one fixed digit. Element `i`
+//! is found from its offset, and a member by reading the keys of the table alone: no value is
+//! ever skipped over. Numbers are written most
 //! significant first in base 16: a varint's last digit is one of `` ` `` to `o` (0x60–0x6F),
 //! the digits before it `@` to `O` (0x40–0x4F); fixed digits are all of the first kind.
 //!
@@ -69,8 +71,18 @@ impl<'a> Packed<'a> {
         self.bytes.get(self.at).copied().unwrap_or(0)
     }
 
-    /// Reads a varint at `at`: its value and the position after it.
-    fn varint(&self, mut at: usize) -> Option<(u64, usize)> {
+    /// Reads a varint at `at`: its value and the position after it. One digit (under 16: most
+    /// keys' and short strings' lengths) is read inline.
+    #[inline(always)]
+    fn varint(&self, at: usize) -> Option<(u64, usize)> {
+        let c = *self.bytes.get(at)?;
+        if c & 0xF0 == 0x60 {
+            return Some((u64::from(c & 0x0F), at + 1));
+        }
+        self.long_varint(at)
+    }
+
+    fn long_varint(&self, mut at: usize) -> Option<(u64, usize)> {
         let mut value: u64 = 0;
         for _ in 0..MAX_DIGITS {
             let c = *self.bytes.get(at)?;
@@ -84,22 +96,20 @@ impl<'a> Packed<'a> {
         None
     }
 
+    /// Reads `width` fixed digits at `at`.
+    fn fixed(&self, at: usize, width: usize) -> Option<usize> {
+        let digits = self.bytes.get(at..at.checked_add(width)?)?;
+        Some(
+            digits
+                .iter()
+                .fold(0usize, |v, d| (v << 4) | usize::from(d & 0x0F)),
+        )
+    }
+
+    #[inline(always)]
     fn len_at(&self, at: usize) -> Option<(usize, usize)> {
         let (v, next) = self.varint(at)?;
         Some((usize::try_from(v).ok()?, next))
-    }
-
-    /// The position after the value at `at`.
-    fn skip(&self, at: usize) -> Option<usize> {
-        match *self.bytes.get(at)? {
-            b'n' | b't' | b'f' => Some(at + 1),
-            b'i' | b'm' => Some(self.varint(at + 1)?.1),
-            b'd' | b's' | b'a' | b'o' => {
-                let (len, body) = self.len_at(at + 1)?;
-                body.checked_add(len).filter(|end| *end <= self.bytes.len())
-            }
-            _ => None,
-        }
     }
 
     /// A string-like value's bytes (`s` and `d`): its range.
@@ -117,26 +127,34 @@ impl<'a> Packed<'a> {
         self.text.get(start..end)
     }
 
-    /// An object's member count and the position of its first member.
-    fn members(&self) -> Option<(usize, usize)> {
+    /// An object's member table: count, offset width and the table's start (where its
+    /// offsets count from).
+    fn members(&self) -> Option<(usize, usize, usize)> {
         if self.tag() != b'o' {
             return None;
         }
-        let (_, body) = self.len_at(self.at + 1)?;
-        self.len_at(body)
+        let (count, width_at) = self.len_at(self.at + 1)?;
+        let width = usize::from(self.bytes.get(width_at)? & 0x0F);
+        Some((count, width, width_at + 1))
     }
 
-    /// Calls `visit` with each member's key bytes and value position until it returns `Some`.
-    fn find_member<T>(&self, mut visit: impl FnMut(&'a [u8], usize) -> Option<T>) -> Option<T> {
-        let (count, mut at) = self.members()?;
+    /// The position of member `key`'s value. Only the member table is read: it lists the keys
+    /// with their values' offsets, so no value is skipped over.
+    fn member(&self, key: &[u8]) -> Option<usize> {
+        let (count, width, table) = self.members()?;
+        let first = key.first().copied();
+        let mut at = table;
         for _ in 0..count {
             let (key_len, key_start) = self.len_at(at)?;
-            let value = key_start.checked_add(key_len)?;
-            let key = self.bytes.get(key_start..value)?;
-            if let Some(found) = visit(key, value) {
-                return Some(found);
+            let offset_at = key_start.checked_add(key_len)?;
+            // Length and first byte before a full comparison: most keys differ there.
+            if key_len == key.len()
+                && self.bytes.get(key_start).copied() == first
+                && self.bytes.get(key_start..offset_at)? == key
+            {
+                return table.checked_add(self.fixed(offset_at, width)?);
             }
-            at = self.skip(value)?;
+            at = offset_at.checked_add(width)?;
         }
         None
     }
@@ -150,8 +168,7 @@ impl<'a> Packed<'a> {
         if self.tag() != b'a' {
             return None;
         }
-        let (_, body) = self.len_at(self.at + 1)?;
-        let (count, width_at) = self.len_at(body)?;
+        let (count, width_at) = self.len_at(self.at + 1)?;
         let width = usize::from(self.bytes.get(width_at)? & 0x0F);
         let table = width_at + 1;
         let elements = count.checked_mul(width)?.checked_add(table)?;
@@ -161,16 +178,19 @@ impl<'a> Packed<'a> {
     /// The members of an object in document order, with borrowed keys.
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, Packed<'a>)> + 'a {
         let this = *self;
-        let mut state = this.members();
+        let mut state = this
+            .members()
+            .map(|(count, width, table)| (count, width, table, table));
         std::iter::from_fn(move || {
-            let (count, at) = state?;
+            let (count, width, table, at) = state?;
             if count == 0 {
                 return None;
             }
             let (key_len, key_start) = this.len_at(at)?;
-            let value = key_start.checked_add(key_len)?;
-            let key = this.text.get(key_start..value)?;
-            state = this.skip(value).map(|next| (count - 1, next));
+            let offset_at = key_start.checked_add(key_len)?;
+            let key = this.text.get(key_start..offset_at)?;
+            let value = table.checked_add(this.fixed(offset_at, width)?)?;
+            state = Some((count - 1, width, table, offset_at + width));
             Some((key, this.value_at(value)))
         })
     }
@@ -178,9 +198,7 @@ impl<'a> Packed<'a> {
 
 impl JsonNode for Packed<'_> {
     fn get(&self, key: &str) -> Option<Self> {
-        let key = key.as_bytes();
-        let at = self.find_member(|k, value| (k == key).then_some(value))?;
-        let value = self.value_at(at);
+        let value = self.value_at(self.member(key.as_bytes())?);
         (value.tag() != b'n').then_some(value)
     }
 
@@ -267,7 +285,7 @@ fn push_len(out: &mut String, len: usize) {
 
 #[cfg(feature = "serde_json")]
 mod write {
-    use super::{push_len, push_varint, HEADER, MAX_EXACT_INT};
+    use super::{push_len, push_varint, Packed, HEADER, MAX_EXACT_INT};
     use serde_json::{Number, Value};
 
     /// The packed form of `value`, with its [`HEADER`].
@@ -277,20 +295,77 @@ mod write {
         out
     }
 
+    /// The lists of the input that are packed together as its `facts`, in their order.
+    pub const FACT_LISTS: [&str; 3] = ["offerStats", "coPurchases", "catalog"];
+
     /// The offer Function's input with its readable parts packed: the configuration
-    /// metafield's `jsonValue` becomes the packed `value` the Function reads. Anything else,
-    /// and an input already packed, is kept as it is.
+    /// metafield's `jsonValue` becomes the packed `value`, and the lists `offerStats`,
+    /// `coPurchases` and `catalog` become one packed `facts` string in their place. Anything
+    /// else, and an input already packed, is kept as it is.
     pub fn pack_input(input: &Value) -> Value {
-        let mut packed = input.clone();
+        let Some(fields) = input.as_object() else {
+            return input.clone();
+        };
+        let mut packed = serde_json::Map::new();
+        let mut facts = serde_json::Map::new();
+        for (key, value) in fields {
+            if FACT_LISTS.contains(&key.as_str()) {
+                facts.insert(key.clone(), value.clone());
+                if facts.len() == FACT_LISTS.len() {
+                    packed.insert(
+                        "facts".to_owned(),
+                        Value::String(pack(&Value::Object(std::mem::take(&mut facts)))),
+                    );
+                }
+                continue;
+            }
+            packed.insert(key.clone(), value.clone());
+        }
+        if !facts.is_empty() {
+            packed.insert(
+                "facts".to_owned(),
+                Value::String(pack(&Value::Object(facts))),
+            );
+        }
         if let Some(metafield) = packed
-            .pointer_mut("/shop/metafield")
+            .get_mut("shop")
+            .and_then(|s| s.get_mut("metafield"))
             .and_then(Value::as_object_mut)
         {
             if let Some(json) = metafield.remove("jsonValue") {
                 metafield.insert("value".to_owned(), Value::String(pack(&json)));
             }
         }
-        packed
+        Value::Object(packed)
+    }
+
+    /// The JSON a packed value reads as: what the Function sees of it (for tests and tools).
+    pub fn unpack(p: Packed) -> Value {
+        use crate::json::JsonNode;
+        match p.kind() {
+            "boolean" => Value::Bool(p.as_bool() == Some(true)),
+            "number" => match p.as_i64() {
+                Some(v) => Value::from(v),
+                None => p
+                    .text_range(b'd')
+                    .and_then(|(start, end)| p.text.get(start..end))
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or(Value::Null),
+            },
+            "string" => Value::String(p.as_str().unwrap_or_default()),
+            "array" => Value::Array(
+                (0..p.array_len().unwrap_or(0))
+                    .filter_map(|i| p.at(i))
+                    .map(unpack)
+                    .collect(),
+            ),
+            "object" => Value::Object(
+                p.entries()
+                    .map(|(k, v)| (k.to_owned(), unpack(v)))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        }
     }
 
     fn number_into(out: &mut String, n: &Number) {
@@ -335,71 +410,70 @@ mod write {
                     offsets.push(elements.len());
                     value_into(&mut elements, item);
                 }
-                let last = offsets.last().copied().unwrap_or(0);
-                let width = (usize::BITS - last.leading_zeros()).div_ceil(4).max(1) as usize;
-                let mut body = String::new();
-                push_len(&mut body, items.len());
-                body.push(char::from(0x60 | width as u8));
-                for offset in offsets {
-                    for i in (0..width).rev() {
-                        body.push(char::from(0x60 | ((offset >> (4 * i)) & 0x0F) as u8));
-                    }
-                }
-                body.push_str(&elements);
+                let width = width_of(offsets.last().copied().unwrap_or(0));
                 out.push('a');
-                push_len(out, body.len());
-                out.push_str(&body);
+                push_len(out, items.len());
+                out.push(char::from(0x60 | width as u8));
+                for offset in offsets {
+                    push_fixed(out, offset, width);
+                }
+                out.push_str(&elements);
             }
             Value::Object(members) => {
-                let mut body = String::new();
-                push_len(&mut body, members.len());
-                for (key, member) in members {
-                    push_len(&mut body, key.len());
-                    body.push_str(key);
-                    value_into(&mut body, member);
+                let mut values = String::new();
+                let mut offsets = Vec::with_capacity(members.len());
+                for member in members.values() {
+                    offsets.push(values.len());
+                    value_into(&mut values, member);
                 }
+                // Offsets count from the table's start, so they include the table, whose size
+                // depends on their width: the narrowest width that fits.
+                let keys: usize = members.keys().map(|k| varint_len(k.len()) + k.len()).sum();
+                let last = offsets.last().copied().unwrap_or(0);
+                let width = (1..=16)
+                    .find(|w| {
+                        keys + members.len() * w + last
+                            < 1usize.checked_shl(4 * *w as u32).unwrap_or(usize::MAX)
+                    })
+                    .unwrap_or(16);
+                let table_len = keys + members.len() * width;
                 out.push('o');
-                push_len(out, body.len());
-                out.push_str(&body);
+                push_len(out, members.len());
+                out.push(char::from(0x60 | width as u8));
+                for (key, offset) in members.keys().zip(offsets) {
+                    push_len(out, key.len());
+                    out.push_str(key);
+                    push_fixed(out, table_len + offset, width);
+                }
+                out.push_str(&values);
             }
+        }
+    }
+
+    /// How many digits the varint of `v` has.
+    fn varint_len(v: usize) -> usize {
+        ((usize::BITS - v.leading_zeros()).div_ceil(4).max(1)) as usize
+    }
+
+    /// How many fixed digits an offset table needs for offsets up to `last`.
+    fn width_of(last: usize) -> usize {
+        (usize::BITS - last.leading_zeros()).div_ceil(4).max(1) as usize
+    }
+
+    fn push_fixed(out: &mut String, v: usize, width: usize) {
+        for i in (0..width).rev() {
+            out.push(char::from(0x60 | ((v >> (4 * i)) & 0x0F) as u8));
         }
     }
 }
 
 #[cfg(feature = "serde_json")]
-pub use write::{pack, pack_input};
+pub use write::{pack, pack_input, unpack, FACT_LISTS};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::{json, Value};
-
-    /// The JSON a packed value reads as (what the Function sees of it).
-    fn unpack(p: Packed) -> Value {
-        match p.kind() {
-            "null" => Value::Null,
-            "boolean" => Value::Bool(p.as_bool().unwrap()),
-            "number" => match p.as_i64() {
-                Some(v) => json!(v),
-                None => {
-                    let (start, end) = p.text_range(b'd').unwrap();
-                    serde_json::from_str(&p.text[start..end]).unwrap()
-                }
-            },
-            "string" => Value::String(p.as_str().unwrap()),
-            "array" => Value::Array(
-                (0..p.array_len().unwrap())
-                    .map(|i| unpack(p.at(i).unwrap()))
-                    .collect(),
-            ),
-            "object" => Value::Object(
-                p.entries()
-                    .map(|(k, v)| (k.to_owned(), unpack(v)))
-                    .collect(),
-            ),
-            other => panic!("{other}"),
-        }
-    }
 
     fn sample() -> Value {
         json!({

@@ -2,10 +2,7 @@
 //! the engine through `encore_engine::input`, the same reading the Function's adapter does.
 
 use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::{
-    CatalogVariant, FactNeeds, Funnel, InventoryPolicy, MemoryFacts, OfferStat, PurchaseLine,
-    Suggestion,
-};
+use encore_engine::{FactNeeds, Funnel, PurchaseLine};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,9 +18,12 @@ pub struct Input {
     funnel: InputFunnel,
     customer: Option<Customer>,
     purchase: Purchase,
-    offer_stats: Vec<Stat>,
-    co_purchases: Vec<CoPurchase>,
-    catalog: Vec<Variant>,
+    /// The packed facts the Function reads, or the readable lists the admin's simulator
+    /// sends, packed by [`Input::pack`] before deciding.
+    facts: Option<String>,
+    offer_stats: Option<Vec<Value>>,
+    co_purchases: Option<Vec<Value>>,
+    catalog: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -121,108 +121,28 @@ struct Id {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stat {
-    campaign_id: String,
-    step_id: String,
-    accepts: Int,
-    accepted_units: Int,
-    refunded_units: Int,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CoPurchase {
-    product_id: String,
-    suggested_product_id: String,
-    lift_permille: Int,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Variant {
-    id: String,
-    title: Option<String>,
-    price: String,
-    compare_at_price: Option<String>,
-    unit_cost: Option<String>,
-    requires_shipping: bool,
-    inventory: Inventory,
-    selling_plans: Vec<Id>,
-    product: CatalogProduct,
-}
-
-#[derive(Deserialize)]
-struct Inventory {
-    tracked: bool,
-    available: Int,
-    policy: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CatalogProduct {
-    id: String,
-    title: String,
-    image_url: Option<String>,
-}
-
 impl Input {
-    /// Packs a readable `jsonValue` configuration with the server's packer, so the decision
-    /// reads exactly what the Function would be given.
-    pub fn pack_config(&mut self) {
+    /// Packs a readable `jsonValue` configuration and readable fact lists with the server's
+    /// packer, so the decision reads exactly what the Function would be given.
+    pub fn pack(&mut self) {
         if let Some(m) = self.shop.metafield.as_mut() {
             if let (None, Some(json)) = (&m.value, m.json_value.take()) {
                 m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
             }
         }
-    }
-
-    /// The catalog, statistics and co-purchases the decision looks up.
-    pub fn facts(&self) -> MemoryFacts {
-        MemoryFacts {
-            catalog: self.catalog.iter().map(to_variant).collect(),
-            stats: self
-                .offer_stats
+        if self.facts.is_none() {
+            let lists = [
+                self.offer_stats.take(),
+                self.co_purchases.take(),
+                self.catalog.take(),
+            ];
+            let facts: serde_json::Map<String, Value> = encore_engine::pack::FACT_LISTS
                 .iter()
-                .map(|s| {
-                    let stat = OfferStat {
-                        accepts: i64::from(s.accepts),
-                        accepted_units: i64::from(s.accepted_units),
-                        refunded_units: i64::from(s.refunded_units),
-                    };
-                    (s.campaign_id.clone(), s.step_id.clone(), stat)
-                })
-                .collect(),
-            suggestions: self
-                .co_purchases
-                .iter()
-                .map(|c| Suggestion {
-                    product_id: c.product_id.clone(),
-                    suggested_product_id: c.suggested_product_id.clone(),
-                    lift_permille: i64::from(c.lift_permille),
-                })
-                .collect(),
+                .zip(lists)
+                .map(|(key, list)| ((*key).to_owned(), Value::Array(list.unwrap_or_default())))
+                .collect();
+            self.facts = Some(encore_engine::pack::pack(&Value::Object(facts)));
         }
-    }
-}
-
-fn to_variant(v: &Variant) -> CatalogVariant {
-    CatalogVariant {
-        id: v.id.clone(),
-        title: v.title.clone(),
-        price: Some(v.price.clone()),
-        compare_at_price: v.compare_at_price.clone(),
-        unit_cost: v.unit_cost.clone(),
-        requires_shipping: v.requires_shipping,
-        inventory_tracked: v.inventory.tracked,
-        inventory_available: i64::from(v.inventory.available),
-        inventory_policy: InventoryPolicy::from_name(&v.inventory.policy),
-        selling_plan_ids: v.selling_plans.iter().map(|s| s.id.clone()).collect(),
-        product_id: v.product.id.clone(),
-        product_title: v.product.title.clone(),
-        image_url: v.product.image_url.clone(),
     }
 }
 
@@ -315,5 +235,8 @@ impl FunctionInput for Reader<'_> {
             customer_id: p.customer_id.as_deref(),
             destination_country: p.destination_country_code.as_deref(),
         }
+    }
+    fn facts(&self) -> &str {
+        self.0.facts.as_deref().unwrap_or_default()
     }
 }

@@ -47,8 +47,8 @@ fn currency(code: &str) -> Result<Currency, String> {
 pub fn decide_json(input: &str) -> Result<String, String> {
     let mut input: input::Input =
         serde_json::from_str(input).map_err(|e| format!("not an offer Function input: {e}"))?;
-    input.pack_config();
-    let decision = encore_engine::input::decide(&input::Reader(&input), &mut input.facts());
+    input.pack();
+    let decision = encore_engine::input::decide(&input::Reader(&input));
     Ok(to_json(&output::Output::from(decision)))
 }
 

@@ -1,8 +1,8 @@
 //! Reads the typed Function input into engine types and writes the engine's decision back.
 //! The only module that knows both Shopify's Function types and the engine's.
 
-use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::{decide, Change, Decision, FactNeeds, Funnel, PurchaseLine, Reason};
+use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::{decide, Change, Decision, Funnel, Reason};
 
 use crate::schema::{self, run as input};
 
@@ -53,43 +53,10 @@ impl FunctionInput for input::Input {
         }
     }
     fn line_count(&self) -> usize {
-        input::Input::purchase(self).lines().len()
+        input::Input::purchase(self).packed_lines().len()
     }
-    fn line_total(&self, index: usize) -> LineTotalText<'_> {
-        let line = &input::Input::purchase(self).lines()[index];
-        LineTotalText {
-            amount: line.total_price_set().shop_money().amount(),
-            quantity: i64::from(*line.quantity()),
-        }
-    }
-    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine {
-        let product = input::Input::purchase(self).lines()[index].product();
-        PurchaseLine {
-            product_id: product.id().clone(),
-            variant_id: product.variant().id().clone(),
-            quantity: 0,
-            shop_total: 0,
-            tags: if needs.tags {
-                product.tags().to_vec()
-            } else {
-                Vec::new()
-            },
-            product_type: if needs.product_types {
-                product.product_type().cloned()
-            } else {
-                None
-            },
-            vendor: if needs.vendors {
-                product.vendor().cloned()
-            } else {
-                None
-            },
-            collection_ids: if needs.collections {
-                product.collection_ids().to_vec()
-            } else {
-                Vec::new()
-            },
-        }
+    fn packed_line(&self, index: usize) -> &str {
+        &input::Input::purchase(self).packed_lines()[index]
     }
     fn purchase_ids(&self) -> PurchaseIds<'_> {
         let p = input::Input::purchase(self);

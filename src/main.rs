@@ -26,7 +26,6 @@ pub mod schema {
     #[query("input.graphql", custom_scalar_overrides = {
         "Input.purchase.totalPriceSet.shopMoney.amount" => ::std::string::String,
         "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
-        "Input.purchase.lines.totalPriceSet.shopMoney.amount" => ::std::string::String,
         "Input.customer.amountSpent.amount" => ::std::string::String,
     })]
     pub mod run {}

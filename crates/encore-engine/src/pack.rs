@@ -299,8 +299,9 @@ mod write {
     pub const FACT_LISTS: [&str; 3] = ["offerStats", "coPurchases", "catalog"];
 
     /// The offer Function's input with its readable parts packed: the configuration
-    /// metafield's `jsonValue` becomes the packed `value`, and the lists `offerStats`,
-    /// `coPurchases` and `catalog` become one packed `facts` string in their place. Anything
+    /// metafield's `jsonValue` becomes the packed `value`, the purchase's `lines` its
+    /// `packedLines` (one packed string per line), and the lists `offerStats`, `coPurchases`
+    /// and `catalog` one packed `facts` string in their place. Anything
     /// else, and an input already packed, is kept as it is.
     pub fn pack_input(input: &Value) -> Value {
         let Some(fields) = input.as_object() else {
@@ -326,6 +327,18 @@ mod write {
                 "facts".to_owned(),
                 Value::String(pack(&Value::Object(facts))),
             );
+        }
+        if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
+            *purchase = std::mem::take(purchase)
+                .into_iter()
+                .map(|(key, value)| match (key.as_str(), &value) {
+                    ("lines", Value::Array(lines)) => (
+                        "packedLines".to_owned(),
+                        lines.iter().map(|l| Value::String(pack(l))).collect(),
+                    ),
+                    _ => (key, value),
+                })
+                .collect();
         }
         if let Some(metafield) = packed
             .get_mut("shop")

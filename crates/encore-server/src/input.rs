@@ -101,7 +101,7 @@ pub struct FunctionInput {
 }
 
 /// The `@scaleLimits` lists of the input, by response path.
-const RATED_LISTS: [&[&str]; 1] = [&["purchase", "lines"]];
+const RATED_LISTS: [&[&str]; 1] = [&["purchase", "packedLines"]];
 
 fn rated_list_index(path: &[String]) -> Option<usize> {
     RATED_LISTS.iter().position(|p| p.iter().eq(path.iter()))
@@ -118,7 +118,7 @@ impl FunctionInput {
         };
         Ok(Self {
             msgpack: encore_host::json_to_msgpack(input)?,
-            lines_len: len("/purchase/lines"),
+            lines_len: len("/purchase/packedLines"),
         })
     }
 
@@ -213,13 +213,14 @@ struct MetafieldDoc<'a> {
 
 /// The Function input for `purchase`.
 pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<FunctionInput, String> {
-    let lines: Vec<Value> = purchase
+    // Each line packed (`encore_engine::pack`): the Function reads it in place.
+    let lines: Vec<String> = purchase
         .lines
         .iter()
         .map(|l| {
             let facts = parts.facts.products.get(&l.product_id);
             let fact = |k: &str| facts.and_then(|f| f.get(k)).cloned();
-            json!({
+            let line = json!({
                 "quantity": l.quantity,
                 "totalPriceSet": {"shopMoney": {"amount": l.total_shop.amount}},
                 "product": {
@@ -230,7 +231,8 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                     "tags": fact("tags").unwrap_or_else(|| json!([])),
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
-            })
+            });
+            encore_engine::pack::pack(&line)
         })
         .collect();
     let lines_len = lines.len();
@@ -257,7 +259,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
             "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
         },
-        "lines": lines,
+        "packedLines": lines,
     });
     let doc = InputDoc {
         locale: &purchase.locale,
@@ -487,11 +489,10 @@ mod tests {
             .and_then(|c| c.at(0)?.get("steps")?.at(0)?.get("offer")?.get("limit"))
             .and_then(|l| l.as_i64());
         assert_eq!(limit, Some(-40000));
-        assert_eq!(json["purchase"]["lines"][0]["quantity"], 200);
-        assert_eq!(
-            json["purchase"]["lines"][0]["product"]["tags"],
-            json!(["gift"])
-        );
+        let line = json["purchase"]["packedLines"][0].as_str().unwrap();
+        let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
+        assert_eq!(line["quantity"], 200);
+        assert_eq!(line["product"]["tags"], json!(["gift"]));
         // Only the suggested variant reaches the Function, packed with the purchase's pairs.
         let packed = json["facts"].as_str().unwrap();
         let facts = encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed));
@@ -511,7 +512,10 @@ mod tests {
         );
         // The purchased lines' length scales the limits.
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(input.list_length(&path(&["purchase", "lines"])), Some(1));
+        assert_eq!(
+            input.list_length(&path(&["purchase", "packedLines"])),
+            Some(1)
+        );
         assert_eq!(input.list_length(&path(&["catalog"])), None);
     }
 

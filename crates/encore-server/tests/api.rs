@@ -189,14 +189,18 @@ async fn function_input_is_built_from_token_and_store() {
         p["totalPriceSet"]["shopMoney"],
         json!({"amount": "512.50", "currencyCode": "USD"})
     );
+    let line = |i: usize| {
+        let packed = p["packedLines"][i].as_str().expect("a packed line");
+        encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
+    };
     assert_eq!(
-        p["lines"][0],
+        line(0),
         json!({"quantity": 1, "totalPriceSet": {"shopMoney": {"amount": "500.00"}},
                "product": {"id": "1", "variant": {"id": "101"}, "tags": ["phone"], "productType": "Phones",
                            "vendor": "Acme", "collectionIds": ["77"]}})
     );
     // A product the store does not know still has its facts' shape.
-    assert_eq!(p["lines"][1]["product"]["tags"], json!([]));
+    assert_eq!(line(1)["product"]["tags"], json!([]));
     assert_eq!(
         input["customer"],
         json!({"id": "5001", "tags": ["vip"], "numberOfOrders": 3, "amountSpent": {"amount": "812.50"}})
@@ -343,7 +347,10 @@ async fn unsigned_body_cannot_change_what_is_signed() {
     }
     // The Function saw only token facts.
     for input in runner.inputs.lock().unwrap().iter() {
-        assert_eq!(input["purchase"]["lines"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            input["purchase"]["packedLines"].as_array().unwrap().len(),
+            1
+        );
         assert_eq!(input["locale"], "en");
         assert_eq!(input["funnel"]["stepId"], Value::Null);
     }

@@ -1,8 +1,8 @@
 //! The offer Function's input (input.graphql's query over schema.graphql) as JSON, read into
 //! the engine through `encore_engine::input`, the same reading the Function's adapter does.
 
-use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::{FactNeeds, Funnel, PurchaseLine};
+use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::Funnel;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -83,42 +83,16 @@ struct Totals {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LineTotal {
-    shop_money: Amount,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Purchase {
     reference_id: String,
     customer_id: Option<String>,
     destination_country_code: Option<String>,
     total_price_set: Totals,
-    lines: Vec<Line>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Line {
-    quantity: Int,
-    total_price_set: LineTotal,
-    product: PurchasedProduct,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PurchasedProduct {
-    id: String,
-    variant: Id,
-    product_type: Option<String>,
-    vendor: Option<String>,
-    tags: Vec<String>,
-    collection_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Id {
-    id: String,
+    /// The packed lines the Function reads, or the readable `lines` the admin's simulator
+    /// sends, packed by [`Input::pack`] before deciding.
+    #[serde(default)]
+    packed_lines: Vec<String>,
+    lines: Option<Vec<Value>>,
 }
 
 impl Input {
@@ -129,6 +103,9 @@ impl Input {
             if let (None, Some(json)) = (&m.value, m.json_value.take()) {
                 m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
             }
+        }
+        if let Some(lines) = self.purchase.lines.take() {
+            self.purchase.packed_lines = lines.iter().map(encore_engine::pack::pack).collect();
         }
         if self.facts.is_none() {
             let lists = [
@@ -190,43 +167,10 @@ impl FunctionInput for Reader<'_> {
         }
     }
     fn line_count(&self) -> usize {
-        self.0.purchase.lines.len()
+        self.0.purchase.packed_lines.len()
     }
-    fn line_total(&self, index: usize) -> LineTotalText<'_> {
-        let line = &self.0.purchase.lines[index];
-        LineTotalText {
-            amount: &line.total_price_set.shop_money.amount,
-            quantity: i64::from(line.quantity),
-        }
-    }
-    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine {
-        let product = &self.0.purchase.lines[index].product;
-        PurchaseLine {
-            product_id: product.id.clone(),
-            variant_id: product.variant.id.clone(),
-            quantity: 0,
-            shop_total: 0,
-            tags: if needs.tags {
-                product.tags.clone()
-            } else {
-                Vec::new()
-            },
-            product_type: if needs.product_types {
-                product.product_type.clone()
-            } else {
-                None
-            },
-            vendor: if needs.vendors {
-                product.vendor.clone()
-            } else {
-                None
-            },
-            collection_ids: if needs.collections {
-                product.collection_ids.clone()
-            } else {
-                Vec::new()
-            },
-        }
+    fn packed_line(&self, index: usize) -> &str {
+        &self.0.purchase.packed_lines[index]
     }
     fn purchase_ids(&self) -> PurchaseIds<'_> {
         let p = &self.0.purchase;

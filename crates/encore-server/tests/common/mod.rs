@@ -393,9 +393,14 @@ impl OfferRunner for ScriptedRunner {
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let input = &input.to_json();
         self.inputs.lock().unwrap().push(input.clone());
-        let products: Vec<&str> = input["purchase"]["lines"]
+        let lines: Vec<Value> = input["purchase"]["packedLines"]
             .as_array()
             .unwrap()
+            .iter()
+            .filter_map(|l| l.as_str())
+            .map(|l| encore_engine::pack::unpack(encore_engine::pack::Packed::open(l)))
+            .collect();
+        let products: Vec<&str> = lines
             .iter()
             .filter_map(|l| l["product"]["id"].as_str())
             .collect();

@@ -97,6 +97,7 @@ impl<'a> Packed<'a> {
     }
 
     /// Reads `width` fixed digits at `at`.
+    #[inline(always)]
     fn fixed(&self, at: usize, width: usize) -> Option<usize> {
         let digits = self.bytes.get(at..at.checked_add(width)?)?;
         Some(
@@ -129,6 +130,7 @@ impl<'a> Packed<'a> {
 
     /// An object's member table: count, offset width and the table's start (where its
     /// offsets count from).
+    #[inline(always)]
     fn members(&self) -> Option<(usize, usize, usize)> {
         if self.tag() != b'o' {
             return None;

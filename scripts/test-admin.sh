@@ -8,7 +8,9 @@
 #
 # Needs: Node >= 20 with npm (npm ci), Debian's chromium at /usr/bin/chromium (or ENCORE_CHROMIUM),
 # and what scripts/build-web-engine.sh needs (wasm-bindgen-cli, installed by .ci/run).
-# Optional: ENCORE_SERVER_BIN=<encore-server binary> runs the browser tests (skipped otherwise).
+# Optional: ENCORE_SERVER_BIN=<encore-server binary> runs the browser tests (skipped otherwise);
+# with ENCORE_SHOPIFY_SIM_BIN=<shopify-sim's admin_shop example> also the simulator's tests
+# against a shop installed from the simulated Shopify (past orders, co-purchase pairs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ENCORE_SCREENSHOTS="${ENCORE_SCREENSHOTS:-${CARGO_TARGET_DIR:-$PWD/target}/admin-screenshots}"

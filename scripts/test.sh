@@ -40,6 +40,8 @@ cargo build -p encore-server
 ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-extension.sh
 
 echo "==> admin: unit tests, headless Chromium against the real server, size budget"
-ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" scripts/test-admin.sh
+cargo build -p shopify-sim --example admin_shop
+ENCORE_SERVER_BIN="$CARGO_TARGET_DIR/debug/encore-server" \
+  ENCORE_SHOPIFY_SIM_BIN="$CARGO_TARGET_DIR/debug/examples/admin_shop" scripts/test-admin.sh
 
 echo "==> all tests passed"

@@ -27,6 +27,8 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/api/purchases/{reference_id}/decisions",
             get(get_purchase_decisions),
         )
+        .merge(crate::simulation_orders::routes())
+        .merge(crate::simulation_pairs::routes())
 }
 
 /// `GET /api/shop?shop=`: the shop, its currency (with its ISO 4217 exponent), Encore's

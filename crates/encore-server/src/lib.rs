@@ -35,6 +35,8 @@ pub mod runner;
 pub mod serve;
 pub mod session;
 pub mod settings;
+pub mod simulation_orders;
+pub mod simulation_pairs;
 pub mod state;
 pub mod store;
 pub mod store_health;

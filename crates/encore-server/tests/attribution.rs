@@ -105,6 +105,8 @@ async fn answered_offer(c: &Client, reference: &str, answer: &str) -> String {
 /// less the offer's 4.00), with the metafield the offer Function writes.
 fn order_with_upsell(id: u64, reference: &str, currency: Option<&str>) -> SimOrder {
     SimOrder {
+        shipping_country: None,
+        customer_locale: None,
         id,
         name: format!("#{id}"),
         customer: Some(5001),
@@ -506,6 +508,8 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
         shopify.sim.put_order(
             demo::SHOP,
             SimOrder {
+                shipping_country: None,
+                customer_locale: None,
                 id: order,
                 name: format!("#{order}"),
                 customer: None,

@@ -549,3 +549,74 @@ async fn a_malformed_jsonl_line_is_skipped_and_counted() {
     assert!(first["reason"].as_str().is_some_and(|r| !r.is_empty()));
     w.stop(db).await;
 }
+
+#[tokio::test]
+async fn a_re_sync_drops_what_the_merchant_deleted_and_leaves_unchanged_rows_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let w = world(&db, spec()).await;
+        let status = w.sync().await;
+        assert_eq!(status["latest"]["state"], "complete", "{status}");
+        let before = w.live_variants().await;
+        assert_eq!(before.len(), 90);
+
+        // In Shopify, without a webhook: the last product deleted, the others untouched.
+        let fewer = StoreSpec {
+            products: 29,
+            ..spec()
+        };
+        w.sim.replace_store(SHOP, fewer.clone());
+        let status = w.sync().await;
+        assert_eq!(status["latest"]["state"], "complete", "{status}");
+        let after = w.live_variants().await;
+        assert_eq!(after.len(), 87);
+        for variant in spec().product(29).variants {
+            assert!(
+                !after.contains_key(&variant.id.to_string()),
+                "a deleted product's variant stayed"
+            );
+        }
+        for (id, variant) in &after {
+            assert_eq!(
+                &before[id], variant,
+                "variant {id} changed without a change in Shopify"
+            );
+        }
+        let pool = sqlx_pool(&db).await;
+        let products: Vec<(String,)> =
+            sqlx::query_as("SELECT product_id FROM catalog_products WHERE shop = $1")
+                .bind(SHOP)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(products.len(), 29, "{products:?}");
+        pool.close().await;
+
+        // Then every product loses a variant (the generator renumbers variants, so most of
+        // those left now belong to another product than before).
+        let edited = StoreSpec {
+            variants_per_product: 2,
+            ..fewer
+        };
+        w.sim.replace_store(SHOP, edited.clone());
+        let status = w.sync().await;
+        assert_eq!(status["latest"]["state"], "complete", "{status}");
+        let after = w.live_variants().await;
+        let expected: std::collections::HashMap<String, String> = (0..29)
+            .map(|i| edited.product(i))
+            .flat_map(|p| {
+                p.variants
+                    .into_iter()
+                    .map(move |v| (v.id.to_string(), p.title.clone()))
+            })
+            .collect();
+        assert_eq!(after.len(), expected.len());
+        for (id, title) in &expected {
+            assert_eq!(
+                &after[id]["product"]["title"], title,
+                "variant {id} is under its product"
+            );
+        }
+        w.stop(db).await;
+    }
+}

@@ -170,6 +170,8 @@ async fn a_first_time_buyer_is_read_once_per_purchase_and_counted_with_the_purch
         w.sim.put_order(
             SHOP,
             SimOrder {
+                shipping_country: None,
+                customer_locale: None,
                 id: 9001,
                 name: "#1002".into(),
                 customer: Some(CUSTOMER),

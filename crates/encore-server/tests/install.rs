@@ -902,6 +902,8 @@ async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_go
             sim.put_order(
                 SHOP,
                 shopify_sim::SimOrder {
+                    shipping_country: None,
+                    customer_locale: None,
                     id,
                     name: format!("#{id}"),
                     customer: None,

@@ -337,6 +337,8 @@ async fn customers_and_orders_read_with_typed_ids_and_every_page_of_lines() {
     f.sim.put_order(
         SHOP,
         SimOrder {
+            shipping_country: None,
+            customer_locale: None,
             id: 820982911,
             name: "#1001".into(),
             customer: Some(7),

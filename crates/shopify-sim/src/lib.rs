@@ -19,6 +19,7 @@ pub mod orders;
 pub mod payloads;
 pub mod selling_plans;
 mod session;
+mod simulation;
 mod state;
 pub mod store;
 mod tokens;
@@ -107,6 +108,12 @@ impl Sim {
     /// Adds (or replaces) a shop with a generated store.
     pub fn add_shop(&self, shop: &str, spec: StoreSpec) {
         self.shared.add_shop(shop, spec);
+    }
+
+    /// Replaces the shop's generated store, keeping its tokens and everything else: the
+    /// merchant edited the catalog (products or variants removed, others unchanged).
+    pub fn replace_store(&self, shop: &str, spec: StoreSpec) {
+        self.shared.with_shop(shop, |s| s.spec = spec);
     }
 
     /// A session token as App Bridge would give the embedded admin page of `shop`.

@@ -39,6 +39,10 @@ pub struct SimOrder {
     pub currency: Option<String>,
     /// (namespace, key, type, value)
     pub metafields: Vec<(String, String, String, String)>,
+    /// The shipping address's country code (`US`); `None`: no shipping address.
+    pub shipping_country: Option<String>,
+    /// The buyer's language at checkout (`customerLocale`).
+    pub customer_locale: Option<String>,
 }
 
 /// A line of a simulated order.

@@ -384,27 +384,53 @@ pub async fn complete(
             .await?;
         }
     }
-    // Live products replaced by the generation, or not written since before the sync.
-    let replaced = |alias: &str| {
+    // Live rows the generation does not keep: variants a synced product no longer has, and
+    // products (with their variants) the bulk result lacks and no webhook wrote since before
+    // the sync began (deleted in Shopify). Everything else is upserted below, so a re-sync of
+    // a mostly unchanged catalog rewrites only what changed (deleting and re-inserting every
+    // live row made PostgreSQL's re-sync slower than its first sync).
+    let staged_product = |alias: &str| {
         format!(
-            "EXISTS (SELECT 1 FROM catalog_staging_products s WHERE s.shop = $1 AND s.sync_id = $2                AND s.product_id = {alias}.product_id)              OR EXISTS (SELECT 1 FROM catalog_products p WHERE p.shop = $1                AND p.product_id = {alias}.product_id AND (p.updated_at IS NULL OR p.updated_at < $3))"
+            "EXISTS (SELECT 1 FROM catalog_staging_products s WHERE s.shop = $1 AND s.sync_id = $2 \
+               AND s.product_id = {alias}.product_id)"
         )
     };
-    for table in ["catalog_variants", "catalog_products"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE shop = $1 AND ({})",
-            replaced(table)
-        ))
-        .bind(shop)
-        .bind(sync_id)
-        .bind(threshold)
-        .execute(&mut *tx)
-        .await?;
-    }
+    let gone_product = |alias: &str| {
+        format!(
+            "(NOT {staged} AND EXISTS (SELECT 1 FROM catalog_products p WHERE p.shop = $1 \
+               AND p.product_id = {alias}.product_id AND (p.updated_at IS NULL OR p.updated_at < $3)))",
+            staged = staged_product(alias)
+        )
+    };
+    sqlx::query(&format!(
+        "DELETE FROM catalog_variants WHERE shop = $1 AND (({staged} AND NOT EXISTS ( \
+           SELECT 1 FROM catalog_staging_variants sv WHERE sv.shop = $1 AND sv.sync_id = $2 \
+           AND sv.variant_id = catalog_variants.variant_id)) OR {gone})",
+        staged = staged_product("catalog_variants"),
+        gone = gone_product("catalog_variants"),
+    ))
+    .bind(shop)
+    .bind(sync_id)
+    .bind(threshold)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM catalog_products WHERE shop = $1 AND {}",
+        gone_product("catalog_products")
+    ))
+    .bind(shop)
+    .bind(sync_id)
+    .bind(threshold)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO catalog_products (shop, product_id, data, updated_at) \
          SELECT shop, product_id, data, updated_at FROM catalog_staging_products \
-         WHERE shop = $1 AND sync_id = $2",
+         WHERE shop = $1 AND sync_id = $2 \
+         ON CONFLICT (shop, product_id) DO UPDATE SET data = excluded.data, \
+         updated_at = excluded.updated_at \
+         WHERE catalog_products.data <> excluded.data \
+         OR catalog_products.updated_at IS DISTINCT FROM excluded.updated_at",
     )
     .bind(shop)
     .bind(sync_id)
@@ -417,7 +443,10 @@ pub async fn complete(
            SELECT 1 FROM catalog_staging_products p WHERE p.shop = v.shop AND p.sync_id = v.sync_id \
            AND p.product_id = v.product_id) \
          ON CONFLICT (shop, variant_id) DO UPDATE SET product_id = excluded.product_id, \
-         data = excluded.data, inventory_item_id = excluded.inventory_item_id",
+         data = excluded.data, inventory_item_id = excluded.inventory_item_id \
+         WHERE catalog_variants.data <> excluded.data \
+         OR catalog_variants.product_id <> excluded.product_id \
+         OR catalog_variants.inventory_item_id IS DISTINCT FROM excluded.inventory_item_id",
     )
     .bind(shop)
     .bind(sync_id)

@@ -12,7 +12,7 @@ import {ancestors, jsonPath, setAt} from '../app/js/editor.js';
 import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
 import {parseMinor, toDecimal} from '../app/js/money.js';
-import {simulationInput} from '../app/js/simulation.js';
+import {purchasedProducts, simulationInput} from '../app/js/simulation.js';
 import {daysBetween, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
 import {lastDays, verdict} from '../app/js/analytics.js';
 import {actorText, changeText} from '../app/js/history.js';
@@ -84,6 +84,24 @@ test('a simulated purchase becomes the Function input the server would build, to
   assert.equal(input.customer, null, 'a guest has no customer');
   assert.equal(input.catalog[0].product.id, '1');
   assert.deepEqual(simulationInput({catalog, currency: 'USD', exponent: 2, lines: [{variantId: '99', quantity: 1}]}), {error: '99'});
+});
+
+test('a replayed order is priced as paid, bought by its customer, with the pairs of the products bought only', () => {
+  const variant = (id, price) => ({id, title: id, price, inventory: {tracked: false, available: 0, policy: 'DENY'}, sellingPlans: [], requiresShipping: true});
+  const catalog = {products: [{id: '2', title: 'Mug', variants: [variant('21', '12.00')]}, {id: '10', title: 'Beans', variants: [variant('101', '9.99')]}]};
+  const lines = [{variantId: '101', quantity: 2, unitPrice: '8.50'}, {variantId: '21', quantity: 1}];
+  assert.deepEqual(purchasedProducts(catalog, lines), ['10', '2'], 'unique, in the server\'s (string) order');
+  const pairs = [{productId: '10', suggestedProductId: '2', liftPermille: 2400}, {productId: '3', suggestedProductId: '2', liftPermille: 5000}];
+  const customer = {id: '77', numberOfOrders: 4, amountSpent: '412.50', tags: ['vip']};
+  const {input} = simulationInput({catalog, currency: 'EUR', exponent: 2, lines, orders: 0, customer, coPurchases: pairs, locale: 'fr-CA'});
+  assert.deepEqual(input.purchase.lines.map((l) => l.totalPriceSet.shopMoney.amount), ['17.00', '12.00']);
+  assert.equal(input.purchase.totalPriceSet.shopMoney.amount, '29.00');
+  assert.deepEqual(input.customer, {id: '77', numberOfOrders: 4, amountSpent: {amount: '412.50', currencyCode: 'EUR'}, tags: ['vip']});
+  assert.equal(input.purchase.customerId, '77');
+  assert.deepEqual(input.coPurchases, [pairs[0]]);
+  assert.equal(input.locale, 'fr-CA');
+  // A paid price the currency cannot hold is refused like an unpriceable variant.
+  assert.deepEqual(simulationInput({catalog, currency: 'EUR', exponent: 2, lines: [{variantId: '21', quantity: 1, unitPrice: '1.234'}]}), {error: '21'});
 });
 
 test('a fault path finds its field or the nearest field above it', () => {

@@ -62,6 +62,10 @@ export function createApi(authorizedFetch, shop) {
     startSync: () => call('POST', `/api/sync?${q}`),
     /** Webhooks per topic and the offer Function's recent runs, for this shop. */
     storeHealth: () => call('GET', `/api/store-health?${q}`),
+    /** Past orders to simulate, newest first: named `name` (#1001), or the recent ones. */
+    pastOrders: (name) => call('GET', `/api/simulation/orders?${new URLSearchParams({shop, name: name || ''})}`),
+    /** The co-purchase pairs a purchase of `productIds` gives the offer Function. */
+    coPurchases: (productIds) => call('GET', `/api/simulation/co-purchases?${new URLSearchParams({shop, products: productIds.join(',')})}`),
     /** Whether Encore is the shop's post-purchase app, as Shopify says (null when it cannot be asked). */
     checkoutSetting: () => call('GET', `/api/checkout-setting?${q}`),
   };

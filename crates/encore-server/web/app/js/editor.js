@@ -6,7 +6,7 @@
 import {catalogPicker} from './catalog-picker.js';
 import {catalogWarnings, indexCatalog, offerVariantIds} from './catalog-warnings.js';
 import {clear, field, h, put, uid} from './dom.js';
-import {loadEngine, price as enginePrice, validate} from './engine.js';
+import {price as enginePrice, validate, warmEngine} from './engine.js';
 import {locale, t} from './i18n.js';
 import {formatMoney, parseMinor} from './money.js';
 import {simulatorPanel} from './simulator.js';
@@ -72,7 +72,7 @@ const fromRfc3339 = (s) => (typeof s === 'string' ? s.replace(/Z$/, '').slice(0,
 export async function renderEditor(ctx, view, {id}) {
   // Without the engine (a browser that cannot run wasm) the editor still works: the save's
   // answer carries the same faults.
-  const [live, shopInfo, catalog, engine] = await Promise.all([ctx.api.campaigns(), ctx.api.shopInfo(), ctx.api.catalog().catch(() => null), loadEngine().then(() => true, () => false)]);
+  const [live, shopInfo, catalog, engine] = await Promise.all([ctx.api.campaigns(), ctx.api.shopInfo(), ctx.api.catalog().catch(() => null), warmEngine().then(() => true, () => false)]);
   const config = structuredClone(live.config || {version: 1, campaigns: []});
   config.campaigns = config.campaigns || [];
   const fromTemplate = sessionStorage.getItem('encore.template');
@@ -495,7 +495,7 @@ export async function renderEditor(ctx, view, {id}) {
     }, 120);
   }
 
-  const simulator = engine && catalog ? simulatorPanel({catalog, currency, exponent, current: () => ({config: nextConfig(), campaignId: draft.id, campaign: draft})}) : null;
+  const simulator = engine && catalog ? simulatorPanel({catalog, currency, exponent, pastOrders: ctx.api.pastOrders, coPurchases: ctx.api.coPurchases, current: () => ({config: nextConfig(), campaignId: draft.id, campaign: draft})}) : null;
   let simulateSoon = null;
   function afterEdit() {
     validateSoon();

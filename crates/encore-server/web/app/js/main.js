@@ -11,6 +11,7 @@ import {renderHistory} from './history.js';
 import {renderStart} from './start.js';
 import {renderStatus} from './status.js';
 import {renderWhy} from './why.js';
+import {warmEngine} from './engine.js';
 
 const NAV = [
   ['/app/campaigns', 'nav.campaigns'],
@@ -111,6 +112,10 @@ async function boot() {
   }
   window.addEventListener('popstate', show);
   await show();
+  // The offer engine, compiled and run once while the merchant reads the first page, so the
+  // simulator's first decision is as fast as the next ones (engine.js).
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
+  idle(() => warmEngine().catch(() => {}), {timeout: 2000});
 }
 
 boot();

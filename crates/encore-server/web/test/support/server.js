@@ -44,14 +44,17 @@ async function freePort() {
   return port;
 }
 
-/** The running server: {url, log(), stop()}. */
-export async function startServer(bin) {
+/**
+ * The running server: {url, log(), stop()} — in demo mode, or with `env` (a Shopify app's
+ * settings, such as a simulated Shopify's: see startShopifySim) when `demo` is false.
+ */
+export async function startServer(bin, {demo = true, env = {}} = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'encore-admin-'));
   const listen = `127.0.0.1:${await freePort()}`;
   const url = `http://${listen}`;
   let log = '';
-  const child = spawn(bin, ['--demo'], {
-    env: {...process.env, ENCORE_LISTEN: listen, ENCORE_DATABASE_URL: `sqlite://${join(dir, 'encore.sqlite')}`},
+  const child = spawn(bin, demo ? ['--demo'] : [], {
+    env: {...process.env, ...env, ENCORE_LISTEN: listen, ENCORE_DATABASE_URL: `sqlite://${join(dir, 'encore.sqlite')}`},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (c) => (log += c));
@@ -74,6 +77,39 @@ export async function startServer(bin) {
       child.kill();
       rmSync(dir, {recursive: true, force: true});
     },
+  };
+}
+
+/** A simulated Shopify app's client id and secret (the stand-in signs session tokens with it). */
+export const SIM_APP = {apiKey: 'sim-admin-key', secret: 'sim-admin-secret-0123456789', adminToken: 'sim-admin-operator'};
+
+/**
+ * The simulated Shopify (`cargo build -p shopify-sim --example admin_shop`) with one shop and
+ * past orders: {info: {hostTemplate, shop, orders}, serverEnv, stop()}; `serverEnv` is what
+ * encore-server needs to be that app (startServer(bin, {demo: false, env: serverEnv})).
+ */
+export async function startShopifySim(bin) {
+  const child = spawn(bin, [SIM_APP.apiKey, SIM_APP.secret], {stdio: ['ignore', 'pipe', 'inherit']});
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`the simulated Shopify exited with ${code}`)));
+    child.once('error', reject);
+  });
+  const info = JSON.parse(line);
+  return {
+    info,
+    serverEnv: {
+      SHOPIFY_API_KEY: SIM_APP.apiKey,
+      SHOPIFY_API_SECRET: SIM_APP.secret,
+      ENCORE_ADMIN_TOKEN: SIM_APP.adminToken,
+      ENCORE_SHOPIFY_HOST: info.hostTemplate,
+      ENCORE_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    },
+    stop: () => child.kill(),
   };
 }
 

@@ -19,12 +19,6 @@ async fn summary(c: &Client) -> Value {
     b
 }
 
-/// The packed `facts` of a Function input, as JSON.
-fn facts_of(input: &Value) -> Value {
-    let packed = input["facts"].as_str().expect("the input's packed facts");
-    encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
-}
-
 fn offer_of(body: &Value) -> &Value {
     assert_eq!(body["render"], true, "expected an offer: {body}");
     assert_eq!(body["offers"].as_array().unwrap().len(), 1);

@@ -589,25 +589,14 @@ impl<N: JsonNode + Clone> Plan<N> {
                     .collect();
                 purchased.sort_unstable();
                 purchased.dedup();
-                let mut suggestions = facts.suggestions_for(&purchased);
-                suggestions.retain(|s| s.lift_permille >= *min_lift_permille);
-                suggestions.sort_unstable_by(|a, b| {
-                    b.lift_permille
-                        .cmp(&a.lift_permille)
-                        .then_with(|| a.suggested_product_id.cmp(&b.suggested_product_id))
-                });
-                let mut out: Vec<Candidate> = Vec::new();
-                for s in suggestions {
-                    if out.len() as i64 >= *max_candidates {
-                        break;
-                    }
-                    if !out
-                        .iter()
-                        .any(|c| matches!(c, Candidate::Product(p) if *p == s.suggested_product_id))
-                    {
-                        out.push(Candidate::Product(s.suggested_product_id));
-                    }
-                }
+                let out: Vec<Candidate> = crate::facts::auto_suggestions(
+                    facts.suggestions_for(&purchased),
+                    *max_candidates,
+                    *min_lift_permille,
+                )
+                .into_iter()
+                .map(|s| Candidate::Product(s.suggested_product_id))
+                .collect();
                 if out.is_empty() {
                     reasons.push(reason(
                         ReasonCode::NoSuggestions,

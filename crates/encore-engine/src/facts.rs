@@ -130,6 +130,38 @@ pub struct Suggestion {
     pub lift_permille: i64,
 }
 
+/// The suggestions an `auto` offer tries, in the order it tries them: those with a lift of at
+/// least `min_lift_permille`, best lift first (ties by suggested product id, then purchased
+/// product id), one per suggested product — the pair that ranked it — and at most
+/// `max_candidates`. The offer's candidates are their suggested products; the server records
+/// the pair behind an accepted offer from the same list (docs/mining.md, "Demotion").
+pub fn auto_suggestions(
+    mut suggestions: Vec<Suggestion>,
+    max_candidates: i64,
+    min_lift_permille: i64,
+) -> Vec<Suggestion> {
+    suggestions.retain(|s| s.lift_permille >= min_lift_permille);
+    suggestions.sort_unstable_by(|a, b| {
+        b.lift_permille
+            .cmp(&a.lift_permille)
+            .then_with(|| a.suggested_product_id.cmp(&b.suggested_product_id))
+            .then_with(|| a.product_id.cmp(&b.product_id))
+    });
+    let mut out: Vec<Suggestion> = Vec::new();
+    for s in suggestions {
+        if out.len() as i64 >= max_candidates {
+            break;
+        }
+        if !out
+            .iter()
+            .any(|c| c.suggested_product_id == s.suggested_product_id)
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Catalog, statistics and co-purchase lookups, answered lazily by the caller.
 pub trait Facts {
     /// The catalog variant with this id (the first, if ids repeat).
@@ -173,5 +205,49 @@ impl Facts for MemoryFacts {
             .filter(|s| purchased.contains(&s.product_id.as_str()))
             .cloned()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(product: &str, suggested: &str, lift: i64) -> Suggestion {
+        Suggestion {
+            product_id: product.into(),
+            suggested_product_id: suggested.into(),
+            lift_permille: lift,
+        }
+    }
+
+    #[test]
+    fn an_auto_offer_takes_each_suggested_product_once_by_its_best_pair() {
+        let pairs = vec![
+            pair("a", "c", 1500),
+            pair("b", "c", 3000),
+            pair("a", "d", 3000),
+            pair("a", "e", 900),
+            pair("b", "f", 1200),
+        ];
+        let chosen = auto_suggestions(pairs.clone(), 20, 1000);
+        assert_eq!(
+            chosen,
+            [
+                pair("b", "c", 3000),
+                pair("a", "d", 3000),
+                pair("b", "f", 1200)
+            ]
+        );
+        assert_eq!(auto_suggestions(pairs, 2, 1000).len(), 2);
+    }
+
+    #[test]
+    fn pairs_tied_on_lift_and_product_are_told_apart_by_the_purchased_product() {
+        let one = auto_suggestions(vec![pair("b", "c", 2000), pair("a", "c", 2000)], 5, 0);
+        let other = auto_suggestions(vec![pair("a", "c", 2000), pair("b", "c", 2000)], 5, 0);
+        assert_eq!(
+            (one.clone(), other),
+            (vec![pair("a", "c", 2000)], vec![pair("a", "c", 2000)])
+        );
     }
 }

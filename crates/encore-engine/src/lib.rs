@@ -19,8 +19,8 @@ pub use decide::{
     plan, Change, Context, Copy, Decision, ExplicitDiscount, Offer, OfferProduct, Plan,
 };
 pub use facts::{
-    CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, MemoryFacts, OfferStat,
-    Purchase, PurchaseLine, Suggestion,
+    auto_suggestions, CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy,
+    MemoryFacts, OfferStat, Purchase, PurchaseLine, Suggestion,
 };
 pub use money::Currency;
 pub use reason::{Reason, ReasonCode};

@@ -416,17 +416,10 @@ async fn get_summary(
     AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
     let s = state.store.summary(&shop.domain).await?;
-    // Minor units of the shop currency (the offer prices the Function decided), summed exactly.
+    // Confirmed revenue only (offer units attribution found on orders), in the shop currency:
+    // an accepted offer is not revenue until its order shows it (docs/analytics.md).
     let currency = Currency::from_code(&shop.currency_code);
-    let revenue = currency.map(|c| {
-        let minor = s
-            .accepted_amounts
-            .iter()
-            .filter(|(_, code)| code.is_empty() || *code == shop.currency_code)
-            .filter_map(|(amount, _)| c.parse(amount).ok())
-            .fold(0i64, i64::saturating_add);
-        c.format(minor)
-    });
+    let money = |minor: i64| json!({"amount": currency.map(|c| c.format(minor)), "currencyCode": shop.currency_code});
     Ok(Json(json!({
         "shop": shop.domain,
         "decisions": s.decisions,
@@ -434,7 +427,9 @@ async fn get_summary(
         "offersShown": s.shown,
         "accepted": s.accepted,
         "declined": s.declined,
-        "acceptedRevenue": {"amount": revenue, "currencyCode": shop.currency_code},
+        "confirmedRevenue": money(s.confirmed_revenue_minor),
+        "refundedAmount": money(s.refunded_minor),
+        "netRevenue": money(s.confirmed_revenue_minor.saturating_sub(s.refunded_minor)),
         // Offers the extension did not show because Shopify priced them differently.
         "priceMismatches": {
             "count": s.price_mismatches,

@@ -3,6 +3,7 @@
 //! page, Shopify shows buyers no offer however well the campaigns are built.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::get;
@@ -15,6 +16,9 @@ use crate::credentials::{self, AccessError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+
+/// How long the Getting started page waits for Shopify before saying it is unavailable.
+const ASK_BUDGET: Duration = Duration::from_secs(4);
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/checkout-setting", get(get_checkout_setting))
@@ -53,13 +57,18 @@ async fn get_checkout_setting(
     let Ok(domain) = ShopDomain::parse(&shop.domain) else {
         return Ok(Json(unknown(Unknown::NotInstalled)));
     };
-    let asked = match credentials::admin_client(&state, &domain).await {
-        Ok(mut admin) => {
+    let ask = {
+        let domain = domain.clone();
+        async move {
+            let mut admin = credentials::admin_client(&state, &domain).await?;
             admin
                 .call(async |client, token| client.post_purchase_app_in_use(token).await)
                 .await
         }
-        Err(e) => Err(e),
+    };
+    let Some(asked) = credentials::ask_within(ASK_BUDGET, ask).await else {
+        tracing::warn!(shop = %domain, "Shopify did not say within {ASK_BUDGET:?} whether Encore is the post-purchase app");
+        return Ok(Json(unknown(Unknown::ShopifyUnavailable)));
     };
     Ok(Json(match asked {
         Ok(in_use) => CheckoutSetting {

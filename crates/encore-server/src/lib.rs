@@ -84,6 +84,8 @@ pub struct Running {
     facts_listener: Option<tokio::task::JoinHandle<()>>,
     /// Publishes the orders/create counted since the last publication (`mining::incremental`).
     publisher: tokio::task::JoinHandle<()>,
+    /// Resumes unfinished imports and refreshes co-purchases on schedule (`mining::schedule`).
+    mining_schedule: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -98,6 +100,7 @@ impl Running {
             listener.abort();
         }
         self.publisher.abort();
+        self.mining_schedule.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         self.state.store.close().await;
@@ -143,6 +146,7 @@ pub async fn start(
         state.settings.database_url.clone(),
     );
     let publisher = mining::incremental::spawn(state.clone());
+    let mining_schedule = mining::schedule::spawn(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {
@@ -160,5 +164,6 @@ pub async fn start(
         reconciler,
         facts_listener,
         publisher,
+        mining_schedule,
     })
 }

@@ -104,7 +104,12 @@ pub async fn decide(
         }
         RunOutcome::Output(output) => {
             match decision_from_output(shop, purchase, funnel.seq, &output) {
-                Ok(d) => Decided::Decision(Box::new(d)),
+                Ok(mut d) => {
+                    d.pair = Currency::from_code(&shop.currency_code).and_then(|currency| {
+                        crate::mining::pairs::behind(&facts, currency, purchase, &d)
+                    });
+                    Decided::Decision(Box::new(d))
+                }
                 Err(detail) => {
                     tracing::warn!(detail = %detail, "offer Function output cannot be signed; answering no offer");
                     Decided::Failed {
@@ -216,6 +221,7 @@ pub fn decision_from_output(
         units: 0,
         shown: false,
         outcome: None,
+        pair: None,
     };
     let offer = match output.get("offer") {
         None | Some(Value::Null) => return Ok(d),

@@ -84,6 +84,9 @@ pub struct Settings {
     pub scopes: String,
     /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
     pub refresh_sweep: std::time::Duration,
+    /// How old a shop's last order history import may get before a scheduled import refreshes
+    /// its co-purchases (`ENCORE_MINING_REFRESH_HOURS`, default 24; 0: never).
+    pub mining_refresh: Option<std::time::Duration>,
     /// How long an offer waits for the buyer's facts from the Admin API
     /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300; see `customer_facts`).
     pub customer_facts_budget: std::time::Duration,
@@ -244,6 +247,19 @@ impl Settings {
             ),
             None => std::time::Duration::from_secs(3600),
         };
+        let mining_refresh = match get("ENCORE_MINING_REFRESH_HOURS") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(0) => None,
+                Ok(h) => Some(std::time::Duration::from_secs(h.saturating_mul(3600))),
+                Err(_) => {
+                    return Err(SettingsError::Bad(
+                        "ENCORE_MINING_REFRESH_HOURS",
+                        format!("{v} is not a whole number of hours (0: never)"),
+                    ))
+                }
+            },
+            None => Some(std::time::Duration::from_secs(24 * 3600)),
+        };
         let customer_facts_budget = match get("ENCORE_CUSTOMER_FACTS_BUDGET_MS") {
             Some(v) => std::time::Duration::from_millis(v.parse::<u64>().map_err(|_| {
                 SettingsError::Bad(
@@ -273,6 +289,7 @@ impl Settings {
             shopify_host,
             scopes,
             refresh_sweep,
+            mining_refresh,
             customer_facts_budget,
         })
     }

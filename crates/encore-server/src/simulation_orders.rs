@@ -158,9 +158,7 @@ async fn get_orders(
     } else {
         RECENT
     };
-    // Retries of a failing Shopify go on past this in the background; the merchant is told
-    // within it.
-    let lookup = tokio::spawn({
+    let lookup = {
         let domain = domain.clone();
         async move {
             // The token is good for at least five minutes (`admin_client`).
@@ -171,13 +169,10 @@ async fn get_orders(
                 .await?;
             Ok::<_, AccessError>(orders)
         }
-    });
-    let asked = match tokio::time::timeout(LOOKUP_BUDGET, lookup).await {
-        Ok(Ok(asked)) => asked,
-        Ok(Err(_)) | Err(_) => {
-            tracing::warn!(shop = %domain, "past orders for the simulator: Shopify did not answer within {LOOKUP_BUDGET:?}");
-            return Ok(Json(unavailable(Unknown::ShopifyUnavailable)));
-        }
+    };
+    let Some(asked) = credentials::ask_within(LOOKUP_BUDGET, lookup).await else {
+        tracing::warn!(shop = %domain, "past orders for the simulator: Shopify did not answer within {LOOKUP_BUDGET:?}");
+        return Ok(Json(unavailable(Unknown::ShopifyUnavailable)));
     };
     Ok(Json(match asked {
         Ok(orders) => PastOrders {

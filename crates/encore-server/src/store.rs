@@ -114,6 +114,16 @@ pub struct DecisionRow {
     pub units: i64,
     pub shown: bool,
     pub outcome: Option<String>,
+    /// For an `auto` offer, the co-purchase pair that suggested its product (mining demotes
+    /// pairs whose offers are refunded: `mining::pairs`).
+    pub pair: Option<SuggestedPair>,
+}
+
+/// A co-purchase pair: after buying `product_id`, `suggested_product_id` was offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedPair {
+    pub product_id: String,
+    pub suggested_product_id: String,
 }
 
 /// What happened to an offer on the post-purchase page.
@@ -183,7 +193,10 @@ pub struct Summary {
     pub shown: i64,
     pub accepted: i64,
     pub declined: i64,
-    pub accepted_amounts: Vec<(String, String)>,
+    /// What buyers paid for offer units attribution found on their orders, in minor units of
+    /// the shop currency, and what was refunded of them (cancellations included).
+    pub confirmed_revenue_minor: i64,
+    pub refunded_minor: i64,
     pub price_mismatches: i64,
     /// The latest price mismatches, newest first (at most [`LATEST_PRICE_MISMATCHES`]).
     pub latest_price_mismatches: Vec<PriceMismatchRow>,
@@ -195,7 +208,7 @@ pub const LATEST_PRICE_MISMATCHES: i64 = 20;
 const DECISION_COLUMNS: &str =
     "id, shop, reference_id, seq, render, campaign_id, step_id, experiment_id, arm_id, \
      next_on_accept, next_on_decline, offer, reasons, changes, offer_amount, currency_code, \
-     variant_ids, product_ids, units, shown, outcome";
+     variant_ids, product_ids, units, shown, outcome, pair_product_id, pair_suggested_product_id";
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `url`.
@@ -722,7 +735,7 @@ impl Store {
     ) -> Result<DecisionRow> {
         let inserted = sqlx::query(&format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}, created_at, customer_id, purchase_total, purchase_currency, instructions) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
              ON CONFLICT (shop, reference_id, seq) DO NOTHING RETURNING {DECISION_COLUMNS}"
         ))
         .bind(&d.id)
@@ -746,6 +759,8 @@ impl Store {
         .bind(d.units)
         .bind(d.shown as i64)
         .bind(&d.outcome)
+        .bind(d.pair.as_ref().map(|p| &p.product_id))
+        .bind(d.pair.as_ref().map(|p| &p.suggested_product_id))
         .bind(now)
         .bind(customer_id)
         .bind(purchase_total.map(|(amount, _)| amount))
@@ -892,12 +907,15 @@ impl Store {
         .bind(shop)
         .fetch_one(&self.pool)
         .await?;
-        let amounts = sqlx::query(
-            "SELECT offer_amount, currency_code FROM decisions WHERE shop = $1 AND outcome = 'accepted' \
-             AND offer_amount IS NOT NULL",
+        // Revenue is what attribution confirmed on orders (docs/analytics.md), never an accept.
+        let revenue = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(o.amount_minor), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(o.refunded_minor), 0) AS BIGINT) FROM offer_lines o \
+             JOIN decision_orders l ON l.decision_id = o.decision_id \
+             WHERE o.shop = $1 AND l.status = 'confirmed'",
         )
         .bind(shop)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
         let mismatches = sqlx::query(
             "SELECT COUNT(*) FROM events e JOIN decisions d ON d.id = e.decision_id \
@@ -934,10 +952,8 @@ impl Store {
             shown: r.get(2),
             accepted: r.get(3),
             declined: r.get(4),
-            accepted_amounts: amounts
-                .iter()
-                .map(|a| (a.get(0), a.get::<Option<String>, _>(1).unwrap_or_default()))
-                .collect(),
+            confirmed_revenue_minor: revenue.get(0),
+            refunded_minor: revenue.get(1),
         })
     }
 }
@@ -970,6 +986,13 @@ fn decision_from_row_at(r: &sqlx::any::AnyRow, at: usize) -> DecisionRow {
         units: r.get(at + 18),
         shown: r.get::<i64, _>(at + 19) != 0,
         outcome: r.get(at + 20),
+        pair: match (r.get(at + 21), r.get(at + 22)) {
+            (Some(product_id), Some(suggested_product_id)) => Some(SuggestedPair {
+                product_id,
+                suggested_product_id,
+            }),
+            _ => None,
+        },
     }
 }
 

@@ -205,7 +205,10 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
                 .map_err(|e| ApiError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
             state.credentials.uninstall(&domain).await?;
             state.facts.forget(&shop);
-            tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers stopped");
+            // Its imports stop at their next poll or chunk, its live miner goes, and neither
+            // the schedule nor orders/create mines it again until it installs again.
+            state.mining.forget(&shop);
+            tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers, sync and mining stopped");
         }
         "shop/redact" => {
             state.store.redact_shop(&shop).await?;

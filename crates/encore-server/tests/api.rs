@@ -152,8 +152,9 @@ async fn funnel_walk_offer_decline_downsell_accept_next() {
         assert_eq!(sum["accepted"], 1);
         assert_eq!(sum["declined"], 2);
         assert_eq!(
-            sum["acceptedRevenue"],
-            json!({"amount": "5.00", "currencyCode": "USD"})
+            sum["confirmedRevenue"],
+            json!({"amount": "0.00", "currencyCode": "USD"}),
+            "an accepted offer is not revenue until its order shows it"
         );
         assert_eq!(runner.runs(), 4);
         server.stop().await;
@@ -292,7 +293,10 @@ async fn retries_are_idempotent_and_events_never_double_count() {
         assert_eq!(sum["accepted"], 1, "{sum}");
         assert_eq!(sum["declined"], 0);
         assert_eq!(sum["offersShown"], 1);
-        assert_eq!(sum["acceptedRevenue"]["amount"], "16.00");
+        assert_eq!(
+            sum["confirmedRevenue"]["amount"], "0.00",
+            "accepted, not confirmed"
+        );
         // The accept advanced the funnel exactly once: next is "final", then it stays there.
         let (_, b) = c.offer(&token, json!({})).await;
         assert_eq!(b["offers"][0]["stepId"], "final");

@@ -397,6 +397,22 @@ async fn orders_no_webhook_named_are_found_and_analytics_counts_only_what_is_con
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["totals"]["offersShown"], 5);
         assert_eq!(body["totals"]["confirmedRevenue"]["amount"], "32.00");
+        // The all-time summary counts the same confirmed revenue: four accepts (64.00 of offer
+        // prices), of which ref-b's was never found and ref-c's order is in EUR.
+        let (s, sum) = c
+            .admin_get(&format!("/api/analytics/summary?shop={SHOP}"))
+            .await;
+        assert_eq!(s, 200, "{sum}");
+        assert_eq!(sum["accepted"], 4, "{sum}");
+        assert_eq!(
+            (
+                &sum["confirmedRevenue"]["amount"],
+                &sum["refundedAmount"]["amount"],
+                &sum["netRevenue"]["amount"]
+            ),
+            (&json!("32.00"), &json!("16.00"), &json!("16.00")),
+            "{sum}"
+        );
         let csv = c
             .http
             .get(format!("{}/api/analytics?shop={SHOP}&format=csv", c.base))
@@ -584,5 +600,249 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
         .iter()
         .any(|r| r["code"] == "REFUND_RATE_PAUSED" && r["campaignId"] == "phone-case");
     assert!(paused, "the refunded step pauses itself: {b}");
+    server.stop().await;
+}
+
+/// An orders/create payload (Shopify's example) for an order of the demo's `products` today.
+fn order_created(id: u64, products: &[&str]) -> Value {
+    use encore_mining::generate::HistorySpec;
+    use encore_mining::{Day, Order, OrderId};
+    let today = Day((now() / 86_400) as u32);
+    let spec = HistorySpec {
+        first_order_id: id,
+        last_day: today,
+        ..HistorySpec::new(9, 1, 10)
+    };
+    let order = Order {
+        id: OrderId(id),
+        day: today,
+        products: products.iter().map(|p| p.to_string()).collect(),
+    };
+    shopify_sim::orders::order_created(&spec, &order)
+}
+
+/// The demo shop's live co-purchase pairs, (product, suggested product).
+async fn live_pairs(store: &encore_server::store::Store) -> Vec<(String, String)> {
+    let facts =
+        encore_server::facts_cache::load_uncached(store, encore_server::settings::demo::SHOP)
+            .await
+            .unwrap();
+    facts
+        .co_purchases
+        .values()
+        .flatten()
+        .map(|p| {
+            (
+                p["productId"].as_str().unwrap().to_string(),
+                p["suggestedProductId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_offered() {
+    use encore_server::settings::{demo, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_db(&dir);
+    let vars: std::collections::HashMap<String, String> = [
+        ("ENCORE_DATABASE_URL".to_string(), db.url()),
+        ("ENCORE_LISTEN".to_string(), "127.0.0.1:0".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let server = encore_server::start(
+        Settings::from_vars(&vars, true).unwrap(),
+        real_function_runner(),
+    )
+    .await
+    .unwrap();
+    let c = Client::new(&server);
+    let shopify = shopify_for(demo::SHOP, demo::API_KEY, demo::API_SECRET).await;
+    let state = &server.state;
+    let store = &state.store;
+    let shop = store.shop(demo::SHOP).await.unwrap().unwrap();
+
+    // One campaign: what the shop's buyers buy with what was bought. Pairs are judged on the
+    // shop's guardrails: a single confirmed unit is the sample here (refundRateMinAccepts 1),
+    // and more than 5% refunded demotes. The campaign's own guardrail waits for 100 accepts,
+    // so the step itself is not paused and the demotion alone is seen.
+    let config = json!({"version": 1,
+        "defaults": {"guardrails": {"refundRatePausePercent": 5, "refundRateMinAccepts": 1}},
+        "campaigns": [{"id": "learned", "status": "active", "priority": 0, "triggers": {},
+            "guardrails": {"refundRateMinAccepts": 100},
+            "steps": [{"id": "cross", "offer": {
+                "auto": {"maxCandidates": 3, "minLiftPermille": 500},
+                "discount": {"percent": 10}}}]}]});
+    let r = c
+        .http
+        .put(format!("{}/api/campaigns?shop={}", c.base, demo::SHOP))
+        .bearer_auth(demo::ADMIN_TOKEN)
+        .json(&config)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+
+    // The store's orders: phone + case 10 times, phone + charger 10 times, charger + screen
+    // protector 5 times. N = 25: lift(phone, case) = 10 × 25 / (20 × 10) = 1250‰, lift(phone,
+    // charger) = 10 × 25 / (20 × 15) = 833‰.
+    let baskets = [
+        (10, ["1001", "1101"]),
+        (10, ["1001", "1301"]),
+        (5, ["1301", "1201"]),
+    ];
+    let mut id = 8_000_000_000_000u64;
+    for (times, basket) in baskets {
+        for _ in 0..times {
+            id += 1;
+            let body = order_created(id, &basket);
+            deliver(
+                &shopify,
+                &c,
+                demo::SHOP,
+                "orders/create",
+                &format!("oc-{id}"),
+                &body,
+            )
+            .await;
+        }
+    }
+    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+        .await
+        .unwrap();
+    let pairs = live_pairs(store).await;
+    assert!(pairs.contains(&("1001".into(), "1101".into())), "{pairs:?}");
+
+    let purchases: Value = serde_json::from_str(encore_server::demo::PURCHASES).unwrap();
+    let phone = purchases["purchases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "phone")
+        .unwrap()
+        .clone();
+    let token = demo_token(&phone, "learned-1");
+    let (s, b) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    let o = &b["offers"][0];
+    assert_eq!(
+        (
+            o["campaignId"].as_str(),
+            o["products"][0]["productId"].as_str()
+        ),
+        (Some("learned"), Some("1101")),
+        "the best pair's product is offered: {b}"
+    );
+    let decision = store
+        .decision(o["decisionId"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        decision.pair,
+        Some(encore_server::store::SuggestedPair {
+            product_id: "1001".into(),
+            suggested_product_id: "1101".into(),
+        })
+    );
+
+    // Accepted; the order shows the case; the buyer sends it back.
+    let (s, e) = c
+        .event(
+            &token,
+            json!({"decisionId": o["decisionId"], "event": "accepted", "status": "processed"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    let metafield = o["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ch| ch["type"] == "set_metafield")
+        .unwrap()
+        .clone();
+    let order = 9300;
+    let price = o["products"][0]["shopPrices"]["offerPrice"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    shopify.sim.put_order(
+        demo::SHOP,
+        SimOrder {
+            id: order,
+            name: format!("#{order}"),
+            customer: None,
+            lines: vec![SimOrderLine {
+                id: order * 10 + 2,
+                variant: o["changes"][0]["variantId"].as_u64(),
+                product: None,
+                quantity: 1,
+                unit_price: price.clone(),
+                discount_minor: 0,
+            }],
+            created_at: encore_server::offer::rfc3339(now() - 30),
+            currency: None,
+            shipping_country: None,
+            customer_locale: None,
+            metafields: vec![(
+                "encore".into(),
+                metafield["key"].as_str().unwrap().into(),
+                "json".into(),
+                metafield["value"].as_str().unwrap().into(),
+            )],
+        },
+    );
+    deliver(
+        &shopify,
+        &c,
+        demo::SHOP,
+        "orders/edited",
+        "e-learned",
+        &edited(order, order * 10 + 2),
+    )
+    .await;
+    let pass = reconcile::pass(
+        store,
+        &mut shopify.calls(),
+        &shop,
+        Duration::from_secs(7200),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pass.decisions_confirmed, 1, "{pass:?}");
+    let r = refund(700, order, &[(order * 10 + 2, 1, &price)], "USD");
+    deliver(&shopify, &c, demo::SHOP, "refunds/create", "r-learned", &r).await;
+
+    // The next publication leaves phone → case out (case → phone stays: one direction).
+    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+        .await
+        .unwrap();
+    let pairs = live_pairs(store).await;
+    assert!(
+        !pairs.contains(&("1001".into(), "1101".into())),
+        "{pairs:?}"
+    );
+    assert!(pairs.contains(&("1101".into(), "1001".into())), "{pairs:?}");
+    assert!(pairs.contains(&("1001".into(), "1301".into())), "{pairs:?}");
+
+    // The next phone buyer is offered the next pair's product: the charger.
+    let (s, b) = c.offer(&demo_token(&phone, "learned-2"), json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b["offers"][0]["products"][0]["productId"].as_str(),
+        Some("1301"),
+        "{b}"
+    );
+    let next = store
+        .decision(b["offers"][0]["decisionId"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        next.pair.map(|p| (p.product_id, p.suggested_product_id)),
+        Some(("1001".into(), "1301".into()))
+    );
     server.stop().await;
 }

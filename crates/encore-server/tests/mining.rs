@@ -510,3 +510,185 @@ async fn orders_create_is_counted_once_however_often_it_comes_and_is_published()
         w.stop(db).await;
     }
 }
+
+/// Starts an import of the shop in the background, as `POST /api/mining` does; returns its id.
+async fn import_in_background(w: &World) -> (i64, tokio::task::JoinHandle<()>) {
+    let state = w.server.state.clone();
+    let shop = ShopDomain::parse(SHOP).unwrap();
+    let run_id = encore_server::mining::import::enqueue(&state.store, &shop)
+        .await
+        .unwrap();
+    let task = tokio::spawn(async move {
+        let _ = encore_server::mining::import::run_queued(
+            &state.store,
+            &state.mining,
+            &state.sync,
+            &shop,
+            run_id,
+            &|_| {},
+        )
+        .await;
+    });
+    (run_id, task)
+}
+
+impl World {
+    /// Waits until the latest import has read `orders` orders of its result.
+    async fn until_read(&self, orders: i64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let status = self.status().await;
+            if status["latest"]["orders"].as_i64().unwrap_or(0) >= orders {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{status}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_refreshed_on_schedule(
+) {
+    use encore_server::mining::schedule;
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let spec = history(4, 20_000, 300);
+        let w = world(&db, spec.clone()).await;
+        w.server.state.mining.set_options(MiningOptions {
+            stale_after: Duration::ZERO,
+            ..options()
+        });
+        let state = w.server.state.clone();
+        // Nothing is unfinished and nothing was imported: the start finds nothing to do.
+        assert!(schedule::resume_unfinished(&state)
+            .await
+            .unwrap()
+            .is_empty());
+        let far = now() + 30 * 86_400;
+        assert!(
+            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // The process dies midway through an import.
+        let (first, task) = import_in_background(&w).await;
+        w.until_read(8_000).await;
+        task.abort();
+        let _ = task.await;
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        assert_eq!(w.status().await["latest"]["state"], "running");
+
+        // What the server runs when it starts again resumes it without anyone asking.
+        assert_eq!(
+            schedule::resume_unfinished(&state).await.unwrap(),
+            [SHOP.to_string()]
+        );
+        let status = w.wait_for(&json!(first + 1)).await;
+        let latest = &status["latest"];
+        assert_eq!(latest["state"], "complete", "{status}");
+        assert_eq!(latest["resumedFrom"], first);
+        assert_eq!(w.live_pairs().await, expected(History::new(spec.clone())));
+
+        // Just imported: not due. A day on (ENCORE_MINING_REFRESH_HOURS=24), imported afresh.
+        let day = Duration::from_secs(24 * 3600);
+        assert!(schedule::refresh_due(&state, day, now())
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            schedule::refresh_due(&state, day, now() + 86_400 + 1)
+                .await
+                .unwrap(),
+            [SHOP.to_string()]
+        );
+        let status = w.wait_for(&json!(first + 2)).await;
+        assert_eq!(status["latest"]["state"], "complete", "{status}");
+        assert_eq!(status["latest"]["resumedFrom"], Value::Null);
+        w.stop(db).await;
+    }
+}
+
+#[tokio::test]
+async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_reinstall() {
+    use encore_server::mining::schedule;
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let spec = history(6, 20_000, 300);
+        let w = world(&db, spec.clone()).await;
+        let state = w.server.state.clone();
+        assert_eq!(w.import().await["latest"]["state"], "complete");
+        let published = w.live_pairs().await;
+
+        // Uninstalled while the next import counts its result: it stops, publishing nothing.
+        let (second, _task) = import_in_background(&w).await;
+        w.until_read(1_000).await;
+        let uninstalled = shopify_sim::payloads::example("app/uninstalled").unwrap();
+        assert_eq!(
+            w.deliver("app/uninstalled", "un-1", &uninstalled).await,
+            200
+        );
+        let status = w.wait_for(&json!(second)).await;
+        let latest = &status["latest"];
+        assert_eq!(latest["state"], "failed", "{status}");
+        assert!(
+            latest["error"].as_str().unwrap().contains("uninstalled"),
+            "{status}"
+        );
+        assert!(latest["orders"].as_i64().unwrap() < 20_000, "{status}");
+        assert_eq!(w.live_pairs().await, published);
+
+        // Nothing starts it again: not the schedule, not the route, not orders/create.
+        let far = now() + 30 * 86_400;
+        assert!(
+            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(schedule::resume_unfinished(&state)
+            .await
+            .unwrap()
+            .is_empty());
+        let r = w
+            .client
+            .http
+            .post(format!("{}/api/mining?shop={SHOP}", w.client.base))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let shop = ShopDomain::parse(SHOP).unwrap();
+        assert!(matches!(
+            encore_server::catalog_sync::run::enqueue(&state.store, &shop).await,
+            Err(encore_server::catalog_sync::run::SyncError::Uninstalled(_))
+        ));
+        let body = order_created(7_100_000_000_000, &["9100000000001", "9100000000002"]);
+        assert_eq!(w.deliver("orders/create", "oc-after", &body).await, 200);
+        assert_eq!(w.status().await["inboxOrders"], 0);
+        let refreshed =
+            encore_server::mining::incremental::refresh(&state.store, &state.mining, SHOP).await;
+        assert!(refreshed.is_err(), "an uninstalled shop is not published");
+        assert_eq!(w.status().await["latest"]["runId"], second);
+
+        // Installed again (what storing a reinstall's tokens does to the shop row,
+        // `credentials::rows`): the schedule takes it up.
+        sqlx::query("UPDATE shops SET uninstalled_at = NULL WHERE domain = $1")
+            .bind(SHOP)
+            .execute(&pool(&db).await)
+            .await
+            .unwrap();
+        assert_eq!(
+            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+                .await
+                .unwrap(),
+            [SHOP.to_string()]
+        );
+        let status = w.wait_for(&json!(second + 1)).await;
+        assert_eq!(status["latest"]["state"], "complete", "{status}");
+        w.stop(db).await;
+    }
+}

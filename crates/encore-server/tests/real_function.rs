@@ -207,8 +207,9 @@ async fn phone_funnel_walk_with_the_real_function() {
         assert_eq!(sum["declined"], 1);
         assert_eq!(sum["offersShown"], 3);
         assert_eq!(
-            sum["acceptedRevenue"],
-            json!({"amount": "29.00", "currencyCode": "USD"})
+            sum["confirmedRevenue"],
+            json!({"amount": "0.00", "currencyCode": "USD"}),
+            "accepted offers no order confirmed are not revenue"
         );
         server.stop().await;
         db.dispose().await;

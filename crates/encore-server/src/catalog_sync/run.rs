@@ -27,6 +27,8 @@ use crate::store::{Store, StoreError};
 pub enum SyncError {
     #[error("no shop {0} in Encore's store")]
     UnknownShop(String),
+    #[error("{0} uninstalled Encore: its catalog is not synced until it installs again")]
+    Uninstalled(String),
     #[error("the shop's currency {0} is not an ISO 4217 code Encore knows")]
     Currency(String),
     #[error(transparent)]
@@ -86,6 +88,9 @@ pub async fn enqueue(store: &Store, shop: &ShopDomain) -> Result<QueuedSync, Syn
         .shop(domain)
         .await?
         .ok_or_else(|| SyncError::UnknownShop(domain.to_string()))?;
+    if row.uninstalled {
+        return Err(SyncError::Uninstalled(domain.to_string()));
+    }
     let currency = Currency::from_code(&row.currency_code)
         .ok_or_else(|| SyncError::Currency(row.currency_code.clone()))?;
     let sync_id = generation::enqueue(store, domain, now()).await?;

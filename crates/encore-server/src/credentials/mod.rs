@@ -177,6 +177,20 @@ pub async fn admin_client(state: &AppState, shop: &ShopDomain) -> Result<ShopAdm
     state.credentials.admin_client(shop).await
 }
 
+/// Asks Shopify for a merchant who is waiting: the answer, or `None` after `budget`. The ask
+/// runs on as its own task past the budget (the Admin client's retries of a failing Shopify
+/// take seconds, and a token refresh must not be cut off between Shopify's answer and its
+/// store), but the page is told at once.
+pub async fn ask_within<T: Send + 'static>(
+    budget: Duration,
+    ask: impl std::future::Future<Output = Result<T, AccessError>> + Send + 'static,
+) -> Option<Result<T, AccessError>> {
+    match tokio::time::timeout(budget, tokio::spawn(ask)).await {
+        Ok(Ok(answer)) => Some(answer),
+        Ok(Err(_)) | Err(_) => None,
+    }
+}
+
 impl Credentials {
     pub fn new(settings: &Settings, store: Store) -> Self {
         let http = reqwest::Client::new();

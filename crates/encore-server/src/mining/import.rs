@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use encore_mining::{CheckpointError, Day, Miner, MinerConfig, Order, OrderId, RankOptions};
+use encore_mining::{CheckpointError, Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::admin::{AdminError, BulkOperation, BulkStatus};
 use encore_shopify::bulk::{download, OrderReader, OrderRecord};
 use encore_shopify::ids::BulkOperationId;
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::publish::{self, Made, Publication};
 use super::runs::{self, Claim, Resume, RunCounts};
-use super::Mining;
+use super::{pairs, Mining};
 use crate::catalog_sync::access::{AccessError, AdminAccess, ShopAdmin};
 use crate::catalog_sync::Syncer;
 use crate::offer::now;
@@ -26,6 +26,8 @@ use crate::store::{Store, StoreError};
 pub enum MiningError {
     #[error("no shop {0} in Encore's store")]
     UnknownShop(String),
+    #[error("{0} uninstalled Encore: its orders are not imported until it installs again")]
+    Uninstalled(String),
     #[error(transparent)]
     Access(#[from] AccessError),
     #[error("Shopify's Admin API: {0}")]
@@ -105,10 +107,21 @@ pub(crate) fn day_of(unix: i64) -> Day {
 /// Adds an import of `shop` to its queue; [`run_queued`] runs it.
 pub async fn enqueue(store: &Store, shop: &ShopDomain) -> Result<i64, MiningError> {
     let domain = shop.as_str();
-    if store.shop(domain).await?.is_none() {
-        return Err(MiningError::UnknownShop(domain.to_string()));
+    match store.shop(domain).await? {
+        None => return Err(MiningError::UnknownShop(domain.to_string())),
+        Some(row) if row.uninstalled => return Err(MiningError::Uninstalled(domain.to_string())),
+        Some(_) => {}
     }
     Ok(runs::enqueue(store, domain, now()).await?)
+}
+
+/// Stops an import whose shop uninstalled Encore meanwhile (app/uninstalled): checked at every
+/// poll and chunk, so the rest of the history is neither read nor published.
+async fn still_installed(store: &Store, shop: &str) -> Result<(), MiningError> {
+    match store.shop(shop).await? {
+        Some(row) if !row.uninstalled => Ok(()),
+        _ => Err(MiningError::Uninstalled(shop.to_string())),
+    }
 }
 
 /// Imports the shop's order history and publishes its suggestions.
@@ -261,12 +274,13 @@ async fn run(
     // and it becomes the live miner; the shop's live lock keeps incremental publications out.
     let mut live = lane.live.lock().await;
     let inbox = runs::inbox(store, domain).await?;
+    let demotion = pairs::shop_demotion(store, domain).await?;
     let (ranked, bytes) = blocking(move || {
         for order in &inbox {
             miner.add_order(order);
         }
         miner.advance_to(day_of(now()));
-        let options = RankOptions::for_window(miner.orders_in_window());
+        let options = pairs::rank_options(miner.orders_in_window(), demotion);
         let ranking = miner.rank(&options);
         let bytes = miner.checkpoint();
         ((miner, ranking, options.min_support), bytes)
@@ -469,6 +483,7 @@ async fn wait(
         if started.elapsed() >= options.bulk_deadline {
             return Err(AdminError::BulkDeadline.into());
         }
+        still_installed(store, shop.as_str()).await?;
         runs::set_bulk(
             store,
             shop.as_str(),
@@ -582,6 +597,7 @@ async fn count_result(
         }
         runs::progress(store, shop, run_id, counts, now()).await?;
         observe(progress);
+        still_installed(store, shop).await?;
         if ended {
             for m in &reader.stats().first_malformed {
                 tracing::warn!(shop, run_id, line = m.line, reason = %m.reason, "a malformed line of the orders bulk result was skipped");

@@ -9,12 +9,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use encore_mining::{Day, Miner, MinerConfig, Order, OrderId, RankOptions};
+use encore_mining::{Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::webhook::OrderPayload;
 
 use super::import::{blocking, day_of, MiningError};
 use super::publish::{self, Made, Publication};
-use super::{runs, Mining};
+use super::{pairs, runs, Mining};
 use crate::catalog_sync::incremental::{Applied, Receipt};
 use crate::offer::now;
 use crate::state::AppState;
@@ -77,7 +77,8 @@ pub async fn order_created(
     if !new {
         return Ok(Applied::Duplicate);
     }
-    let known = sqlx::query("SELECT 1 FROM shops WHERE domain = $1")
+    // An uninstalled shop's orders are not kept for mining (nothing mines it until reinstall).
+    let known = sqlx::query("SELECT 1 FROM shops WHERE domain = $1 AND uninstalled_at IS NULL")
         .bind(receipt.shop)
         .fetch_optional(&mut *tx)
         .await?
@@ -131,6 +132,10 @@ pub async fn refresh(
     mining: &Mining,
     shop: &str,
 ) -> Result<Publication, MiningError> {
+    if store.shop(shop).await?.is_none_or(|row| row.uninstalled) {
+        mining.forget(shop);
+        return Err(MiningError::Uninstalled(shop.to_string()));
+    }
     let lane = mining.shop(shop);
     lane.dirty.store(false, Ordering::Relaxed);
     let mut live = lane.live.lock().await;
@@ -139,13 +144,14 @@ pub async fn refresh(
         None => load(store, mining, shop).await?,
     };
     let inbox = runs::inbox(store, shop).await?;
+    let demotion = pairs::shop_demotion(store, shop).await?;
     let ((miner, ranking, min_support), bytes) = blocking(move || {
         let mut miner = miner;
         for order in &inbox {
             miner.add_order(order);
         }
         miner.advance_to(day_of(now()));
-        let options = RankOptions::for_window(miner.orders_in_window());
+        let options = pairs::rank_options(miner.orders_in_window(), demotion);
         let ranking = miner.rank(&options);
         let bytes = miner.checkpoint();
         ((miner, ranking, options.min_support), bytes)

@@ -7,16 +7,22 @@
 //!   checkpointed, resumed after an interruption.
 //! - [`incremental`]: `orders/create` into the inbox with its receipt; the live miner loaded,
 //!   brought up to date and published.
+//! - [`pairs`]: the co-purchase pair behind each `auto` offer, and the refund rates per pair
+//!   that demote a pair whose offers come back.
 //! - [`publish`]: a ranking written as a new version in batches, switched live in one small
 //!   transaction.
+//! - [`schedule`]: unfinished imports resumed when the server starts, co-purchases refreshed by
+//!   a new import every `ENCORE_MINING_REFRESH_HOURS`.
 //! - [`runs`]: the SQL of runs, checkpoints and the inbox.
 //! - [`status`] and [`routes`]: `GET /api/mining/status`, `POST /api/mining`.
 
 pub mod import;
 pub mod incremental;
+pub mod pairs;
 pub mod publish;
 pub mod routes;
 pub mod runs;
+pub mod schedule;
 pub mod status;
 
 pub use routes::routes;

@@ -424,3 +424,33 @@ pub async fn inbox_len(store: &Store, shop: &str) -> Result<i64> {
             .get(0),
     )
 }
+
+/// Installed shops whose latest import never finished: it was waiting or running when its
+/// process stopped (or runs in another instance, which the next import waits for).
+pub async fn unfinished(store: &Store) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT r.shop FROM mining_runs r JOIN shops s ON s.domain = r.shop \
+         WHERE s.uninstalled_at IS NULL AND r.state IN ('waiting', 'running') \
+         AND r.run_id = (SELECT MAX(m.run_id) FROM mining_runs m WHERE m.shop = r.shop) \
+         ORDER BY r.shop",
+    )
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Installed shops imported before whose latest import (complete or failed) started before
+/// `before`: their co-purchases are due for a fresh import.
+pub async fn due(store: &Store, before: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT r.shop FROM mining_runs r JOIN shops s ON s.domain = r.shop \
+         WHERE s.uninstalled_at IS NULL AND r.state IN ('complete', 'failed') AND r.started_at < $1 \
+         AND r.run_id = (SELECT MAX(m.run_id) FROM mining_runs m WHERE m.shop = r.shop) \
+         AND EXISTS (SELECT 1 FROM mining_runs c WHERE c.shop = r.shop AND c.state = 'complete') \
+         ORDER BY r.shop",
+    )
+    .bind(before)
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

@@ -13,7 +13,7 @@ import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
 import {parseMinor, toDecimal} from '../app/js/money.js';
 import {purchasedProducts, simulationInput} from '../app/js/simulation.js';
-import {daysBetween, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
+import {daysBetween, loadFigures, minorOf, perCampaign, perDay, perOffer, refundGuardrail} from '../app/js/analytics-data.js';
 import {lastDays, verdict} from '../app/js/analytics.js';
 import {actorText, changeText} from '../app/js/history.js';
 import {addToList} from '../app/js/catalog-picker.js';
@@ -237,4 +237,21 @@ test('the browser engine\'s wasm stays within its budget of 150 kB compressed', 
   const compressed = gzipSync(wasm, {level: 9}).length;
   assert.ok(compressed <= 150000, `encore_web_bg.wasm is ${compressed} B gzip -9, over 150000 B`);
   assert.ok(wasm.subarray(0, 4).equals(Buffer.from('\0asm')), 'it is a wasm module');
+});
+
+test('without the report, the campaigns page falls back to the summary\'s net revenue, never accepted prices', async () => {
+  const api = {
+    analytics: () => Promise.reject(new Error('report unavailable')),
+    summary: () => Promise.resolve({
+      offersShown: 4, accepted: 2,
+      confirmedRevenue: {amount: '32.00', currencyCode: 'EUR'},
+      refundedAmount: {amount: '16.00', currencyCode: 'EUR'},
+      netRevenue: {amount: '16.00', currencyCode: 'EUR'},
+    }),
+  };
+  const figures = await loadFigures(api);
+  assert.equal(figures.revenue, '16.00');
+  assert.equal(figures.currencyCode, 'EUR');
+  assert.equal(figures.shown, 4);
+  assert.equal(figures.days, null);
 });

@@ -170,10 +170,10 @@ export async function loadFigures(api) {
   const s = await api.summary();
   return {
     days: null,
-    currencyCode: s.acceptedRevenue?.currencyCode,
+    currencyCode: s.netRevenue?.currencyCode,
     shown: s.offersShown,
     accepted: s.accepted,
-    revenue: s.acceptedRevenue?.amount ?? null,
+    revenue: s.netRevenue?.amount ?? null,
     perCampaign: null,
   };
 }

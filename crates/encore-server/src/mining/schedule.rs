@@ -1,0 +1,90 @@
+//! Mining on its own: when the server starts, every installed shop whose last import never
+//! finished (its process stopped) is imported again, which resumes the interrupted bulk
+//! operation from its checkpoint (`runs::claim`); then, every `check_every`, the installed
+//! shops imported before whose last import started `refresh_every` ago are imported afresh
+//! (the window moves on, and orders edited or cancelled since are read as they are now).
+//! A shop that uninstalled Encore is skipped until it installs again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use encore_shopify::ShopDomain;
+
+use super::import::{enqueue, run_queued, MiningError};
+use super::runs;
+use crate::offer::now;
+use crate::state::AppState;
+
+/// How often due shops are looked for.
+const CHECK_EVERY: Duration = Duration::from_secs(300);
+
+/// Queues an import of `shop` and runs it in the background; its outcome lands in
+/// `mining_runs` and the logs, like `POST /api/mining`.
+fn import_in_background(state: &Arc<AppState>, shop: &str) -> Result<(), MiningError> {
+    let domain = ShopDomain::parse(shop).map_err(|_| MiningError::UnknownShop(shop.into()))?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        let run_id = match enqueue(&state.store, &domain).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::warn!(shop = %domain, error = %e, "a scheduled import could not be queued");
+                return;
+            }
+        };
+        let _ = run_queued(
+            &state.store,
+            &state.mining,
+            &state.sync,
+            &domain,
+            run_id,
+            &|_| {},
+        )
+        .await;
+    });
+    Ok(())
+}
+
+/// Imports again the installed shops whose last import never finished; returns them.
+pub async fn resume_unfinished(state: &Arc<AppState>) -> Result<Vec<String>, MiningError> {
+    let shops = runs::unfinished(&state.store).await?;
+    for shop in &shops {
+        tracing::info!(shop = %shop, "resuming the order history import the last run left unfinished");
+        import_in_background(state, shop)?;
+    }
+    Ok(shops)
+}
+
+/// Imports afresh the installed shops whose last import started `refresh_every` before `at`;
+/// returns them.
+pub async fn refresh_due(
+    state: &Arc<AppState>,
+    refresh_every: Duration,
+    at: i64,
+) -> Result<Vec<String>, MiningError> {
+    let age = i64::try_from(refresh_every.as_secs()).unwrap_or(i64::MAX);
+    let shops = runs::due(&state.store, at.saturating_sub(age)).await?;
+    for shop in &shops {
+        tracing::info!(shop = %shop, "refreshing the shop's co-purchases: a scheduled import");
+        import_in_background(state, shop)?;
+    }
+    Ok(shops)
+}
+
+/// Resumes unfinished imports now, then refreshes due shops every [`CHECK_EVERY`] (never when
+/// `ENCORE_MINING_REFRESH_HOURS` is 0).
+pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = resume_unfinished(&state).await {
+            tracing::warn!(error = %e, "unfinished imports could not be looked up; the next import of each shop resumes them");
+        }
+        let Some(refresh_every) = state.settings.mining_refresh else {
+            return;
+        };
+        loop {
+            tokio::time::sleep(CHECK_EVERY.min(refresh_every)).await;
+            if let Err(e) = refresh_due(&state, refresh_every, now()).await {
+                tracing::warn!(error = %e, "shops due for a co-purchase refresh could not be looked up; tried again later");
+            }
+        }
+    })
+}

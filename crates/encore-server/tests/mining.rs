@@ -561,7 +561,7 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
         });
         let state = w.server.state.clone();
         // Nothing is unfinished and nothing was imported: the start finds nothing to do.
-        assert!(schedule::resume_unfinished(&state)
+        assert!(schedule::resume_unfinished(&state, now())
             .await
             .unwrap()
             .is_empty());
@@ -583,7 +583,7 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
 
         // What the server runs when it starts again resumes it without anyone asking.
         assert_eq!(
-            schedule::resume_unfinished(&state).await.unwrap(),
+            schedule::resume_unfinished(&state, now()).await.unwrap(),
             [SHOP.to_string()]
         );
         let status = w.wait_for(&json!(first + 1)).await;
@@ -648,7 +648,7 @@ async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_r
                 .unwrap()
                 .is_empty()
         );
-        assert!(schedule::resume_unfinished(&state)
+        assert!(schedule::resume_unfinished(&state, now())
             .await
             .unwrap()
             .is_empty());

@@ -425,15 +425,19 @@ pub async fn inbox_len(store: &Store, shop: &str) -> Result<i64> {
     )
 }
 
-/// Installed shops whose latest import never finished: it was waiting or running when its
-/// process stopped (or runs in another instance, which the next import waits for).
-pub async fn unfinished(store: &Store) -> Result<Vec<String>> {
+/// Installed shops whose latest import never finished and was last written before `before`
+/// (the server's start): it was waiting or running when its process stopped (or runs in
+/// another instance, which the next import waits for). An import queued since the start is
+/// this process's own and is not taken for a leftover.
+pub async fn unfinished(store: &Store, before: i64) -> Result<Vec<String>> {
     let rows = sqlx::query(
         "SELECT r.shop FROM mining_runs r JOIN shops s ON s.domain = r.shop \
          WHERE s.uninstalled_at IS NULL AND r.state IN ('waiting', 'running') \
+         AND r.updated_at < $1 \
          AND r.run_id = (SELECT MAX(m.run_id) FROM mining_runs m WHERE m.shop = r.shop) \
          ORDER BY r.shop",
     )
+    .bind(before)
     .fetch_all(store.reader())
     .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())

@@ -44,9 +44,14 @@ fn import_in_background(state: &Arc<AppState>, shop: &str) -> Result<(), MiningE
     Ok(())
 }
 
-/// Imports again the installed shops whose last import never finished; returns them.
-pub async fn resume_unfinished(state: &Arc<AppState>) -> Result<Vec<String>, MiningError> {
-    let shops = runs::unfinished(&state.store).await?;
+/// Imports again the installed shops whose last import never finished and was last written
+/// before `started_at` (this server's start: an import queued since, by a merchant or the
+/// CLI, is already running here); returns them.
+pub async fn resume_unfinished(
+    state: &Arc<AppState>,
+    started_at: i64,
+) -> Result<Vec<String>, MiningError> {
+    let shops = runs::unfinished(&state.store, started_at).await?;
     for shop in &shops {
         tracing::info!(shop = %shop, "resuming the order history import the last run left unfinished");
         import_in_background(state, shop)?;
@@ -73,8 +78,10 @@ pub async fn refresh_due(
 /// Resumes unfinished imports now, then refreshes due shops every [`CHECK_EVERY`] (never when
 /// `ENCORE_MINING_REFRESH_HOURS` is 0).
 pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    // Taken before the server accepts its first request.
+    let started_at = now();
     tokio::spawn(async move {
-        if let Err(e) = resume_unfinished(&state).await {
+        if let Err(e) = resume_unfinished(&state, started_at).await {
             tracing::warn!(error = %e, "unfinished imports could not be looked up; the next import of each shop resumes them");
         }
         let Some(refresh_every) = state.settings.mining_refresh else {

@@ -1,6 +1,6 @@
 //! Prints what the optimized offer Function costs on each JSON input given, through the
 //! Function host: `cargo run --release --example measure_input -- tests/fixtures/bench-large.json`
-//! (build the wasm first with scripts/build-wasm.sh). Inputs keep their key order. Limits are
+//! (build the wasm first with scripts/build-wasm.sh); readable inputs are packed first. Inputs keep their key order. Limits are
 //! Shopify's, scaled by schema.graphql's `@scaleLimits` for each input as Shopify scales them.
 
 fn main() {
@@ -15,6 +15,8 @@ fn main() {
     for path in std::env::args().skip(1) {
         let text = std::fs::read_to_string(&path).expect("read the input");
         let input: serde_json::Value = serde_json::from_str(&text).expect("the input is JSON");
+        // A readable input (generate.py's) is packed as the server packs it.
+        let input = encore_engine::pack::pack_input(&input);
         let factor = encore_host::scale_factor(&schema, &query, &input).expect("scale factor");
         let limits = encore_host::Limits::shopify().scaled(factor);
         let report = module.run("run", &input, &limits);

@@ -1,91 +1,18 @@
 //! Reads the typed Function input into engine types and writes the engine's decision back.
 //! The only module that knows both Shopify's Function types and the engine's.
 
-use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::json::JsonNode;
-use encore_engine::{
-    decide, Change, Decision, FactNeeds, Facts, Funnel, InventoryPolicy, PurchaseLine, Reason,
-};
-use shopify_function::wasm_api::{self, Deserialize};
+use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::{decide, Change, Decision, Funnel, Reason};
 
 use crate::schema::{self, run as input};
 
-/// A JSON value left unread in the input, so the engine reads only what it uses.
-#[derive(Clone)]
-pub struct LazyJson(wasm_api::Value);
-
-impl Deserialize for LazyJson {
-    fn deserialize(value: &wasm_api::Value) -> Result<Self, wasm_api::read::Error> {
-        Ok(LazyJson(*value))
-    }
-}
-
-/// Integers above 2^53 are not exact in the Wasm API's numbers; they are refused.
-const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
-
-impl JsonNode for LazyJson {
-    fn get(&self, key: &str) -> Option<Self> {
-        // On a non-object the provider answers an error value, which reads as absent.
-        let v = self.0.get_obj_prop(key);
-        (!v.is_null() && v.as_error().is_none()).then_some(LazyJson(v))
-    }
-    fn array_len(&self) -> Option<usize> {
-        self.0.array_len()
-    }
-    fn at(&self, index: usize) -> Option<Self> {
-        // Out of bounds, the provider answers an error value.
-        let v = self.0.get_at_index(index);
-        v.as_error().is_none().then_some(LazyJson(v))
-    }
-    fn as_str(&self) -> Option<String> {
-        self.0.as_string()
-    }
-    fn as_i64(&self) -> Option<i64> {
-        let n = self.0.as_number()?;
-        (n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT).then_some(n as i64)
-    }
-    fn as_bool(&self) -> Option<bool> {
-        self.0.as_bool()
-    }
-    fn is_number(&self) -> bool {
-        self.0.as_number().is_some()
-    }
-    fn is_object(&self) -> bool {
-        self.0.is_obj()
-    }
-    fn keys(&self) -> Option<Vec<String>> {
-        let len = self.0.obj_len()?;
-        Some(
-            (0..len)
-                .filter_map(|i| self.0.get_obj_key_at_index(i))
-                .collect(),
-        )
-    }
-    fn kind(&self) -> &'static str {
-        if self.0.is_null() {
-            "null"
-        } else if self.0.as_bool().is_some() {
-            "boolean"
-        } else if self.0.as_number().is_some() {
-            "number"
-        } else if self.0.is_obj() {
-            "object"
-        } else if self.0.is_array() {
-            "array"
-        } else {
-            "string"
-        }
-    }
-}
-
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
-    let decision = encore_engine::input::decide(input, &mut InputFacts { input });
+    let decision = encore_engine::input::decide(input);
     write_decision(&decision)
 }
 
 impl FunctionInput for input::Input {
-    type Config = LazyJson;
     fn locale(&self) -> &str {
         input::Input::locale(self)
     }
@@ -95,8 +22,8 @@ impl FunctionInput for input::Input {
     fn shop_currency_code(&self) -> &str {
         self.shop().currency_code()
     }
-    fn config(&self) -> Option<LazyJson> {
-        self.shop().metafield().map(|m| m.json_value().clone())
+    fn config(&self) -> Option<&str> {
+        self.shop().metafield().map(|m| m.value().as_str())
     }
     fn funnel(&self) -> Funnel {
         let f = input::Input::funnel(self);
@@ -126,43 +53,10 @@ impl FunctionInput for input::Input {
         }
     }
     fn line_count(&self) -> usize {
-        input::Input::purchase(self).lines().len()
+        input::Input::purchase(self).packed_lines().len()
     }
-    fn line_total(&self, index: usize) -> LineTotalText<'_> {
-        let line = &input::Input::purchase(self).lines()[index];
-        LineTotalText {
-            amount: line.total_price_set().shop_money().amount(),
-            quantity: i64::from(*line.quantity()),
-        }
-    }
-    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine {
-        let product = input::Input::purchase(self).lines()[index].product();
-        PurchaseLine {
-            product_id: product.id().clone(),
-            variant_id: product.variant().id().clone(),
-            quantity: 0,
-            shop_total: 0,
-            tags: if needs.tags {
-                product.tags().to_vec()
-            } else {
-                Vec::new()
-            },
-            product_type: if needs.product_types {
-                product.product_type().cloned()
-            } else {
-                None
-            },
-            vendor: if needs.vendors {
-                product.vendor().cloned()
-            } else {
-                None
-            },
-            collection_ids: if needs.collections {
-                product.collection_ids().to_vec()
-            } else {
-                Vec::new()
-            },
-        }
+    fn packed_line(&self, index: usize) -> &str {
+        &input::Input::purchase(self).packed_lines()[index]
     }
     fn purchase_ids(&self) -> PurchaseIds<'_> {
         let p = input::Input::purchase(self);
@@ -172,71 +66,8 @@ impl FunctionInput for input::Input {
             destination_country: p.destination_country_code().map(String::as_str),
         }
     }
-}
-
-/// Catalog, statistics and suggestions read from the input on demand.
-struct InputFacts<'a> {
-    input: &'a input::Input,
-}
-
-fn to_variant(v: &input::input::Catalog) -> encore_engine::CatalogVariant {
-    let inventory = v.inventory();
-    let product = v.product();
-    encore_engine::CatalogVariant {
-        id: v.id().clone(),
-        title: v.title().cloned(),
-        price: Some(v.price().clone()),
-        compare_at_price: v.compare_at_price().cloned(),
-        unit_cost: v.unit_cost().cloned(),
-        requires_shipping: *v.requires_shipping(),
-        inventory_tracked: *inventory.tracked(),
-        inventory_available: i64::from(*inventory.available()),
-        inventory_policy: InventoryPolicy::from_name(inventory.policy()),
-        selling_plan_ids: v.selling_plans().iter().map(|s| s.id().clone()).collect(),
-        product_id: product.id().clone(),
-        product_title: product.title().clone(),
-        image_url: product.image_url().cloned(),
-    }
-}
-
-impl Facts for InputFacts<'_> {
-    fn variant(&mut self, variant_id: &str) -> Option<encore_engine::CatalogVariant> {
-        self.input
-            .catalog()
-            .iter()
-            .find(|v| v.id() == variant_id)
-            .map(to_variant)
-    }
-    fn variants_of_product(&mut self, product_id: &str) -> Vec<encore_engine::CatalogVariant> {
-        self.input
-            .catalog()
-            .iter()
-            .filter(|v| v.product().id() == product_id)
-            .map(to_variant)
-            .collect()
-    }
-    fn offer_stat(&mut self, campaign_id: &str, step_id: &str) -> Option<encore_engine::OfferStat> {
-        self.input
-            .offer_stats()
-            .iter()
-            .find(|s| s.campaign_id() == campaign_id && s.step_id() == step_id)
-            .map(|s| encore_engine::OfferStat {
-                accepts: i64::from(*s.accepts()),
-                accepted_units: i64::from(*s.accepted_units()),
-                refunded_units: i64::from(*s.refunded_units()),
-            })
-    }
-    fn suggestions_for(&mut self, purchased: &[&str]) -> Vec<encore_engine::Suggestion> {
-        self.input
-            .co_purchases()
-            .iter()
-            .filter(|c| purchased.contains(&c.product_id().as_str()))
-            .map(|c| encore_engine::Suggestion {
-                product_id: c.product_id().clone(),
-                suggested_product_id: c.suggested_product_id().clone(),
-                lift_permille: i64::from(*c.lift_permille()),
-            })
-            .collect()
+    fn facts(&self) -> &str {
+        input::Input::facts(self)
     }
 }
 

@@ -26,12 +26,7 @@ pub mod schema {
     #[query("input.graphql", custom_scalar_overrides = {
         "Input.purchase.totalPriceSet.shopMoney.amount" => ::std::string::String,
         "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
-        "Input.purchase.lines.totalPriceSet.shopMoney.amount" => ::std::string::String,
-        "Input.shop.metafield.jsonValue" => super::adapter::LazyJson,
         "Input.customer.amountSpent.amount" => ::std::string::String,
-        "Input.catalog.price" => ::std::string::String,
-        "Input.catalog.compareAtPrice" => ::std::string::String,
-        "Input.catalog.unitCost" => ::std::string::String,
     })]
     pub mod run {}
 }

@@ -40,8 +40,11 @@ pub struct ShopFacts {
     pub data_version: i64,
     /// The shop row's `created_at`: a shop redacted and installed again starts its versions over.
     pub shop_created_at: i64,
-    /// The live config as the Function's metafield `jsonValue` (canonical key order).
+    /// The live config, the merchant's JSON in canonical key order ([`ShopFacts::set_config`]).
     pub config: Option<Value>,
+    /// The live config packed (`encore_engine::pack`) as the Function's metafield `value`:
+    /// packed once per config version, not per offer.
+    pub packed_config: Option<Arc<str>>,
     /// Some live campaign has a customer trigger (the offer reads the buyer's facts only then).
     pub reads_customer: bool,
     /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
@@ -60,6 +63,15 @@ pub struct ShopFacts {
 }
 
 impl ShopFacts {
+    /// Sets the live config (put in canonical key order) and its packed form.
+    pub fn set_config(&mut self, config: Option<&Value>) {
+        self.config = config.map(encore_engine::config::canonical_order);
+        self.packed_config = self
+            .config
+            .as_ref()
+            .map(|c| Arc::from(encore_engine::pack::pack(c)));
+    }
+
     /// Replaces the co-purchase pairs, grouped by their `productId`.
     pub fn set_co_purchases(&mut self, pairs: impl IntoIterator<Item = Value>) {
         self.co_purchases.clear();
@@ -357,7 +369,7 @@ async fn full(
     facts.data_version = version;
     facts.shop_created_at = created_at;
     facts.reads_customer = config_reads_customer(config.as_ref());
-    facts.config = config.map(|c| encore_engine::config::canonical_order(&c));
+    facts.set_config(config.as_ref());
     facts.set_co_purchases(pairs.into_iter().map(|p| {
         serde_json::json!({
             "productId": p.product_id,

@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::facts_cache::ShopFacts;
@@ -98,13 +97,11 @@ pub struct InputParts<'a> {
 #[derive(Debug, Clone)]
 pub struct FunctionInput {
     msgpack: Vec<u8>,
-    catalog_len: usize,
-    co_purchases_len: usize,
     lines_len: usize,
 }
 
 /// The `@scaleLimits` lists of the input, by response path.
-const RATED_LISTS: [&[&str]; 3] = [&["catalog"], &["coPurchases"], &["purchase", "lines"]];
+const RATED_LISTS: [&[&str]; 1] = [&["purchase", "packedLines"]];
 
 fn rated_list_index(path: &[String]) -> Option<usize> {
     RATED_LISTS.iter().position(|p| p.iter().eq(path.iter()))
@@ -121,9 +118,7 @@ impl FunctionInput {
         };
         Ok(Self {
             msgpack: encore_host::json_to_msgpack(input)?,
-            catalog_len: len("/catalog"),
-            co_purchases_len: len("/coPurchases"),
-            lines_len: len("/purchase/lines"),
+            lines_len: len("/purchase/packedLines"),
         })
     }
 
@@ -141,7 +136,7 @@ impl FunctionInput {
     /// input does not have (the schema rated a field the server does not know).
     pub fn list_length(&self, path: &[String]) -> Option<usize> {
         let i = rated_list_index(path)?;
-        Some([self.catalog_len, self.co_purchases_len, self.lines_len][i])
+        Some([self.lines_len][i])
     }
 
     /// Whether the server builds the rated list at `path` (checked against the schema at load).
@@ -161,52 +156,46 @@ struct InputDoc<'a> {
     funnel: &'a Value,
     customer: Option<Value>,
     purchase: Value,
-    offer_stats: &'a [Value],
-    co_purchases: &'a [&'a Value],
-    #[serde(serialize_with = "catalog_for_function")]
-    catalog: &'a [&'a Value],
+    facts: String,
 }
 
-/// The product fields of a catalog variant in input.graphql: what an offer shows. The store's
+/// The product fields of a catalog variant the Function reads: what an offer shows. The store's
 /// product also has the facts triggers test (tags, type, vendor, collections), but triggers
-/// test the purchased products, and every value in the input costs instructions to walk past.
+/// test the purchased products, and every value in the input costs instructions to read past.
 const CATALOG_PRODUCT_KEYS: [&str; 3] = ["id", "title", "imageUrl"];
 
-/// Writes the store's catalog variants as the query asks for them, borrowing, not copying.
-fn catalog_for_function<S: Serializer>(catalog: &&[&Value], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(catalog.iter().map(|v| CatalogVariantDoc(v)))
-}
-
-struct CatalogVariantDoc<'a>(&'a Value);
-
-impl Serialize for CatalogVariantDoc<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Some(fields) = self.0.as_object() else {
-            return self.0.serialize(s);
+/// A store catalog variant as the Function reads it: its product cut to what an offer shows.
+fn variant_for_function(variant: &Value) -> Value {
+    let Some(fields) = variant.as_object() else {
+        return variant.clone();
+    };
+    let fields = fields.iter().map(|(key, value)| {
+        let value = match value.as_object().filter(|_| key == "product") {
+            Some(product) => Value::Object(
+                CATALOG_PRODUCT_KEYS
+                    .iter()
+                    .map(|k| {
+                        (
+                            (*k).to_owned(),
+                            product.get(*k).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect(),
+            ),
+            None => value.clone(),
         };
-        let mut map = s.serialize_map(Some(fields.len()))?;
-        for (key, value) in fields {
-            match value.as_object().filter(|_| key == "product") {
-                Some(product) => {
-                    let shown = CATALOG_PRODUCT_KEYS
-                        .iter()
-                        .map(|k| (*k, product.get(*k).unwrap_or(&Value::Null)));
-                    map.serialize_entry(key, &SerializeMapIter(shown))?;
-                }
-                None => map.serialize_entry(key, value)?,
-            }
-        }
-        map.end()
-    }
+        (key.clone(), value)
+    });
+    Value::Object(fields.collect())
 }
 
-/// Key-value pairs written as a map, in their order.
-struct SerializeMapIter<I>(I);
-
-impl<'a, I: Iterator<Item = (&'a str, &'a Value)> + Clone> Serialize for SerializeMapIter<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.clone())
-    }
+/// The input's `facts`: the offer statistics, the purchase's co-purchase pairs and the catalog
+/// variants it can use, packed (`encore_engine::pack`) into the one string the Function reads
+/// in place.
+fn packed_facts(offer_stats: &[Value], co_purchases: &[&Value], catalog: &[&Value]) -> String {
+    let catalog: Vec<Value> = catalog.iter().map(|v| variant_for_function(v)).collect();
+    let doc = json!({"offerStats": offer_stats, "coPurchases": co_purchases, "catalog": catalog});
+    encore_engine::pack::pack(&doc)
 }
 
 #[derive(Serialize)]
@@ -216,21 +205,22 @@ struct ShopDoc<'a> {
     metafield: Option<MetafieldDoc<'a>>,
 }
 
+/// The configuration metafield: its packed `value`, which the Function reads in place.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct MetafieldDoc<'a> {
-    json_value: &'a Value,
+    value: &'a str,
 }
 
 /// The Function input for `purchase`.
 pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<FunctionInput, String> {
-    let lines: Vec<Value> = purchase
+    // Each line packed (`encore_engine::pack`): the Function reads it in place.
+    let lines: Vec<String> = purchase
         .lines
         .iter()
         .map(|l| {
             let facts = parts.facts.products.get(&l.product_id);
             let fact = |k: &str| facts.and_then(|f| f.get(k)).cloned();
-            json!({
+            let line = json!({
                 "quantity": l.quantity,
                 "totalPriceSet": {"shopMoney": {"amount": l.total_shop.amount}},
                 "product": {
@@ -241,7 +231,8 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                     "tags": fact("tags").unwrap_or_else(|| json!([])),
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
-            })
+            });
+            encore_engine::pack::pack(&line)
         })
         .collect();
     let lines_len = lines.len();
@@ -268,7 +259,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
             "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
         },
-        "lines": lines,
+        "packedLines": lines,
     });
     let doc = InputDoc {
         locale: &purchase.locale,
@@ -277,25 +268,18 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             currency_code: parts.currency_code,
             metafield: parts
                 .facts
-                .config
-                .as_ref()
-                .map(|json_value| MetafieldDoc { json_value }),
+                .packed_config
+                .as_deref()
+                .map(|value| MetafieldDoc { value }),
         },
         funnel: &parts.funnel,
         customer,
         purchase: purchase_doc,
-        offer_stats: parts.offer_stats,
-        co_purchases: &co_purchases,
-        catalog: &catalog,
+        facts: packed_facts(parts.offer_stats, &co_purchases, &catalog),
     };
     let msgpack = rmp_serde::to_vec_named(&doc)
         .map_err(|e| format!("cannot encode the Function input: {e}"))?;
-    Ok(FunctionInput {
-        msgpack,
-        catalog_len: catalog.len(),
-        co_purchases_len: co_purchases.len(),
-        lines_len,
-    })
+    Ok(FunctionInput { msgpack, lines_len })
 }
 
 /// The catalog variants and co-purchase pairs this purchase can use: variants some campaign
@@ -390,6 +374,7 @@ pub fn relevant_facts<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use encore_engine::json::JsonNode;
 
     #[test]
     fn only_named_and_suggested_variants_reach_the_function() {
@@ -442,7 +427,7 @@ mod tests {
             }),
         );
         facts.data_version = 3;
-        facts.config = Some(encore_engine::config::canonical_order(&config));
+        facts.set_config(Some(&config));
         facts.set_co_purchases([
             json!({"productId": "p0", "suggestedProductId": "p1", "liftPermille": 4_294_967_296u64}),
         ]);
@@ -494,39 +479,44 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            [
-                "locale",
-                "now",
-                "shop",
-                "funnel",
-                "customer",
-                "purchase",
-                "offerStats",
-                "coPurchases",
-                "catalog"
-            ]
+            ["locale", "now", "shop", "funnel", "customer", "purchase", "facts"]
         );
+        // The config arrives packed, as it was packed once for this config version.
+        let packed = json["shop"]["metafield"]["value"].as_str().unwrap();
+        assert_eq!(Some(packed), facts.packed_config.as_deref());
+        let limit = encore_engine::pack::Packed::open(packed)
+            .get("campaigns")
+            .and_then(|c| c.at(0)?.get("steps")?.at(0)?.get("offer")?.get("limit"))
+            .and_then(|l| l.as_i64());
+        assert_eq!(limit, Some(-40000));
+        let line = json["purchase"]["packedLines"][0].as_str().unwrap();
+        let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
+        assert_eq!(line["quantity"], 200);
+        assert_eq!(line["product"]["tags"], json!(["gift"]));
+        // Only the suggested variant reaches the Function, packed with the purchase's pairs.
+        let packed = json["facts"].as_str().unwrap();
+        let facts = encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed));
+        let keys: Vec<&str> = facts
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, encore_engine::pack::FACT_LISTS);
+        assert_eq!(facts["catalog"].as_array().unwrap().len(), 1);
+        assert_eq!(facts["coPurchases"].as_array().unwrap().len(), 1);
+        // With its product cut to what an offer shows.
         assert_eq!(
-            json["shop"]["metafield"]["jsonValue"]["campaigns"][0]["steps"][0]["offer"]["limit"],
-            -40000
-        );
-        assert_eq!(json["purchase"]["lines"][0]["quantity"], 200);
-        assert_eq!(
-            json["purchase"]["lines"][0]["product"]["tags"],
-            json!(["gift"])
-        );
-        // Only the suggested variant reaches the Function, and the lists' lengths scale limits.
-        assert_eq!(json["catalog"].as_array().unwrap().len(), 1);
-        // With its product cut to what an offer shows, in input.graphql's order.
-        assert_eq!(
-            json["catalog"][0]["product"],
+            facts["catalog"][0]["product"],
             json!({"id": "p1", "title": null, "imageUrl": null})
         );
+        // The purchased lines' length scales the limits.
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(input.list_length(&path(&["catalog"])), Some(1));
-        assert_eq!(input.list_length(&path(&["purchase", "lines"])), Some(1));
-        assert_eq!(input.list_length(&path(&["coPurchases"])), Some(1));
-        assert_eq!(input.list_length(&path(&["purchase"])), None);
+        assert_eq!(
+            input.list_length(&path(&["purchase", "packedLines"])),
+            Some(1)
+        );
+        assert_eq!(input.list_length(&path(&["catalog"])), None);
     }
 
     #[test]

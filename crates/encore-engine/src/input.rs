@@ -3,9 +3,11 @@
 //! values) and the browser engine (JSON), so both give the same decision and the same reasons.
 
 use crate::decide::{self, Context, Decision};
-use crate::facts::{Customer, FactNeeds, Facts, Funnel, Purchase, PurchaseLine};
+use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
 use crate::json::JsonNode;
 use crate::money::Currency;
+use crate::pack::Packed;
+use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
 
 /// The purchase's totals as the input's decimal text.
@@ -15,13 +17,6 @@ pub struct TotalsText<'a> {
     /// The total in the buyer's currency, and that currency's code.
     pub presentment_amount: &'a str,
     pub presentment_currency: &'a str,
-}
-
-/// A purchased line's total (decimal text, shop currency) and quantity, checked before the
-/// rest of the line is read.
-pub struct LineTotalText<'a> {
-    pub amount: &'a str,
-    pub quantity: i64,
 }
 
 /// Who bought and where it ships: read last, once the purchase is known to be readable.
@@ -43,21 +38,24 @@ pub struct CustomerText<'a> {
 /// pays for every value it reaches, so the methods are called in the input query's order and
 /// nothing is read past the first reason to give no offer.
 pub trait FunctionInput {
-    /// The configuration metafield's JSON.
-    type Config: JsonNode + Clone;
     fn locale(&self) -> &str;
     fn now(&self) -> &str;
     fn shop_currency_code(&self) -> &str;
-    fn config(&self) -> Option<Self::Config>;
+    /// The configuration metafield's value: the merchant's JSON in its packed form
+    /// ([`crate::pack`]), read in place.
+    fn config(&self) -> Option<&str>;
     fn funnel(&self) -> Funnel;
     fn customer(&self) -> Option<CustomerText<'_>>;
     fn purchase_totals(&self) -> TotalsText<'_>;
     fn line_count(&self) -> usize;
-    /// Line `index`'s total and quantity (`index` below [`FunctionInput::line_count`]).
-    fn line_total(&self, index: usize) -> LineTotalText<'_>;
-    /// Line `index` with only the facts `needs` names; quantity and total are set by the caller.
-    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine;
+    /// Line `index` (below [`FunctionInput::line_count`]) packed ([`crate::pack`]): the
+    /// object `{quantity, totalPriceSet: {shopMoney: {amount}}, product: {id, variant: {id},
+    /// productType, vendor, tags, collectionIds}}`, read in place.
+    fn packed_line(&self, index: usize) -> &str;
     fn purchase_ids(&self) -> PurchaseIds<'_>;
+    /// The catalog, offer statistics and co-purchase pairs, packed ([`PackedFacts`]): looked
+    /// up in place as the decision needs them.
+    fn facts(&self) -> &str;
 }
 
 fn no_offer(code: ReasonCode, detail: String) -> Reason {
@@ -70,16 +68,15 @@ fn no_offer(code: ReasonCode, detail: String) -> Reason {
     }
 }
 
-/// Decides the offer for the input; `facts` answers the catalog, statistics and co-purchase
-/// lookups. Unreadable input gives no offer with the one reason why.
-pub fn decide<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Decision {
-    decide_input(input, facts).unwrap_or_else(|reason| Decision {
+/// Decides the offer for the input. Unreadable input gives no offer with the one reason why.
+pub fn decide<I: FunctionInput>(input: &I) -> Decision {
+    decide_input(input).unwrap_or_else(|reason| Decision {
         offer: None,
         reasons: vec![reason],
     })
 }
 
-fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<Decision, Reason> {
+fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
     let code = input.shop_currency_code();
     let shop_currency = Currency::from_code(code).ok_or_else(|| {
         no_offer(
@@ -88,7 +85,7 @@ fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<
         )
     })?;
     let funnel = input.funnel();
-    let config = input.config();
+    let config = input.config().map(Packed::open);
     let plan = decide::plan(config.as_ref(), &funnel, shop_currency)?;
     let purchase = read_purchase(input, shop_currency, plan.fact_needs())?;
     let customer = input.customer().map(|c| read_customer(c, shop_currency));
@@ -108,7 +105,7 @@ fn decide_input<I: FunctionInput, F: Facts>(input: &I, facts: &mut F) -> Result<
         locale: input.locale(),
         now,
     };
-    Ok(plan.decide(&ctx, facts))
+    Ok(plan.decide(&ctx, &mut PackedFacts::open(input.facts())))
 }
 
 fn read_purchase<I: FunctionInput>(
@@ -138,17 +135,22 @@ fn read_purchase<I: FunctionInput>(
     let count = input.line_count();
     let mut lines = Vec::with_capacity(count);
     for i in 0..count {
-        let LineTotalText { amount, quantity } = input.line_total(i);
+        let line = Packed::open(input.packed_line(i));
+        let amount = line
+            .get("totalPriceSet")
+            .and_then(|t| t.get("shopMoney")?.get("amount")?.str())
+            .unwrap_or_default();
         let shop_total = shop_currency
             .parse(amount)
             .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
+        let quantity = line.get("quantity").and_then(|q| q.as_i64()).unwrap_or(0);
         if quantity <= 0 {
             return Err(invalid(format!("line {i} has the quantity {quantity}")));
         }
         lines.push(PurchaseLine {
             quantity,
             shop_total,
-            ..input.line(i, needs)
+            ..read_line(line.get("product"), needs)
         });
     }
     let ids = input.purchase_ids();
@@ -161,6 +163,48 @@ fn read_purchase<I: FunctionInput>(
         presentment_currency,
         lines,
     })
+}
+
+/// A purchased line's product with only the facts `needs` names.
+fn read_line(product: Option<Packed>, needs: FactNeeds) -> PurchaseLine {
+    let Some(product) = product else {
+        return PurchaseLine::default();
+    };
+    let text = |key: &str| product.get(key).and_then(|v| v.str()).map(str::to_owned);
+    let texts = |key: &str| -> Vec<String> {
+        let Some(list) = product.get(key) else {
+            return Vec::new();
+        };
+        (0..list.array_len().unwrap_or(0))
+            .filter_map(|i| list.at(i)?.str().map(str::to_owned))
+            .collect()
+    };
+    PurchaseLine {
+        product_id: text("id").unwrap_or_default(),
+        variant_id: product
+            .get("variant")
+            .and_then(|v| v.get("id")?.str())
+            .unwrap_or_default()
+            .to_owned(),
+        quantity: 0,
+        shop_total: 0,
+        tags: if needs.tags {
+            texts("tags")
+        } else {
+            Vec::new()
+        },
+        product_type: if needs.product_types {
+            text("productType")
+        } else {
+            None
+        },
+        vendor: if needs.vendors { text("vendor") } else { None },
+        collection_ids: if needs.collections {
+            texts("collectionIds")
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 fn read_customer(c: CustomerText<'_>, shop_currency: Currency) -> Customer {

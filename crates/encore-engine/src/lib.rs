@@ -8,6 +8,8 @@ pub mod facts;
 pub mod input;
 pub mod json;
 pub mod money;
+pub mod pack;
+pub mod packed_facts;
 pub mod pricing;
 pub mod reason;
 pub mod time;

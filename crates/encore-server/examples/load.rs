@@ -54,7 +54,7 @@ async fn main() {
         .init();
     let fixture_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/bench-typical.json"
+        "/../../tests/fixtures/readable/bench-typical.json"
     );
     let fixture: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture_path).expect("bench-typical.json"))

@@ -117,9 +117,9 @@ async fn funnel_walk_offer_decline_downsell_accept_next() {
         // The accept is in the statistics the next run sees, although the server read them
         // (as none) less than OFFER_STATS_MAX_AGE ago.
         let inputs = runner.inputs.lock().unwrap().clone();
-        assert_eq!(inputs[0]["offerStats"], json!([]));
+        assert_eq!(facts_of(&inputs[0])["offerStats"], json!([]));
         assert_eq!(
-            inputs[2]["offerStats"],
+            facts_of(&inputs[2])["offerStats"],
             json!([{"campaignId": "c1", "stepId": "downsell", "accepts": 1, "acceptedUnits": 1, "refundedUnits": 0}])
         );
         let text = payload_text(o3["changesetToken"].as_str().unwrap());
@@ -184,14 +184,18 @@ async fn function_input_is_built_from_token_and_store() {
         p["totalPriceSet"]["shopMoney"],
         json!({"amount": "512.50", "currencyCode": "USD"})
     );
+    let line = |i: usize| {
+        let packed = p["packedLines"][i].as_str().expect("a packed line");
+        encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
+    };
     assert_eq!(
-        p["lines"][0],
+        line(0),
         json!({"quantity": 1, "totalPriceSet": {"shopMoney": {"amount": "500.00"}},
                "product": {"id": "1", "variant": {"id": "101"}, "tags": ["phone"], "productType": "Phones",
                            "vendor": "Acme", "collectionIds": ["77"]}})
     );
     // A product the store does not know still has its facts' shape.
-    assert_eq!(p["lines"][1]["product"]["tags"], json!([]));
+    assert_eq!(line(1)["product"]["tags"], json!([]));
     assert_eq!(
         input["customer"],
         json!({"id": "5001", "tags": ["vip"], "numberOfOrders": 3, "amountSpent": {"amount": "812.50"}})
@@ -206,9 +210,10 @@ async fn function_input_is_built_from_token_and_store() {
     );
     // Only variants a campaign names (or suggested products' variants) reach the Function;
     // this shop has no campaigns yet.
-    assert_eq!(input["catalog"], json!([]));
-    assert_eq!(input["offerStats"], json!([]));
-    assert_eq!(input["coPurchases"], json!([]));
+    assert_eq!(
+        facts_of(&input),
+        json!({"offerStats": [], "coPurchases": [], "catalog": []})
+    );
     assert_eq!(input["locale"], "en");
     assert!(input["now"].as_str().unwrap().ends_with('Z'));
     server.stop().await;
@@ -340,7 +345,10 @@ async fn unsigned_body_cannot_change_what_is_signed() {
     }
     // The Function saw only token facts.
     for input in runner.inputs.lock().unwrap().iter() {
-        assert_eq!(input["purchase"]["lines"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            input["purchase"]["packedLines"].as_array().unwrap().len(),
+            1
+        );
         assert_eq!(input["locale"], "en");
         assert_eq!(input["funnel"]["stepId"], Value::Null);
     }
@@ -754,11 +762,12 @@ async fn campaign_configs_are_validated_versioned_and_live() {
             .await;
         assert_eq!(b["config"], good);
 
-        // The live config reaches the Function as the metafield's jsonValue.
+        // The live config reaches the Function packed, as the metafield's value.
         let token = token_for(&input_data("ref-config", &[PHONE]));
         c.offer(&token, json!({})).await;
         let input = runner.inputs.lock().unwrap().last().unwrap().clone();
-        assert_eq!(input["shop"]["metafield"]["jsonValue"], second);
+        let packed = encore_engine::pack::pack(&encore_engine::config::canonical_order(&second));
+        assert_eq!(input["shop"]["metafield"]["value"], packed);
         server.stop().await;
         db.dispose().await;
     }
@@ -800,7 +809,7 @@ async fn an_input_over_the_unscaled_limit_is_still_answered() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["render"], true, "{b}");
     let input = runner.inputs.lock().unwrap().last().unwrap().clone();
-    assert_eq!(input["catalog"].as_array().unwrap().len(), 800);
+    assert_eq!(facts_of(&input)["catalog"].as_array().unwrap().len(), 800);
     let size = encore_app::input::FunctionInput::from_json(&input)
         .unwrap()
         .msgpack()

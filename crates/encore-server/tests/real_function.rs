@@ -256,10 +256,11 @@ async fn demo_preview_page_and_api() {
         r["signedClaims"]["changes"],
         r["answer"]["offers"][0]["changes"]
     );
-    assert_eq!(
-        r["functionInput"]["purchase"]["lines"][0]["product"]["vendor"],
-        "Glow"
-    );
+    let line = r["functionInput"]["purchase"]["packedLines"][0]
+        .as_str()
+        .expect("a packed line");
+    let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
+    assert_eq!(line["product"]["vendor"], "Glow");
     // Previews are not stored.
     let (_, sum) = c
         .admin_get_with(

@@ -42,7 +42,8 @@ async fn the_simulator_gets_the_pairs_the_function_input_has_for_the_same_purcha
         ));
         let (s, b) = c.offer(&token, json!({})).await;
         assert_eq!(s, 200, "{b}");
-        let function_pairs = runner.inputs.lock().unwrap().last().unwrap()["coPurchases"].clone();
+        let function_pairs =
+            facts_of(runner.inputs.lock().unwrap().last().unwrap())["coPurchases"].clone();
         assert_eq!(
             function_pairs.as_array().unwrap().len(),
             3,

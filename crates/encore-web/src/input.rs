@@ -1,11 +1,8 @@
 //! The offer Function's input (input.graphql's query over schema.graphql) as JSON, read into
 //! the engine through `encore_engine::input`, the same reading the Function's adapter does.
 
-use encore_engine::input::{CustomerText, FunctionInput, LineTotalText, PurchaseIds, TotalsText};
-use encore_engine::{
-    CatalogVariant, FactNeeds, Funnel, InventoryPolicy, MemoryFacts, OfferStat, PurchaseLine,
-    Suggestion,
-};
+use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::Funnel;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,9 +18,12 @@ pub struct Input {
     funnel: InputFunnel,
     customer: Option<Customer>,
     purchase: Purchase,
-    offer_stats: Vec<Stat>,
-    co_purchases: Vec<CoPurchase>,
-    catalog: Vec<Variant>,
+    /// The packed facts the Function reads, or the readable lists the admin's simulator
+    /// sends, packed by [`Input::pack`] before deciding.
+    facts: Option<String>,
+    offer_stats: Option<Vec<Value>>,
+    co_purchases: Option<Vec<Value>>,
+    catalog: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -33,10 +33,13 @@ struct Shop {
     metafield: Option<Metafield>,
 }
 
+/// The configuration metafield: its packed `value` as the Function reads it, or the readable
+/// `jsonValue` the admin's simulator sends, packed by [`Input::pack_config`] before deciding.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Metafield {
-    json_value: Value,
+    value: Option<String>,
+    json_value: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -80,144 +83,50 @@ struct Totals {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LineTotal {
-    shop_money: Amount,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Purchase {
     reference_id: String,
     customer_id: Option<String>,
     destination_country_code: Option<String>,
     total_price_set: Totals,
-    lines: Vec<Line>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Line {
-    quantity: Int,
-    total_price_set: LineTotal,
-    product: PurchasedProduct,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PurchasedProduct {
-    id: String,
-    variant: Id,
-    product_type: Option<String>,
-    vendor: Option<String>,
-    tags: Vec<String>,
-    collection_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Id {
-    id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stat {
-    campaign_id: String,
-    step_id: String,
-    accepts: Int,
-    accepted_units: Int,
-    refunded_units: Int,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CoPurchase {
-    product_id: String,
-    suggested_product_id: String,
-    lift_permille: Int,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Variant {
-    id: String,
-    title: Option<String>,
-    price: String,
-    compare_at_price: Option<String>,
-    unit_cost: Option<String>,
-    requires_shipping: bool,
-    inventory: Inventory,
-    selling_plans: Vec<Id>,
-    product: CatalogProduct,
-}
-
-#[derive(Deserialize)]
-struct Inventory {
-    tracked: bool,
-    available: Int,
-    policy: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CatalogProduct {
-    id: String,
-    title: String,
-    image_url: Option<String>,
+    /// The packed lines the Function reads, or the readable `lines` the admin's simulator
+    /// sends, packed by [`Input::pack`] before deciding.
+    #[serde(default)]
+    packed_lines: Vec<String>,
+    lines: Option<Vec<Value>>,
 }
 
 impl Input {
-    /// The catalog, statistics and co-purchases the decision looks up.
-    pub fn facts(&self) -> MemoryFacts {
-        MemoryFacts {
-            catalog: self.catalog.iter().map(to_variant).collect(),
-            stats: self
-                .offer_stats
-                .iter()
-                .map(|s| {
-                    let stat = OfferStat {
-                        accepts: i64::from(s.accepts),
-                        accepted_units: i64::from(s.accepted_units),
-                        refunded_units: i64::from(s.refunded_units),
-                    };
-                    (s.campaign_id.clone(), s.step_id.clone(), stat)
-                })
-                .collect(),
-            suggestions: self
-                .co_purchases
-                .iter()
-                .map(|c| Suggestion {
-                    product_id: c.product_id.clone(),
-                    suggested_product_id: c.suggested_product_id.clone(),
-                    lift_permille: i64::from(c.lift_permille),
-                })
-                .collect(),
+    /// Packs a readable `jsonValue` configuration and readable fact lists with the server's
+    /// packer, so the decision reads exactly what the Function would be given.
+    pub fn pack(&mut self) {
+        if let Some(m) = self.shop.metafield.as_mut() {
+            if let (None, Some(json)) = (&m.value, m.json_value.take()) {
+                m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
+            }
         }
-    }
-}
-
-fn to_variant(v: &Variant) -> CatalogVariant {
-    CatalogVariant {
-        id: v.id.clone(),
-        title: v.title.clone(),
-        price: Some(v.price.clone()),
-        compare_at_price: v.compare_at_price.clone(),
-        unit_cost: v.unit_cost.clone(),
-        requires_shipping: v.requires_shipping,
-        inventory_tracked: v.inventory.tracked,
-        inventory_available: i64::from(v.inventory.available),
-        inventory_policy: InventoryPolicy::from_name(&v.inventory.policy),
-        selling_plan_ids: v.selling_plans.iter().map(|s| s.id.clone()).collect(),
-        product_id: v.product.id.clone(),
-        product_title: v.product.title.clone(),
-        image_url: v.product.image_url.clone(),
+        if let Some(lines) = self.purchase.lines.take() {
+            self.purchase.packed_lines = lines.iter().map(encore_engine::pack::pack).collect();
+        }
+        if self.facts.is_none() {
+            let lists = [
+                self.offer_stats.take(),
+                self.co_purchases.take(),
+                self.catalog.take(),
+            ];
+            let facts: serde_json::Map<String, Value> = encore_engine::pack::FACT_LISTS
+                .iter()
+                .zip(lists)
+                .map(|(key, list)| ((*key).to_owned(), Value::Array(list.unwrap_or_default())))
+                .collect();
+            self.facts = Some(encore_engine::pack::pack(&Value::Object(facts)));
+        }
     }
 }
 
 /// The input as the engine's [`FunctionInput`]; the configuration is borrowed from it.
 pub struct Reader<'a>(pub &'a Input);
 
-impl<'a> FunctionInput for Reader<'a> {
-    type Config = &'a Value;
+impl FunctionInput for Reader<'_> {
     fn locale(&self) -> &str {
         &self.0.locale
     }
@@ -227,13 +136,8 @@ impl<'a> FunctionInput for Reader<'a> {
     fn shop_currency_code(&self) -> &str {
         &self.0.shop.currency_code
     }
-    fn config(&self) -> Option<&'a Value> {
-        self.0
-            .shop
-            .metafield
-            .as_ref()
-            .map(|m| &m.json_value)
-            .filter(|v| !v.is_null())
+    fn config(&self) -> Option<&str> {
+        self.0.shop.metafield.as_ref()?.value.as_deref()
     }
     fn funnel(&self) -> Funnel {
         let f = &self.0.funnel;
@@ -263,43 +167,10 @@ impl<'a> FunctionInput for Reader<'a> {
         }
     }
     fn line_count(&self) -> usize {
-        self.0.purchase.lines.len()
+        self.0.purchase.packed_lines.len()
     }
-    fn line_total(&self, index: usize) -> LineTotalText<'_> {
-        let line = &self.0.purchase.lines[index];
-        LineTotalText {
-            amount: &line.total_price_set.shop_money.amount,
-            quantity: i64::from(line.quantity),
-        }
-    }
-    fn line(&self, index: usize, needs: FactNeeds) -> PurchaseLine {
-        let product = &self.0.purchase.lines[index].product;
-        PurchaseLine {
-            product_id: product.id.clone(),
-            variant_id: product.variant.id.clone(),
-            quantity: 0,
-            shop_total: 0,
-            tags: if needs.tags {
-                product.tags.clone()
-            } else {
-                Vec::new()
-            },
-            product_type: if needs.product_types {
-                product.product_type.clone()
-            } else {
-                None
-            },
-            vendor: if needs.vendors {
-                product.vendor.clone()
-            } else {
-                None
-            },
-            collection_ids: if needs.collections {
-                product.collection_ids.clone()
-            } else {
-                Vec::new()
-            },
-        }
+    fn packed_line(&self, index: usize) -> &str {
+        &self.0.purchase.packed_lines[index]
     }
     fn purchase_ids(&self) -> PurchaseIds<'_> {
         let p = &self.0.purchase;
@@ -308,5 +179,8 @@ impl<'a> FunctionInput for Reader<'a> {
             customer_id: p.customer_id.as_deref(),
             destination_country: p.destination_country_code.as_deref(),
         }
+    }
+    fn facts(&self) -> &str {
+        self.0.facts.as_deref().unwrap_or_default()
     }
 }

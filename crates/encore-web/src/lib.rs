@@ -45,9 +45,10 @@ fn currency(code: &str) -> Result<Currency, String> {
 /// The offer Function's output (`FunctionRunResult` as JSON) for its input given as JSON.
 /// An input that is not in the Function's input shape is refused, as the Function refuses it.
 pub fn decide_json(input: &str) -> Result<String, String> {
-    let input: input::Input =
+    let mut input: input::Input =
         serde_json::from_str(input).map_err(|e| format!("not an offer Function input: {e}"))?;
-    let decision = encore_engine::input::decide(&input::Reader(&input), &mut input.facts());
+    input.pack();
+    let decision = encore_engine::input::decide(&input::Reader(&input));
     Ok(to_json(&output::Output::from(decision)))
 }
 

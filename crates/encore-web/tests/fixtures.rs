@@ -1,6 +1,8 @@
 //! Every offer Function fixture (tests/fixtures: `*.input.json` and the benchmarks) through
-//! the browser engine natively: its answer must equal the Function's recorded output. The same
-//! comparison runs on the built wasm in Chromium (web/test/engine.browser.test.js).
+//! the browser engine natively: its answer must equal the Function's recorded output, for the
+//! packed input the Function reads and for its readable source (tests/fixtures/readable, the
+//! shape the admin's simulator sends). The same comparison runs on the built wasm in Chromium
+//! (web/test/engine.browser.test.js).
 
 use std::path::{Path, PathBuf};
 
@@ -8,10 +10,10 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
-/// (input, recorded output) of every fixture, sorted by name.
-fn fixture_pairs() -> Vec<(PathBuf, PathBuf)> {
+/// (input, recorded output) of every fixture, sorted by name: the inputs in `inputs`.
+fn fixture_pairs(inputs: &Path) -> Vec<(PathBuf, PathBuf)> {
     let dir = fixtures_dir();
-    let mut pairs: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
+    let mut pairs: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(inputs)
         .expect("tests/fixtures")
         .filter_map(|e| {
             let path = e.expect("entry").path();
@@ -30,7 +32,16 @@ fn fixture_pairs() -> Vec<(PathBuf, PathBuf)> {
 
 #[test]
 fn the_browser_engine_answers_every_fixture_as_the_function_does() {
-    let pairs = fixture_pairs();
+    answers_as_recorded(&fixtures_dir());
+}
+
+#[test]
+fn the_browser_engine_packs_a_readable_input_and_answers_as_the_function_does() {
+    answers_as_recorded(&fixtures_dir().join("readable"));
+}
+
+fn answers_as_recorded(inputs: &Path) {
+    let pairs = fixture_pairs(inputs);
     assert!(
         pairs.len() >= 50,
         "expected the fixture set, found {}",

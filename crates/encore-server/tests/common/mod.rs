@@ -383,15 +383,26 @@ fn scripted_offer(step: &str, funnel: &Value) -> Value {
     })
 }
 
+/// The packed `facts` of a Function input (offer statistics, co-purchase pairs, catalog), as JSON.
+pub fn facts_of(input: &Value) -> Value {
+    let packed = input["facts"].as_str().expect("the input's packed facts");
+    encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
+}
+
 impl OfferRunner for ScriptedRunner {
     fn run(&self, input: &encore_app::input::FunctionInput) -> encore_app::runner::RunOutcome {
         use encore_app::runner::RunOutcome;
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let input = &input.to_json();
         self.inputs.lock().unwrap().push(input.clone());
-        let products: Vec<&str> = input["purchase"]["lines"]
+        let lines: Vec<Value> = input["purchase"]["packedLines"]
             .as_array()
             .unwrap()
+            .iter()
+            .filter_map(|l| l.as_str())
+            .map(|l| encore_engine::pack::unpack(encore_engine::pack::Packed::open(l)))
+            .collect();
+        let products: Vec<&str> = lines
             .iter()
             .filter_map(|l| l["product"]["id"].as_str())
             .collect();

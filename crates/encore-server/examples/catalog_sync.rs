@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use encore_server::catalog_sync::access::StaticAccess;
 use encore_server::catalog_sync::run::full_sync;
 use encore_server::catalog_sync::{SyncOptions, Syncer};
-use encore_server::store::Store;
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;
 use encore_shopify::oauth::{AppCredentials, TokenClient};
 use encore_shopify::{Secret, ShopDomain};
+use encore_store::Store;
 use shopify_sim::{Sim, SimConfig, StoreSpec};
 
 #[global_allocator]
@@ -73,10 +73,7 @@ async fn main() {
         },
         Duration::from_secs(5),
     )
-    .exchange_session_token(
-        &shop,
-        &sim.session_token(SHOP, 1, encore_server::offer::now()),
-    )
+    .exchange_session_token(&shop, &sim.session_token(SHOP, 1, encore_app::clock::now()))
     .await
     .unwrap()
     .access_token;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use encore_server::host_runner::HostRunner;
+use encore_app::host_runner::HostRunner;
 use encore_server::settings::{demo, Settings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -37,7 +37,7 @@ fn token(reference: &str, lines: usize) -> String {
             "quantity": 1, "totalPriceSet": bag("12.50")}));
     }
     let total = format!("{}.{:02}", 799 + (lines - 1) * 25 / 2, (lines - 1) % 2 * 50);
-    let now = encore_server::offer::now();
+    let now = encore_app::clock::now();
     let claims = json!({"iss": "shopify", "sub": reference, "iat": now, "exp": now + 600, "input_data": {
         "extensionPoint": "Checkout::PostPurchase::ShouldRender",
         "initialPurchase": {"referenceId": reference, "customerId": 7001, "destinationCountryCode": "US",

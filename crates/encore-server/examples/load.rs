@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use encore_server::host_runner::HostRunner;
+use encore_app::host_runner::HostRunner;
 use encore_server::settings::Settings;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -89,8 +89,8 @@ async fn main() {
         .unwrap_or_else(|e| panic!("{e}")),
     );
     {
-        use encore_server::runner::OfferRunner;
-        let input = encore_server::input::FunctionInput::from_json(&fixture).unwrap();
+        use encore_app::runner::OfferRunner;
+        let input = encore_app::input::FunctionInput::from_json(&fixture).unwrap();
         let t0 = Instant::now();
         let n = 300;
         for _ in 0..n {
@@ -177,7 +177,7 @@ async fn while_mining(
     })
     .await
     .unwrap();
-    let now = encore_server::offer::now();
+    let now = encore_app::clock::now();
     sim.add_shop(SHOP, shopify_sim::StoreSpec::default());
     sim.set_order_history(
         SHOP,
@@ -400,7 +400,7 @@ fn token(fixture: &Value, reference: &str) -> String {
                    "quantity": l["quantity"], "totalPriceSet": money(&l["totalPriceSet"]["shopMoney"]["amount"])})
         })
         .collect();
-    let t = encore_server::offer::now();
+    let t = encore_app::clock::now();
     let claims = json!({"iss": "shopify", "sub": reference, "iat": t, "exp": t + 3600, "input_data": {
         "initialPurchase": {"referenceId": reference, "customerId": p["customerId"], "destinationCountryCode": p["destinationCountryCode"],
                             "totalPriceSet": money(&p["totalPriceSet"]["shopMoney"]["amount"]), "lineItems": lines},
@@ -413,8 +413,8 @@ fn token(fixture: &Value, reference: &str) -> String {
     .unwrap()
 }
 
-async fn setup(store: &encore_server::store::Store, f: &Value) {
-    let now = encore_server::offer::now();
+async fn setup(store: &encore_store::Store, f: &Value) {
+    let now = encore_app::clock::now();
     store.upsert_shop(SHOP, "USD", now).await.unwrap();
     store
         .put_config(SHOP, &f["shop"]["metafield"]["jsonValue"], now)

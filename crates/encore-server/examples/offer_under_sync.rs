@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use encore_app::host_runner::HostRunner;
 use encore_server::catalog_sync::access::StaticAccess;
 use encore_server::catalog_sync::run::full_sync;
 use encore_server::catalog_sync::SyncOptions;
-use encore_server::host_runner::HostRunner;
 use encore_server::settings::Settings;
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;
@@ -102,7 +102,7 @@ async fn main() {
     let state = server.state.clone();
     let store = state.store.clone();
     store
-        .upsert_shop(SHOP, "USD", encore_server::offer::now())
+        .upsert_shop(SHOP, "USD", encore_app::clock::now())
         .await
         .unwrap();
 
@@ -117,10 +117,7 @@ async fn main() {
         },
         Duration::from_secs(5),
     )
-    .exchange_session_token(
-        &shop,
-        &sim.session_token(SHOP, 1, encore_server::offer::now()),
-    )
+    .exchange_session_token(&shop, &sim.session_token(SHOP, 1, encore_app::clock::now()))
     .await
     .unwrap()
     .access_token;
@@ -169,7 +166,7 @@ async fn main() {
         .put_config(
             SHOP,
             &json!({"version": 1, "campaigns": campaigns}),
-            encore_server::offer::now(),
+            encore_app::clock::now(),
         )
         .await
         .unwrap();
@@ -177,7 +174,7 @@ async fn main() {
     let mut full_load = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let facts = encore_server::facts_cache::load_uncached(&store, SHOP)
+        let facts = encore_app::facts_cache::load_uncached(&store, SHOP)
             .await
             .unwrap();
         full_load.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -194,7 +191,7 @@ async fn main() {
         .pool_max_idle_per_host(concurrency * 2)
         .build()
         .unwrap();
-    let run_id = encore_server::offer::now();
+    let run_id = encore_app::clock::now();
     // Warm up: caches, connections, the Function's first runs.
     offers(
         &http,
@@ -246,7 +243,7 @@ async fn main() {
                 variant.inventory_item_id,
                 7001,
                 (n % 9) as i64,
-                &encore_server::offer::rfc3339(encore_server::offer::now() + 5),
+                &encore_app::clock::rfc3339(encore_app::clock::now() + 5),
             );
             let t = Instant::now();
             let status = sim
@@ -363,7 +360,7 @@ fn purchase_token(reference: &str, bought: &Product) -> String {
     let v = &bought.variants[0];
     let amount = format!("{}.{:02}", v.price_minor / 100, v.price_minor % 100);
     let money = json!({"shopMoney": {"amount": amount, "currencyCode": "USD"}, "presentmentMoney": {"amount": amount, "currencyCode": "USD"}});
-    let t = encore_server::offer::now();
+    let t = encore_app::clock::now();
     let claims = json!({"iss": "shopify", "sub": reference, "iat": t, "exp": t + 3600, "input_data": {
         "initialPurchase": {"referenceId": reference, "customerId": 5001, "destinationCountryCode": "US",
             "totalPriceSet": money,

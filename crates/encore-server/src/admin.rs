@@ -12,13 +12,13 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::JsonBody;
-use crate::changes::is_plain_decimal;
-use crate::config_history::{Actor, SaveOutcome};
 use crate::error::ApiError;
-use crate::offer::{now, rfc3339};
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
-use crate::store::ShopRow;
+use encore_app::clock::{now, rfc3339};
+use encore_shopify::post_purchase::changes::is_plain_decimal;
+use encore_store::configs::history::{Actor, SaveOutcome};
+use encore_store::shops::ShopRow;
 
 #[derive(Deserialize)]
 struct ShopQuery {
@@ -272,7 +272,7 @@ fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiEr
 }
 
 /// Parses a catalog document `{products: [{id, title, …, variants: [...]}]}`.
-pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, ApiError> {
+pub fn parse_catalog(body: &Value) -> Result<Vec<encore_store::catalog::CatalogProduct>, ApiError> {
     let products = body
         .get("products")
         .and_then(Value::as_array)
@@ -284,7 +284,7 @@ pub fn parse_catalog(body: &Value) -> Result<Vec<crate::store::CatalogProduct>, 
             .as_object()
             .ok_or_else(|| bad(at.clone(), "must be an object"))?;
         let id = id_of(obj.get("id"), format!("{at}.id"))?;
-        let facts = crate::input::product_facts(obj, &id);
+        let facts = encore_app::input::product_facts(obj, &id);
         let mut variants = Vec::new();
         if let Some(list) = obj.get("variants").and_then(Value::as_array) {
             for (j, v) in list.iter().enumerate() {
@@ -444,7 +444,7 @@ async fn get_summary(
                     "prices": json_text(&m.detail),
                     "shopifyStatus": m.status,
                     "shopifyErrors": json_text(&m.errors),
-                    "at": crate::offer::rfc3339(m.created_at),
+                    "at": encore_app::clock::rfc3339(m.created_at),
                 })
             }).collect::<Vec<_>>(),
         },
@@ -468,9 +468,9 @@ async fn get_analytics(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let range = crate::analytics::Range::parse(q.from.as_deref(), q.to.as_deref(), now())
+    let range = encore_app::analytics::Range::parse(q.from.as_deref(), q.to.as_deref(), now())
         .map_err(ApiError::BadRequest)?;
-    let report = crate::analytics::report(
+    let report = encore_app::analytics::report(
         &state.store,
         &shop,
         range,
@@ -479,13 +479,13 @@ async fn get_analytics(
     )
     .await
     .map_err(|e| match e {
-        crate::analytics::AnalyticsError::Store(s) => ApiError::Store(s),
+        encore_app::analytics::AnalyticsError::Store(s) => ApiError::Store(s),
         other => ApiError::Conflict(other.to_string()),
     })?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(report).into_response()),
         Some("csv") => {
-            let text = crate::analytics::csv(&report)
+            let text = encore_app::analytics::csv(&report)
                 .map_err(|e| ApiError::BadRequest(format!("cannot write CSV: {e}")))?;
             Ok((
                 [

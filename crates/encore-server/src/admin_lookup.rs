@@ -17,7 +17,7 @@ use encore_engine::Currency;
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
-use crate::store::DecisionRow;
+use encore_store::decisions::DecisionRow;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -58,7 +58,7 @@ async fn get_catalog(
     State(state): State<Arc<AppState>>,
     AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let facts = crate::facts_cache::load_uncached(&state.store, &shop.domain).await?;
+    let facts = encore_app::facts_cache::load_uncached(&state.store, &shop.domain).await?;
     let mut products: BTreeMap<&str, Value> = facts
         .products
         .iter()

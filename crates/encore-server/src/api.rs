@@ -14,10 +14,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::offer::{self, now};
+use crate::offer;
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
-use crate::store::{EventEffect, EventKind, NewEvent};
+use encore_app::clock::now;
+use encore_store::decisions::{EventEffect, EventKind, NewEvent};
 
 /// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
 /// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's

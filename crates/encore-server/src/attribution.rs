@@ -15,9 +15,11 @@ use encore_shopify::admin::{AdminError, Metafield, Order, OrderLine};
 use encore_shopify::ids::OrderId;
 use encore_shopify::webhook::{OrderEditedPayload, OrderPayload, RefundPayload};
 use serde::Deserialize;
-use sqlx::Row;
 
-use crate::store::{Store, StoreError};
+use encore_store::attribution::{
+    LinkStatus, NamedDecision as Named, NewOfferLine, OfferLineRow, OrderState, RefundLine,
+};
+use encore_store::{Store, StoreError};
 
 /// The metafield namespace the offer Function writes (`encore_engine::decide`).
 pub const NAMESPACE: &str = "encore";
@@ -30,13 +32,7 @@ pub enum AttributionError {
     #[error("the Admin API failed: {0}")]
     Admin(#[from] AdminError),
     #[error(transparent)]
-    Access(#[from] crate::credentials::AccessError),
-}
-
-impl From<sqlx::Error> for AttributionError {
-    fn from(e: sqlx::Error) -> Self {
-        AttributionError::Store(StoreError::Sql(e))
-    }
+    Access(#[from] encore_app::credentials::AccessError),
 }
 
 type Result<T> = std::result::Result<T, AttributionError>;
@@ -104,16 +100,9 @@ fn added_units(changes: Option<&str>) -> Vec<(u64, i64)> {
 }
 
 async fn note_order(store: &Store, shop: &str, order: OrderId, now: i64) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO attribution_orders (shop, order_id, state, seen_at) VALUES ($1, $2, 'pending', $3) \
-         ON CONFLICT (shop, order_id) DO NOTHING",
-    )
-    .bind(shop)
-    .bind(order.get().to_string())
-    .bind(now)
-    .execute(store.writer())
-    .await?;
-    Ok(())
+    Ok(store
+        .note_order(shop, &order.get().to_string(), now)
+        .await?)
 }
 
 /// `orders/edited`: keeps the lines the edit added and queues the order to be read.
@@ -125,18 +114,10 @@ pub async fn order_edited(
 ) -> Result<()> {
     let edit = &payload.order_edit;
     let order = edit.order_id.get().to_string();
-    let mut tx = store.writer().begin().await?;
+    let mut tx = store.begin().await?;
     for added in &edit.line_items.additions {
-        sqlx::query(
-            "INSERT INTO order_edit_additions (shop, order_id, line_item_id, delta) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (shop, order_id, line_item_id) DO NOTHING",
-        )
-        .bind(shop)
-        .bind(&order)
-        .bind(added.id.get().to_string())
-        .bind(added.delta)
-        .execute(&mut *tx)
-        .await?;
+        tx.add_edit_addition(shop, &order, &added.id.get().to_string(), added.delta)
+            .await?;
     }
     tx.commit().await?;
     note_order(store, shop, edit.order_id, now).await
@@ -163,11 +144,11 @@ pub async fn refund_created(
     now: i64,
 ) -> Result<RefundEffect> {
     let order = payload.order_id.get().to_string();
-    if order_state(store, shop, &order).await?.as_deref() == Some("no_offers") {
+    if order_state(store, shop, &order).await? == Some(OrderState::NoOffers) {
         // Read before and it carries no offer: nothing of this refund is Encore's.
         return Ok(RefundEffect::Kept);
     }
-    let mut tx = store.writer().begin().await?;
+    let mut tx = store.begin().await?;
     for line in &payload.refund_line_items {
         let money = &line.subtotal_set.shop_money;
         if money.currency_code != shop_currency {
@@ -184,24 +165,23 @@ pub async fn refund_created(
                 continue;
             }
         };
-        sqlx::query(
-            "INSERT INTO refund_lines (shop, order_id, refund_id, line_item_id, quantity, subtotal_minor, currency_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (shop, refund_id, line_item_id) DO NOTHING",
+        tx.add_refund_line(
+            shop,
+            &order,
+            &RefundLine {
+                refund_id: payload.id.get().to_string(),
+                line_item_id: line.line_item_id.get().to_string(),
+                quantity: line.quantity.max(0),
+                subtotal_minor: minor.max(0),
+                currency_code: money.currency_code.clone(),
+                created_at: payload.created_at.clone(),
+            },
         )
-        .bind(shop)
-        .bind(&order)
-        .bind(payload.id.get().to_string())
-        .bind(line.line_item_id.get().to_string())
-        .bind(line.quantity.max(0))
-        .bind(minor.max(0))
-        .bind(&money.currency_code)
-        .bind(&payload.created_at)
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
     note_order(store, shop, payload.order_id, now).await?;
-    if order_state(store, shop, &order).await?.as_deref() == Some("read") {
+    if order_state(store, shop, &order).await? == Some(OrderState::Read) {
         recompute_refunds(store, shop, &order).await?;
         Ok(RefundEffect::Applied)
     } else {
@@ -219,26 +199,15 @@ pub async fn order_cancelled(
 ) -> Result<()> {
     note_order(store, shop, payload.id, now).await?;
     let order = payload.id.get().to_string();
-    sqlx::query("UPDATE attribution_orders SET cancelled = 1 WHERE shop = $1 AND order_id = $2")
-        .bind(shop)
-        .bind(&order)
-        .execute(store.writer())
-        .await?;
-    if order_state(store, shop, &order).await?.as_deref() == Some("read") {
+    store.mark_order_cancelled(shop, &order).await?;
+    if order_state(store, shop, &order).await? == Some(OrderState::Read) {
         recompute_refunds(store, shop, &order).await?;
     }
     Ok(())
 }
 
-async fn order_state(store: &Store, shop: &str, order: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query("SELECT state FROM attribution_orders WHERE shop = $1 AND order_id = $2")
-            .bind(shop)
-            .bind(order)
-            .fetch_optional(store.writer())
-            .await?
-            .map(|r| r.get(0)),
-    )
+async fn order_state(store: &Store, shop: &str, order: &str) -> Result<Option<OrderState>> {
+    Ok(store.order_state(shop, order).await?)
 }
 
 /// What reading an order found.
@@ -267,19 +236,13 @@ pub async fn read_order(
     match admin.order(order).await {
         Ok(Some(o)) => record_order(store, shop, shop_currency, &o, now).await,
         Ok(None) => {
-            set_state(store, shop, order, "missing", None, now).await?;
+            set_state(store, shop, order, OrderState::Missing, None, now).await?;
             Ok(ReadOutcome::Missing)
         }
         Err(e) => {
-            sqlx::query(
-                "UPDATE attribution_orders SET attempts = attempts + 1, last_error = $3 \
-                 WHERE shop = $1 AND order_id = $2",
-            )
-            .bind(shop)
-            .bind(order.get().to_string())
-            .bind(e.to_string())
-            .execute(store.writer())
-            .await?;
+            store
+                .record_order_read_error(shop, &order.get().to_string(), &e.to_string())
+                .await?;
             Err(e.into())
         }
     }
@@ -289,31 +252,13 @@ async fn set_state(
     store: &Store,
     shop: &str,
     order: OrderId,
-    state: &str,
+    state: OrderState,
     currency: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE attribution_orders SET state = $3, currency_code = $4, read_at = $5, attempts = attempts + 1, \
-         last_error = NULL WHERE shop = $1 AND order_id = $2",
-    )
-    .bind(shop)
-    .bind(order.get().to_string())
-    .bind(state)
-    .bind(currency)
-    .bind(now)
-    .execute(store.writer())
-    .await?;
-    Ok(())
-}
-
-/// A decision named by an order, as stored.
-struct Named {
-    id: String,
-    seq: i64,
-    campaign_id: Option<String>,
-    changes: Option<String>,
-    outcome: Option<String>,
+    Ok(store
+        .set_order_state(shop, &order.get().to_string(), state, currency, now)
+        .await?)
 }
 
 /// Ties an order read from the Admin API to the decisions its metafields name: one
@@ -331,24 +276,8 @@ pub async fn record_order(
     let offers = OfferMetafield::read_all(&order.metafields);
     let mut named = Vec::new();
     for m in &offers {
-        let row = sqlx::query(
-            "SELECT id, seq, campaign_id, changes, outcome FROM decisions \
-             WHERE shop = $1 AND reference_id = $2 AND seq = $3",
-        )
-        .bind(shop)
-        .bind(&m.reference_id)
-        .bind(m.seq)
-        .fetch_optional(store.reader())
-        .await?;
-        match row {
-            Some(r) => {
-                let d = Named {
-                    id: r.get(0),
-                    seq: r.get(1),
-                    campaign_id: r.get(2),
-                    changes: r.get(3),
-                    outcome: r.get(4),
-                };
+        match store.named_decision(shop, &m.reference_id, m.seq).await? {
+            Some(d) => {
                 if d.campaign_id.as_deref() != Some(m.campaign_id.as_str()) {
                     tracing::warn!(order = %order_key, decision = %d.id, "an order's metafield names a decision of another campaign");
                     continue;
@@ -361,12 +290,8 @@ pub async fn record_order(
         }
     }
     if named.is_empty() {
-        set_state(store, shop, order.id, "no_offers", None, now).await?;
-        sqlx::query("DELETE FROM refund_lines WHERE shop = $1 AND order_id = $2")
-            .bind(shop)
-            .bind(&order_key)
-            .execute(store.writer())
-            .await?;
+        set_state(store, shop, order.id, OrderState::NoOffers, None, now).await?;
+        store.drop_refund_lines(shop, &order_key).await?;
         return Ok(ReadOutcome::NoOffers);
     }
     named.sort_by_key(|d| d.seq);
@@ -374,16 +299,17 @@ pub async fn record_order(
         order.currency != shop_currency || order.lines.iter().any(|l| l.currency != shop_currency);
     if foreign {
         tracing::warn!(order = %order_key, currency = %order.currency, shop_currency, "an offer's order is in another currency than the shop's: not counted");
-        let mut tx = store.writer().begin().await?;
+        let mut tx = store.begin().await?;
         for d in &named {
-            link(&mut tx, shop, &order_key, &d.id, "foreign_currency", now).await?;
+            tx.link_order(shop, &order_key, &d.id, LinkStatus::ForeignCurrency, now)
+                .await?;
         }
         tx.commit().await?;
         set_state(
             store,
             shop,
             order.id,
-            "foreign_currency",
+            OrderState::ForeignCurrency,
             Some(&order.currency),
             now,
         )
@@ -392,18 +318,9 @@ pub async fn record_order(
             currency: order.currency.clone(),
         });
     }
-    let additions: Vec<String> = sqlx::query(
-        "SELECT line_item_id FROM order_edit_additions WHERE shop = $1 AND order_id = $2",
-    )
-    .bind(shop)
-    .bind(&order_key)
-    .fetch_all(store.writer())
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let additions = store.edit_additions(shop, &order_key).await?;
     let placed = place_units(&named, &order.lines, &additions);
-    let mut tx = store.writer().begin().await?;
+    let mut tx = store.begin().await?;
     let mut confirmed = 0;
     for d in &named {
         // A decision the buyer did not accept cannot have joined the order; a metafield for it
@@ -413,66 +330,45 @@ pub async fn record_order(
         }
         let lines: Vec<&Placement> = placed.iter().filter(|p| p.decision == d.id).collect();
         let status = if lines.is_empty() {
-            "unmatched"
+            LinkStatus::Unmatched
         } else {
-            "confirmed"
+            LinkStatus::Confirmed
         };
         if !lines.is_empty() {
             confirmed += 1;
         }
-        link(&mut tx, shop, &order_key, &d.id, status, now).await?;
+        tx.link_order(shop, &order_key, &d.id, status, now).await?;
         for p in lines {
-            sqlx::query(
-                "INSERT INTO offer_lines (shop, order_id, line_item_id, decision_id, variant_id, units, line_quantity, amount_minor) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (shop, order_id, line_item_id, decision_id) DO NOTHING",
+            tx.add_offer_line(
+                shop,
+                &order_key,
+                &NewOfferLine {
+                    line_item_id: &p.line,
+                    decision_id: &d.id,
+                    variant_id: p.variant.to_string(),
+                    units: p.units,
+                    line_quantity: p.line_quantity,
+                    amount_minor: p.amount,
+                },
             )
-            .bind(shop)
-            .bind(&order_key)
-            .bind(&p.line)
-            .bind(&d.id)
-            .bind(p.variant.to_string())
-            .bind(p.units)
-            .bind(p.line_quantity)
-            .bind(p.amount)
-            .execute(&mut *tx)
             .await?;
         }
     }
     if order.cancelled_at.is_some() {
-        sqlx::query(
-            "UPDATE attribution_orders SET cancelled = 1 WHERE shop = $1 AND order_id = $2",
-        )
-        .bind(shop)
-        .bind(&order_key)
-        .execute(&mut *tx)
-        .await?;
+        tx.mark_order_cancelled(shop, &order_key).await?;
     }
     tx.commit().await?;
-    set_state(store, shop, order.id, "read", Some(&order.currency), now).await?;
+    set_state(
+        store,
+        shop,
+        order.id,
+        OrderState::Read,
+        Some(&order.currency),
+        now,
+    )
+    .await?;
     recompute_refunds(store, shop, &order_key).await?;
     Ok(ReadOutcome::Read { confirmed })
-}
-
-async fn link(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    shop: &str,
-    order: &str,
-    decision: &str,
-    status: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO decision_orders (decision_id, shop, order_id, status, linked_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (decision_id) DO UPDATE SET order_id = excluded.order_id, status = excluded.status",
-    )
-    .bind(decision)
-    .bind(shop)
-    .bind(order)
-    .bind(status)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Offer units placed on an order line.
@@ -558,71 +454,16 @@ fn place_units(named: &[Named], lines: &[OrderLine], additions: &[String]) -> Ve
     placed
 }
 
-/// An offer line's refund state, as recomputed.
-struct OfferLineRow {
-    line: String,
-    decision: String,
-    campaign: Option<String>,
-    step: Option<String>,
-    units: i64,
-    line_quantity: i64,
-    amount: i64,
-    refunded_units: i64,
-    refunded_minor: i64,
-}
-
 /// Recomputes the refunded units and amounts of every offer line of the order from all its
 /// refund lines (and its cancellation), and moves the offer statistics by the difference.
 pub async fn recompute_refunds(store: &Store, shop: &str, order: &str) -> Result<()> {
-    let mut tx = store.writer().begin().await?;
+    let mut tx = store.begin().await?;
     // First a write: takes the order row's lock on PostgreSQL, the write lock on SQLite.
-    let cancelled: Option<i64> = sqlx::query(
-        "UPDATE attribution_orders SET revision = revision + 1 WHERE shop = $1 AND order_id = $2 \
-         RETURNING cancelled",
-    )
-    .bind(shop)
-    .bind(order)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| r.get(0));
-    let cancelled = cancelled.unwrap_or(0) != 0;
-    let rows = sqlx::query(
-        "SELECT o.line_item_id, o.decision_id, d.seq, d.campaign_id, d.step_id, o.units, o.line_quantity, \
-         o.amount_minor, o.refunded_units, o.refunded_minor FROM offer_lines o JOIN decisions d ON d.id = o.decision_id \
-         WHERE o.shop = $1 AND o.order_id = $2 ORDER BY o.line_item_id, d.seq DESC",
-    )
-    .bind(shop)
-    .bind(order)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut lines: Vec<OfferLineRow> = rows
-        .iter()
-        .map(|r| OfferLineRow {
-            line: r.get(0),
-            decision: r.get(1),
-            campaign: r.get(3),
-            step: r.get(4),
-            units: r.get(5),
-            line_quantity: r.get(6),
-            amount: r.get(7),
-            refunded_units: r.get(8),
-            refunded_minor: r.get(9),
-        })
-        .collect();
-    let refunds = sqlx::query(
-        "SELECT line_item_id, quantity, subtotal_minor FROM refund_lines WHERE shop = $1 AND order_id = $2 \
-         ORDER BY created_at, refund_id",
-    )
-    .bind(shop)
-    .bind(order)
-    .fetch_all(&mut *tx)
-    .await?;
+    let cancelled = tx.touch_order(shop, order).await?.unwrap_or(false);
+    let mut lines: Vec<OfferLineRow> = tx.offer_lines(shop, order).await?;
     let mut by_line: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
-    for r in &refunds {
-        by_line
-            .entry(r.get(0))
-            .or_default()
-            .push((r.get(1), r.get(2)));
+    for (line, quantity, subtotal) in tx.refund_lines(shop, order).await? {
+        by_line.entry(line).or_default().push((quantity, subtotal));
     }
     let new = allocate(&lines, &by_line, cancelled, order);
     let mut stats: BTreeMap<(String, String), i64> = BTreeMap::new();
@@ -633,33 +474,13 @@ pub async fn recompute_refunds(store: &Store, shop: &str, order: &str) -> Result
         if let (Some(c), Some(s)) = (&row.campaign, &row.step) {
             *stats.entry((c.clone(), s.clone())).or_default() += units - row.refunded_units;
         }
-        sqlx::query(
-            "UPDATE offer_lines SET refunded_units = $1, refunded_minor = $2 \
-             WHERE shop = $3 AND order_id = $4 AND line_item_id = $5 AND decision_id = $6",
-        )
-        .bind(units)
-        .bind(minor)
-        .bind(shop)
-        .bind(order)
-        .bind(&row.line)
-        .bind(&row.decision)
-        .execute(&mut *tx)
-        .await?;
+        tx.set_line_refunds(shop, order, &row.line, &row.decision, units, minor)
+            .await?;
         row.refunded_units = units;
         row.refunded_minor = minor;
     }
     for ((campaign, step), delta) in &stats {
-        sqlx::query(
-            "INSERT INTO offer_stats (shop, campaign_id, step_id, accepts, accepted_units, refunded_units) \
-             VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (shop, campaign_id, step_id) DO UPDATE SET \
-             refunded_units = offer_stats.refunded_units + excluded.refunded_units",
-        )
-        .bind(shop)
-        .bind(campaign)
-        .bind(step)
-        .bind(*delta)
-        .execute(&mut *tx)
-        .await?;
+        tx.add_refunded_units(shop, campaign, step, *delta).await?;
     }
     tx.commit().await?;
     Ok(())

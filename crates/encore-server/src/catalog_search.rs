@@ -14,11 +14,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
 
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_store::catalog::CollectionRow;
 
 /// Answers at most this many matches.
 pub const MAX_RESULTS: usize = 20;
@@ -202,18 +202,9 @@ async fn search(
 ) -> Result<Json<Answer>, ApiError> {
     let needle = q.q.trim().to_lowercase();
     let matches = if q.kind == Kind::Collections {
-        let rows = sqlx::query(
-            "SELECT collection_id, title, handle FROM catalog_collections WHERE shop = $1",
-        )
-        .bind(&shop.domain)
-        .fetch_all(state.store.reader())
-        .await
-        .map_err(crate::store::StoreError::from)?;
+        let rows = state.store.collections(&shop.domain).await?;
         let mut found = Vec::new();
-        for r in &rows {
-            let id: String = r.try_get(0).map_err(crate::store::StoreError::from)?;
-            let title: String = r.try_get(1).map_err(crate::store::StoreError::from)?;
-            let handle: String = r.try_get(2).map_err(crate::store::StoreError::from)?;
+        for CollectionRow { id, title, handle } in rows {
             if let Some(rank) = rank(&title, &needle)
                 .or_else(|| rank(&handle, &needle))
                 .or_else(|| rank(&id, &needle))

@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use encore_shopify::ShopDomain;
 
-use crate::credentials::{self, AccessError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::credentials::{self, AccessError};
 
 /// How long the Getting started page waits for Shopify before saying it is unavailable.
 const ASK_BUDGET: Duration = Duration::from_secs(4);
@@ -60,7 +60,7 @@ async fn get_checkout_setting(
     let ask = {
         let domain = domain.clone();
         async move {
-            let mut admin = credentials::admin_client(&state, &domain).await?;
+            let mut admin = state.credentials.admin_client(&domain).await?;
             admin
                 .call(async |client, token| client.post_purchase_app_in_use(token).await)
                 .await

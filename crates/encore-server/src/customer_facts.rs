@@ -33,12 +33,12 @@ use encore_engine::Currency;
 use encore_shopify::ids::CustomerId;
 use encore_shopify::ShopDomain;
 use serde_json::{json, Value};
-use sqlx::Row;
 use tokio::sync::watch;
 
-use crate::credentials::{AccessError, Credentials};
-use crate::store::{Store, StoreError};
-use crate::token::VerifiedPurchase;
+use encore_app::credentials::{AccessError, Credentials};
+use encore_shopify::post_purchase::token::VerifiedPurchase;
+use encore_store::customers::StoredCustomer;
+use encore_store::Store;
 
 /// How long before the purchase's token the customer's latest order may have been created and
 /// still be taken for the purchase itself (Shopify creates the order, then opens the page).
@@ -46,20 +46,6 @@ pub const THIS_ORDER_WINDOW_SECONDS: i64 = 15 * 60;
 
 /// The default budget for the read on the offer path.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(300);
-
-/// A customer's row in `customers`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredCustomer {
-    /// `{id, tags, numberOfOrders, amountSpent: {amount}}`: Shopify's figures as read, or the
-    /// operator's as loaded.
-    pub data: Value,
-    /// When Encore read it from Shopify (unix seconds); `None` for operator-loaded rows.
-    pub read_at: Option<i64>,
-    /// The purchase (referenceId) it was read for.
-    pub read_for: Option<String>,
-    /// When the customer's latest order was created, as Shopify said at `read_at`.
-    pub last_order_at: Option<i64>,
-}
 
 /// Why the offer was decided without the customer's facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,7 +197,7 @@ impl CustomerFacts {
             Err(AccessError::NotInstalled(_)) => return Err(NOT_INSTALLED.into()),
             Err(e) => return Err(e.to_string()),
         };
-        let read_at = crate::offer::now();
+        let read_at = encore_app::clock::now();
         // The token is good for at least five minutes (`admin_client`); a 401 fails this read
         // and the purchase's next step reads again.
         let customer = admin
@@ -233,7 +219,7 @@ impl CustomerFacts {
             })?;
         let last_order_at = match c.last_order_at.as_deref() {
             Some(text) => Some(
-                crate::catalog_sync::rows::unix_seconds(text)
+                encore_app::catalog::rows::unix_seconds(text)
                     .ok_or_else(|| format!("lastOrder.createdAt {text:?} is not RFC 3339"))?,
             ),
             None => None,
@@ -249,7 +235,8 @@ impl CustomerFacts {
             read_for: Some(purchase.to_string()),
             last_order_at,
         };
-        save(&self.store, shop.as_str(), &stored)
+        self.store
+            .save_customer(shop.as_str(), &stored)
             .await
             .map_err(|e| e.to_string())?;
         Ok(Some(stored))
@@ -296,65 +283,10 @@ pub fn for_function(s: &StoredCustomer, purchase: &VerifiedPurchase, currency: &
     data
 }
 
-/// Upserts a customer read from Shopify. No `data_version` bump: customers are not in the
-/// cached shop facts, and a read per purchase must not reload every instance's catalog.
-async fn save(store: &Store, shop: &str, c: &StoredCustomer) -> Result<(), StoreError> {
-    let id = c.data.get("id").and_then(Value::as_str).unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO customers (shop, customer_id, data, read_at, read_for, last_order_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (shop, customer_id) DO UPDATE SET data = excluded.data, read_at = excluded.read_at, \
-         read_for = excluded.read_for, last_order_at = excluded.last_order_at \
-         WHERE customers.read_at IS NOT NULL AND customers.read_at <= excluded.read_at",
-    )
-    .bind(shop)
-    .bind(id)
-    .bind(c.data.to_string())
-    .bind(c.read_at)
-    .bind(&c.read_for)
-    .bind(c.last_order_at)
-    .execute(store.writer())
-    .await?;
-    Ok(())
-}
-
-/// A customer row as `purchase_state` selects it: `data`, `read_at`, `read_for`,
-/// `last_order_at`.
-pub(crate) fn from_columns(
-    row: &sqlx::any::AnyRow,
-    at: usize,
-) -> Result<Option<StoredCustomer>, StoreError> {
-    let Some(data) = row.get::<Option<String>, _>(at) else {
-        return Ok(None);
-    };
-    Ok(Some(StoredCustomer {
-        data: serde_json::from_str(&data)?,
-        read_at: row.get(at + 1),
-        read_for: row.get(at + 2),
-        last_order_at: row.get(at + 3),
-    }))
-}
-
-/// True when some campaign of the live configuration has a customer trigger (the only reason to
-/// read a customer on the offer path).
-pub fn config_reads_customer(config: Option<&Value>) -> bool {
-    config
-        .and_then(|c| c.get("campaigns"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|campaign| {
-            campaign
-                .pointer("/triggers/customer")
-                .and_then(Value::as_object)
-                .is_some_and(|c| !c.is_empty())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::Money;
+    use encore_shopify::post_purchase::token::Money;
 
     fn purchase(issued_at: i64, total: &str) -> VerifiedPurchase {
         let money = Money {
@@ -423,14 +355,5 @@ mod tests {
         let c = for_function(&read(2, "50.00", 10_001, None), &p, "USD");
         assert_eq!(c["numberOfOrders"], 3);
         assert_eq!(c["amountSpent"]["amount"], "50.00");
-    }
-
-    #[test]
-    fn only_campaigns_with_customer_conditions_make_the_offer_read_customers() {
-        let without = json!({"campaigns": [{"triggers": {"products": ["1"]}}, {"triggers": {"customer": {}}}]});
-        let with = json!({"campaigns": [{"triggers": {}}, {"triggers": {"customer": {"orders": "first"}}}]});
-        assert!(!config_reads_customer(Some(&without)));
-        assert!(config_reads_customer(Some(&with)));
-        assert!(!config_reads_customer(None));
     }
 }

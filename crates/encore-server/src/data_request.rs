@@ -17,13 +17,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
 
 use crate::error::ApiError;
-use crate::offer::rfc3339;
 use crate::session::AdminCaller;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use encore_app::clock::rfc3339;
+use encore_store::data_requests::DataRequestRow;
+use encore_store::{Store, StoreError};
 
 #[derive(Debug, Deserialize)]
 struct IdOnly {
@@ -49,17 +49,15 @@ impl DataRequest {
     /// Records the request (once per shop and request id).
     pub async fn record(&self, store: &Store, shop: &str, now: i64) -> Result<(), StoreError> {
         let orders: Vec<String> = self.orders_requested.iter().map(u64::to_string).collect();
-        sqlx::query(
-            "INSERT INTO data_requests (shop, request_id, customer_id, orders_requested, received_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, request_id) DO NOTHING",
-        )
-        .bind(shop)
-        .bind(self.data_request.id.to_string())
-        .bind(self.customer.id.to_string())
-        .bind(serde_json::to_string(&orders)?)
-        .bind(now)
-        .execute(store.writer())
-        .await?;
+        store
+            .record_data_request(
+                shop,
+                &self.data_request.id.to_string(),
+                &self.customer.id.to_string(),
+                &orders,
+                now,
+            )
+            .await?;
         tracing::info!(
             request = self.data_request.id,
             "customer data request recorded; the export is at GET /api/data-requests/{{id}}?shop="
@@ -150,25 +148,13 @@ fn json_text(text: Option<String>) -> Result<Option<Value>, StoreError> {
         .map_err(StoreError::from)
 }
 
-async fn request(store: &Store, shop: &str, id: &str) -> Result<Option<RequestOut>, StoreError> {
-    let row = sqlx::query(
-        "SELECT request_id, customer_id, orders_requested, received_at FROM data_requests \
-         WHERE shop = $1 AND request_id = $2",
-    )
-    .bind(shop)
-    .bind(id)
-    .fetch_optional(store.reader())
-    .await?;
-    row.map(|r| request_of(&r)).transpose()
-}
-
-fn request_of(r: &sqlx::any::AnyRow) -> Result<RequestOut, StoreError> {
-    Ok(RequestOut {
-        id: r.get(0),
-        customer_id: r.get(1),
-        orders_requested: serde_json::from_str(&r.get::<String, _>(2))?,
-        received_at: rfc3339(r.get(3)),
-    })
+fn request_of(r: DataRequestRow) -> RequestOut {
+    RequestOut {
+        id: r.request_id,
+        customer_id: r.customer_id,
+        orders_requested: r.orders_requested,
+        received_at: rfc3339(r.received_at),
+    }
 }
 
 /// The export for request `id` of `shop`, built from the rows as they are now.
@@ -178,82 +164,54 @@ pub async fn export(
     id: &str,
     now: i64,
 ) -> Result<Option<DataExport>, StoreError> {
-    let Some(req) = request(store, shop, id).await? else {
+    let Some(req) = store.data_request(shop, id).await?.map(request_of) else {
         return Ok(None);
     };
     let customer = store.customer(shop, &req.customer_id).await?;
-    let reader = store.reader();
-    let decision_rows = sqlx::query(
-        "SELECT id, reference_id, seq, created_at, render, campaign_id, step_id, experiment_id, \
-         arm_id, offer, reasons, offer_amount, currency_code, shown, outcome FROM decisions \
-         WHERE shop = $1 AND customer_id = $2 ORDER BY reference_id, seq",
-    )
-    .bind(shop)
-    .bind(&req.customer_id)
-    .fetch_all(reader)
-    .await?;
-    let event_rows = sqlx::query(
-        "SELECT e.decision_id, e.event, e.status, e.errors, e.created_at FROM events e \
-         JOIN decisions d ON d.id = e.decision_id WHERE d.shop = $1 AND d.customer_id = $2 \
-         ORDER BY e.id",
-    )
-    .bind(shop)
-    .bind(&req.customer_id)
-    .fetch_all(reader)
-    .await?;
-    let funnel_rows = sqlx::query(
-        "SELECT f.reference_id, f.seq, f.campaign_id, f.step_id, f.updated_at FROM funnels f \
-         WHERE f.shop = $1 AND f.reference_id IN \
-         (SELECT reference_id FROM decisions WHERE shop = $1 AND customer_id = $2)",
-    )
-    .bind(shop)
-    .bind(&req.customer_id)
-    .fetch_all(reader)
-    .await?;
-
+    let history = store.customer_history(shop, &req.customer_id).await?;
     let mut events: BTreeMap<String, Vec<EventOut>> = BTreeMap::new();
-    for r in &event_rows {
-        events.entry(r.get(0)).or_default().push(EventOut {
-            event: r.get(1),
-            status: r.get(2),
-            errors: json_text(r.get(3))?,
-            created_at: rfc3339(r.get(4)),
+    for e in history.events {
+        events.entry(e.decision_id).or_default().push(EventOut {
+            event: e.event,
+            status: e.status,
+            errors: json_text(e.errors)?,
+            created_at: rfc3339(e.created_at),
         });
     }
-    let mut funnels: BTreeMap<String, FunnelOut> = funnel_rows
-        .iter()
-        .map(|r| {
+    let mut funnels: BTreeMap<String, FunnelOut> = history
+        .funnels
+        .into_iter()
+        .map(|f| {
             (
-                r.get(0),
+                f.reference_id,
                 FunnelOut {
-                    seq: r.get(1),
-                    campaign_id: r.get(2),
-                    step_id: r.get(3),
-                    updated_at: rfc3339(r.get(4)),
+                    seq: f.seq,
+                    campaign_id: f.campaign_id,
+                    step_id: f.step_id,
+                    updated_at: rfc3339(f.updated_at),
                 },
             )
         })
         .collect();
     let mut purchases: Vec<PurchaseOut> = Vec::new();
-    for r in &decision_rows {
-        let id: String = r.get(0);
-        let reference_id: String = r.get(1);
+    for d in history.decisions {
+        let reference_id = d.reference_id;
         let decision = DecisionOut {
-            events: events.remove(&id).unwrap_or_default(),
-            id,
-            seq: r.get(2),
-            created_at: rfc3339(r.get(3)),
-            offered: r.get::<i64, _>(4) != 0,
-            campaign_id: r.get(5),
-            step_id: r.get(6),
-            experiment_id: r.get(7),
-            arm_id: r.get(8),
-            offer: json_text(r.get(9))?,
-            reasons: serde_json::from_str(&r.get::<String, _>(10))?,
-            offer_amount: r.get(11),
-            currency_code: r.get(12),
-            shown: r.get::<i64, _>(13) != 0,
-            outcome: r.get(14),
+            events: events.remove(&d.id).unwrap_or_default(),
+            id: d.id,
+            seq: d.seq,
+            created_at: rfc3339(d.created_at),
+            offered: d.render,
+            campaign_id: d.campaign_id,
+            step_id: d.step_id,
+            experiment_id: d.experiment_id,
+            arm_id: d.arm_id,
+            offer: json_text(d.offer)?,
+            reasons: serde_json::from_str(&d.reasons)?,
+            offer_amount: d.offer_amount,
+            currency_code: d.currency_code,
+            shown: d.shown,
+            outcome: d.outcome,
         };
         match purchases.last_mut() {
             Some(p) if p.reference_id == reference_id => p.decisions.push(decision),
@@ -292,15 +250,13 @@ async fn list(
     Query(q): Query<ShopQuery>,
 ) -> Result<Json<RequestList>, ApiError> {
     let shop = caller.shop_domain(q.shop.as_deref())?.to_string();
-    let rows = sqlx::query(
-        "SELECT request_id, customer_id, orders_requested, received_at FROM data_requests \
-         WHERE shop = $1 ORDER BY received_at DESC, request_id",
-    )
-    .bind(&shop)
-    .fetch_all(state.store.reader())
-    .await
-    .map_err(StoreError::from)?;
-    let data_requests = rows.iter().map(request_of).collect::<Result<_, _>>()?;
+    let data_requests = state
+        .store
+        .data_requests(&shop)
+        .await?
+        .into_iter()
+        .map(request_of)
+        .collect();
     Ok(Json(RequestList {
         shop,
         data_requests,
@@ -315,7 +271,7 @@ async fn get_export(
     Query(q): Query<ShopQuery>,
 ) -> Result<Json<DataExport>, ApiError> {
     let shop = caller.shop_domain(q.shop.as_deref())?.to_string();
-    let export = export(&state.store, &shop, &id, crate::offer::now())
+    let export = export(&state.store, &shop, &id, encore_app::clock::now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no data request {id} for {shop}")))?;
     Ok(Json(export))

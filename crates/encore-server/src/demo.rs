@@ -15,10 +15,12 @@ use serde_json::{json, Value};
 
 use crate::api::JsonBody;
 use crate::error::ApiError;
-use crate::offer::{self, now, Decided};
+use crate::offer::{self, Decided};
 use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;
-use crate::store::{FunnelRow, Store, StoreError};
+use encore_app::clock::now;
+use encore_store::decisions::FunnelRow;
+use encore_store::{Store, StoreError};
 
 pub const CAMPAIGNS: &str = include_str!("../demo/campaigns.json");
 pub const CATALOG: &str = include_str!("../demo/catalog.json");
@@ -125,7 +127,7 @@ async fn preview(
     };
     let customer = match &purchase.customer_id {
         Some(id) => state.store.customer(&shop.domain, id).await?.map(|data| {
-            crate::customer_facts::StoredCustomer {
+            encore_store::customers::StoredCustomer {
                 data,
                 read_at: None,
                 read_for: None,

@@ -4,8 +4,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::store::StoreError;
-use crate::token::TokenError;
+use encore_shopify::post_purchase::token::TokenError;
+use encore_store::StoreError;
 
 /// Set on a 401 for a missing or refused session token (as shopify-app-js does).
 pub const RETRY_INVALID_SESSION: &str = "x-shopify-retry-invalid-session-request";

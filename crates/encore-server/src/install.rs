@@ -16,14 +16,12 @@ use encore_engine::Currency;
 use encore_shopify::oauth::{self, OfflineToken};
 use encore_shopify::{Secret, ShopDomain};
 use serde::Deserialize;
-use sqlx::Row;
 
-use crate::credentials::AccessStatus;
 use crate::error::ApiError;
-use crate::offer::now;
 use crate::session::{AdminCaller, MerchantSession};
 use crate::state::AppState;
-use crate::store::StoreError;
+use encore_app::clock::now;
+use encore_app::credentials::AccessStatus;
 
 /// How long a `state` nonce of the authorization-code grant may wait for its callback.
 pub const STATE_TTL_SECONDS: i64 = 600;
@@ -102,20 +100,10 @@ async fn begin(
         .map_err(|e| ApiError::BadRequest(format!("shop: {e}")))?;
     let nonce = oauth::state_nonce();
     let now = now();
-    let writer = state.store.writer();
-    // Expired nonces go with each new one: the table stays as small as the installs in flight.
-    sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
-        .bind(now)
-        .execute(writer)
-        .await
-        .map_err(StoreError::from)?;
-    sqlx::query("INSERT INTO oauth_states (nonce, shop, expires_at) VALUES ($1, $2, $3)")
-        .bind(&nonce)
-        .bind(shop.as_str())
-        .bind(now + STATE_TTL_SECONDS)
-        .execute(writer)
-        .await
-        .map_err(StoreError::from)?;
+    state
+        .store
+        .put_oauth_state(&nonce, shop.as_str(), now + STATE_TTL_SECONDS, now)
+        .await?;
     let url = oauth::install_url(
         &state.settings.shopify_host,
         &shop,
@@ -137,18 +125,11 @@ async fn callback(
     let now = now();
     let verified = oauth::verify_callback(&secret, query.as_deref().unwrap_or_default(), now)
         .map_err(ApiError::Callback)?;
-    // One statement: of two concurrent callbacks with the same state, one gets the row.
-    let consumed = sqlx::query(
-        "DELETE FROM oauth_states WHERE nonce = $1 AND shop = $2 AND expires_at >= $3 \
-         RETURNING nonce",
-    )
-    .bind(&verified.state)
-    .bind(verified.shop.as_str())
-    .bind(now)
-    .fetch_optional(state.store.writer())
-    .await
-    .map_err(StoreError::from)?;
-    if consumed.is_none_or(|r| r.get::<String, _>(0) != verified.state) {
+    if !state
+        .store
+        .take_oauth_state(&verified.state, verified.shop.as_str(), now)
+        .await?
+    {
         return Err(ApiError::InstallState);
     }
     let token = state

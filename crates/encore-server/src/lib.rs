@@ -6,24 +6,16 @@
 pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
-pub mod analytics;
 pub mod api;
 pub mod attribution;
 pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
-pub mod changes;
-pub mod changeset;
 pub mod checkout_setting;
-pub mod config_history;
-pub mod credentials;
 pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
 pub mod error;
-pub mod facts_cache;
-pub mod host_runner;
-pub mod input;
 pub mod install;
 pub mod metrics;
 pub mod mining;
@@ -31,26 +23,23 @@ pub mod offer;
 pub mod purchase_request;
 pub mod reconcile;
 pub mod retention;
-pub mod runner;
 pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod simulation_orders;
 pub mod simulation_pairs;
 pub mod state;
-pub mod store;
 pub mod store_health;
-pub mod token;
-pub mod vault;
+pub mod sweeper;
 pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::runner::OfferRunner;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::Store;
+use encore_app::runner::OfferRunner;
+use encore_store::Store;
 
 /// A server that failed to start, with what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -58,9 +47,9 @@ pub enum StartError {
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(#[from] encore_store::StoreError),
     #[error(transparent)]
-    Function(#[from] host_runner::LoadError),
+    Function(#[from] encore_app::host_runner::LoadError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -138,9 +127,9 @@ pub async fn start(
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
-    let sweeper = credentials::spawn_sweeper(state.clone());
+    let sweeper = sweeper::spawn_sweeper(state.clone());
     let reconciler = reconcile::spawn(state.clone());
-    let facts_listener = facts_cache::listen(
+    let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),
         state.store.clone(),
         state.settings.database_url.clone(),

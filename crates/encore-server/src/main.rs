@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use encore_app::credentials::Credentials;
+use encore_app::host_runner::HostRunner;
 use encore_server::catalog_sync::access::{AdminAccess, StaticAccess};
 use encore_server::catalog_sync::run::{full_sync, Progress};
 use encore_server::catalog_sync::{SyncOptions, Syncer};
-use encore_server::credentials::Credentials;
-use encore_server::host_runner::HostRunner;
 use encore_server::mining::import::{import, ImportProgress};
 use encore_server::mining::{Mining, MiningOptions};
 use encore_server::settings::Settings;
-use encore_server::store::Store;
 use encore_shopify::ShopDomain;
+use encore_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// mimalloc: the request path allocates many small JSON values; glibc's malloc spent a fifth
@@ -216,7 +216,7 @@ fn sync_command(args: Vec<String>) -> ExitCode {
         };
         let access: Arc<dyn AdminAccess> = match access {
             SyncAccess::Static(access) => Arc::new(access),
-            SyncAccess::Stored(settings) => Arc::new(Credentials::new(&settings, store.clone())),
+            SyncAccess::Stored(settings) => Arc::new(Credentials::new(&settings.credentials(), store.clone())),
         };
         let syncer = Syncer::new(access);
         syncer.set_options(SyncOptions {

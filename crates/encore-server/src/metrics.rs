@@ -329,7 +329,7 @@ fn check_scraper(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::token::bearer(Some(h)).ok())
+        .and_then(|h| encore_shopify::post_purchase::token::bearer(Some(h)).ok())
         .ok_or(ApiError::MetricsUnauthorized)?;
     // Both compared, so the time says nothing about which one is set.
     let matches = accepted

@@ -6,16 +6,19 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+use encore_app::clock::rfc3339;
 use encore_engine::Currency;
 
-use crate::customer_facts::{ForOffer, StoredCustomer};
+use crate::customer_facts::ForOffer;
 use crate::error::ApiError;
-use crate::facts_cache::ShopFacts;
-use crate::input::{self, FunctionInput, InputParts};
-use crate::runner::RunOutcome;
 use crate::state::AppState;
-use crate::store::{DecisionRow, FunnelRow, PurchaseState, ShopRow};
-use crate::token::VerifiedPurchase;
+use encore_app::facts_cache::ShopFacts;
+use encore_app::input::{self, FunctionInput, InputParts};
+use encore_app::runner::RunOutcome;
+use encore_shopify::post_purchase::token::VerifiedPurchase;
+use encore_store::customers::StoredCustomer;
+use encore_store::decisions::{DecisionRow, FunnelRow, PurchaseState};
+use encore_store::shops::ShopRow;
 
 /// One offer as the extension receives it.
 #[derive(Serialize)]
@@ -228,8 +231,10 @@ pub fn decision_from_output(
         Some(o) if o.is_object() => o,
         Some(_) => return Err("the Function's offer is not an object".into()),
     };
-    let changes = crate::changes::to_shopify(offer.get("changes").unwrap_or(&Value::Null))
-        .map_err(|e| e.to_string())?;
+    let changes = encore_shopify::post_purchase::changes::to_shopify(
+        offer.get("changes").unwrap_or(&Value::Null),
+    )
+    .map_err(|e| e.to_string())?;
     let products = offer
         .get("products")
         .and_then(Value::as_array)
@@ -409,20 +414,4 @@ pub async fn offer(
             Ok(respond_stored(state, &stored, purchase, now))
         }
     }
-}
-
-/// RFC 3339 UTC time of a unix timestamp.
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
-
-/// Current unix time in seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 use crate::body::read_capped;
 use crate::error::ApiError;
-use crate::offer::now;
 use crate::state::AppState;
-use crate::token::{bearer, TokenError, VerifiedPurchase, MAX_TOKEN_BYTES};
+use encore_app::clock::now;
+use encore_shopify::post_purchase::token::{bearer, TokenError, VerifiedPurchase, MAX_TOKEN_BYTES};
 
 /// The largest post-purchase request body: the largest token and room for the event fields.
 pub const BODY_LIMIT: usize = MAX_TOKEN_BYTES + 64 * 1024;

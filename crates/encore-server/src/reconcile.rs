@@ -16,12 +16,13 @@ use encore_shopify::admin::{AdminClient, AdminError, FoundOrder, Order};
 use encore_shopify::ids::OrderId;
 use encore_shopify::secret::Secret;
 use encore_shopify::ShopDomain;
-use sqlx::Row;
+use encore_store::attribution::AcceptedWithoutOrder;
 
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::credentials::{self, AccessError, ShopAdmin};
 use crate::state::AppState;
-use crate::store::{ShopRow, Store};
+use encore_app::credentials::{AccessError, ShopAdmin};
+use encore_store::shops::ShopRow;
+use encore_store::Store;
 
 /// How long after an accept the reconciler starts searching (webhooks usually come first).
 pub const SEARCH_GRACE: i64 = 5 * 60;
@@ -114,18 +115,15 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let domains = match sqlx::query("SELECT domain FROM shops ORDER BY domain")
-                .fetch_all(state.store.reader())
-                .await
-            {
+            let domains = match state.store.shop_domains().await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!(error = %e, "the reconciler cannot list shops");
                     continue;
                 }
             };
-            for r in &domains {
-                let shop = match state.store.shop(&r.get::<String, _>(0)).await {
+            for domain in &domains {
+                let shop = match state.store.shop(domain).await {
                     Ok(Some(shop)) if !shop.uninstalled => shop,
                     Ok(_) => continue,
                     Err(e) => {
@@ -136,7 +134,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 let Ok(domain) = ShopDomain::parse(&shop.domain) else {
                     continue;
                 };
-                let mut admin = match credentials::admin_client(&state, &domain).await {
+                let mut admin = match state.credentials.admin_client(&domain).await {
                     Ok(admin) => admin,
                     Err(e) => {
                         tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
@@ -144,7 +142,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                     }
                 };
                 let window = state.settings.attribution_window;
-                let now = crate::offer::now();
+                let now = encore_app::clock::now();
                 match pass(
                     &state.store,
                     &mut AdminCalls::Stored(&mut admin),
@@ -179,43 +177,36 @@ pub async fn pass(
     now: i64,
 ) -> Result<PassReport, AttributionError> {
     let mut report = PassReport::default();
-    let pending = sqlx::query(
-        "SELECT order_id FROM attribution_orders WHERE shop = $1 AND state = 'pending' \
-         ORDER BY seen_at LIMIT $2",
-    )
-    .bind(&shop.domain)
-    .bind(ORDERS_PER_PASS)
-    .fetch_all(store.reader())
-    .await?;
-    for r in &pending {
-        let Some(order) = r.get::<String, _>(0).parse().ok().and_then(OrderId::new) else {
+    let pending = store
+        .pending_attribution_orders(&shop.domain, ORDERS_PER_PASS)
+        .await?;
+    for order_id in &pending {
+        let Some(order) = order_id.parse().ok().and_then(OrderId::new) else {
             continue;
         };
         read(store, admin, shop, order, now, &mut report).await;
     }
 
     let window = window.as_secs() as i64;
-    let waiting = sqlx::query(
-        "SELECT d.reference_id, d.seq, d.customer_id, d.created_at FROM decisions d \
-         LEFT JOIN decision_orders o ON o.decision_id = d.id \
-         WHERE d.shop = $1 AND d.outcome = 'accepted' AND o.decision_id IS NULL \
-         AND d.created_at <= $2 AND d.created_at >= $3 ORDER BY d.created_at LIMIT $4",
-    )
-    .bind(&shop.domain)
-    .bind(now - SEARCH_GRACE)
-    .bind(now - window)
-    .bind(ORDERS_PER_PASS)
-    .fetch_all(store.reader())
-    .await?;
-    for r in &waiting {
-        let reference: String = r.get(0);
-        let seq: i64 = r.get(1);
-        let customer: Option<String> = r.get(2);
-        let at: i64 = r.get(3);
+    let waiting = store
+        .accepted_without_order(
+            &shop.domain,
+            now - window,
+            now - SEARCH_GRACE,
+            ORDERS_PER_PASS,
+        )
+        .await?;
+    for AcceptedWithoutOrder {
+        reference_id: reference,
+        seq,
+        customer_id: customer,
+        created_at: at,
+    } in waiting
+    {
         let mut query = format!(
             "created_at:>='{}' created_at:<='{}'",
-            crate::offer::rfc3339(at - ORDER_BEFORE_DECISION),
-            crate::offer::rfc3339(at + 60),
+            encore_app::clock::rfc3339(at - ORDER_BEFORE_DECISION),
+            encore_app::clock::rfc3339(at + 60),
         );
         let pages = match customer
             .as_deref()

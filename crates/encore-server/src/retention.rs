@@ -14,7 +14,6 @@
 //! waits for at most one batch. Windows are whole days, at least one — longer than any
 //! post-purchase token lives — so a pruned purchase can never be asked about again.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,12 +21,12 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::error::ApiError;
 use crate::settings::SettingsError;
 use crate::state::AppState;
-use crate::store::StoreError;
+use encore_store::retention::{OrderBatch, PrunedTable, PurchaseBatch};
+use encore_store::StoreError;
 
 /// Default for ENCORE_RETENTION_DECISIONS_DAYS: a year of seasons to compare with the next,
 /// plus a month for refunds and chargebacks that come back late.
@@ -167,46 +166,24 @@ pub async fn prune(state: &AppState, now: i64) -> Result<Pruned, StoreError> {
         }
     }
     if let Some(before) = cutoff(now, windows.webhook_receipts_days) {
-        total.webhook_receipts = prune_rows(
-            state,
-            "webhook_receipts",
-            "DELETE FROM webhook_receipts WHERE webhook_id IN \
-             (SELECT webhook_id FROM webhook_receipts WHERE received_at < $1 LIMIT $2)",
-            before,
-        )
-        .await?;
+        total.webhook_receipts = prune_rows(state, PrunedTable::WebhookReceipts, before).await?;
     }
     if let Some(before) = cutoff(now, windows.data_requests_days) {
-        total.data_requests = prune_rows(
-            state,
-            "data_requests",
-            "DELETE FROM data_requests WHERE (shop, request_id) IN \
-             (SELECT shop, request_id FROM data_requests WHERE received_at < $1 LIMIT $2)",
-            before,
-        )
-        .await?;
+        total.data_requests = prune_rows(state, PrunedTable::DataRequests, before).await?;
     }
     Ok(total)
 }
 
-/// Deletes rows older than `before` with `sql` (parameters: cutoff, batch size) until a batch
-/// comes back short.
-async fn prune_rows(
-    state: &AppState,
-    table: &'static str,
-    sql: &str,
-    before: i64,
-) -> Result<u64, StoreError> {
+/// Deletes `table`'s rows older than `before` until a batch comes back short.
+async fn prune_rows(state: &AppState, table: PrunedTable, before: i64) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
-        let n = sqlx::query(sql)
-            .bind(before)
-            .bind(ROWS_PER_BATCH)
-            .execute(state.store.writer())
-            .await?
-            .rows_affected();
+        let n = state
+            .store
+            .prune_rows(table, before, ROWS_PER_BATCH)
+            .await?;
         total += n;
-        state.metrics.pruned(table, n);
+        state.metrics.pruned(table.name(), n);
         if n < ROWS_PER_BATCH as u64 {
             return Ok(total);
         }
@@ -214,153 +191,28 @@ async fn prune_rows(
     }
 }
 
-struct PurchaseBatch {
-    purchases: usize,
-    decisions: u64,
-    events: u64,
-    funnels: u64,
-}
-
 /// Deletes up to [`PURCHASES_PER_BATCH`] purchases whose last activity is before `before`.
 async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch, StoreError> {
-    // Oldest decisions first, along the created_at index; a purchase with any newer decision or
-    // a newer funnel move is left whole. Several rows may name one purchase: the set keeps one.
-    let rows = sqlx::query(
-        "SELECT d.shop, d.reference_id FROM decisions d WHERE d.created_at < $1 \
-         AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.shop = d.shop \
-             AND n.reference_id = d.reference_id AND n.created_at >= $1) \
-         AND NOT EXISTS (SELECT 1 FROM funnels f WHERE f.shop = d.shop \
-             AND f.reference_id = d.reference_id AND f.updated_at >= $1) \
-         ORDER BY d.created_at LIMIT $2",
-    )
-    .bind(before)
-    .bind(PURCHASES_PER_BATCH as i64)
-    .fetch_all(state.store.reader())
-    .await?;
-    let purchases: BTreeSet<(String, String)> = rows
-        .iter()
-        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-        .collect();
-    if purchases.is_empty() {
-        return Ok(PurchaseBatch {
-            purchases: 0,
-            decisions: 0,
-            events: 0,
-            funnels: 0,
-        });
-    }
-    let keys = (0..purchases.len())
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let of_batch = format!("(shop, reference_id) IN (VALUES {keys})");
-    // Attribution rows name decisions: they go with them (offer_lines, decision_orders).
-    for table in ["offer_lines", "decision_orders"] {
-        let sql = format!(
-            "DELETE FROM {table} WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
-        );
-        let mut q = sqlx::query(&sql);
-        for (shop, reference) in &purchases {
-            q = q.bind(shop).bind(reference);
-        }
-        q.execute(state.store.writer()).await?;
-    }
-    let statements = [
-        format!(
-            "DELETE FROM events WHERE decision_id IN (SELECT id FROM decisions WHERE {of_batch})"
-        ),
-        format!("DELETE FROM decisions WHERE {of_batch}"),
-        format!("DELETE FROM funnels WHERE {of_batch}"),
-    ];
-    let mut counts = [0u64; 3];
-    let mut tx = state.store.writer().begin().await?;
-    for (sql, count) in statements.iter().zip(counts.iter_mut()) {
-        let mut q = sqlx::query(sql);
-        for (shop, reference) in &purchases {
-            q = q.bind(shop).bind(reference);
-        }
-        *count = q.execute(&mut *tx).await?.rows_affected();
-    }
-    tx.commit().await?;
-    let [events, decisions, funnels] = counts;
-    state.metrics.pruned("events", events);
-    state.metrics.pruned("decisions", decisions);
-    state.metrics.pruned("funnels", funnels);
-    Ok(PurchaseBatch {
-        // The rows read, not the distinct purchases: a full read means there may be more.
-        purchases: rows.len(),
-        decisions,
-        events,
-        funnels,
-    })
-}
-
-struct OrderBatch {
-    /// Orders read for the batch (a full read means there may be more).
-    read: usize,
-    orders: u64,
-    refund_lines: u64,
-    order_edit_additions: u64,
+    let batch = state
+        .store
+        .prune_purchases(before, PURCHASES_PER_BATCH)
+        .await?;
+    state.metrics.pruned("events", batch.events);
+    state.metrics.pruned("decisions", batch.decisions);
+    state.metrics.pruned("funnels", batch.funnels);
+    Ok(batch)
 }
 
 /// Deletes up to [`ORDERS_PER_BATCH`] attribution orders first heard of and last read before
 /// `before` that no decision links to, with their refund lines and edit additions.
 async fn prune_orders(state: &AppState, before: i64) -> Result<OrderBatch, StoreError> {
-    let rows = sqlx::query(
-        "SELECT a.shop, a.order_id FROM attribution_orders a WHERE a.seen_at < $1 \
-         AND COALESCE(a.read_at, 0) < $1 \
-         AND NOT EXISTS (SELECT 1 FROM decision_orders o WHERE o.shop = a.shop AND o.order_id = a.order_id) \
-         AND NOT EXISTS (SELECT 1 FROM offer_lines l WHERE l.shop = a.shop AND l.order_id = a.order_id) \
-         ORDER BY a.seen_at LIMIT $2",
-    )
-    .bind(before)
-    .bind(ORDERS_PER_BATCH as i64)
-    .fetch_all(state.store.reader())
-    .await?;
-    if rows.is_empty() {
-        return Ok(OrderBatch {
-            read: 0,
-            orders: 0,
-            refund_lines: 0,
-            order_edit_additions: 0,
-        });
-    }
-    let keys = (0..rows.len())
-        .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let of_batch = format!("(shop, order_id) IN (VALUES {keys})");
-    // The order row goes first and only if still old: a webhook that noted the order again
-    // meanwhile keeps it, and its facts with it.
-    let statements = [
-        format!("DELETE FROM attribution_orders WHERE {of_batch} AND seen_at < $1 AND COALESCE(read_at, 0) < $1"),
-        format!("DELETE FROM refund_lines WHERE {of_batch} AND NOT EXISTS (SELECT 1 FROM attribution_orders a \
-                 WHERE a.shop = refund_lines.shop AND a.order_id = refund_lines.order_id)"),
-        format!("DELETE FROM order_edit_additions WHERE {of_batch} AND NOT EXISTS (SELECT 1 FROM attribution_orders a \
-                 WHERE a.shop = order_edit_additions.shop AND a.order_id = order_edit_additions.order_id)"),
-    ];
-    let mut counts = [0u64; 3];
-    let mut tx = state.store.writer().begin().await?;
-    for (sql, count) in statements.iter().zip(counts.iter_mut()) {
-        let mut q = sqlx::query(sql).bind(before);
-        for r in &rows {
-            q = q.bind(r.get::<String, _>(0)).bind(r.get::<String, _>(1));
-        }
-        *count = q.execute(&mut *tx).await?.rows_affected();
-    }
-    tx.commit().await?;
-    let [orders, refund_lines, order_edit_additions] = counts;
-    state.metrics.pruned("attribution_orders", orders);
-    state.metrics.pruned("refund_lines", refund_lines);
+    let batch = state.store.prune_orders(before, ORDERS_PER_BATCH).await?;
+    state.metrics.pruned("attribution_orders", batch.orders);
+    state.metrics.pruned("refund_lines", batch.refund_lines);
     state
         .metrics
-        .pruned("order_edit_additions", order_edit_additions);
-    Ok(OrderBatch {
-        read: rows.len(),
-        orders,
-        refund_lines,
-        order_edit_additions,
-    })
+        .pruned("order_edit_additions", batch.order_edit_additions);
+    Ok(batch)
 }
 
 /// Starts the background pruning (nothing when ENCORE_RETENTION_EVERY_MINUTES=never).
@@ -370,7 +222,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
         tokio::time::sleep(every.min(FIRST_RUN_AFTER)).await;
         loop {
             let started = std::time::Instant::now();
-            match prune(&state, crate::offer::now()).await {
+            match prune(&state, encore_app::clock::now()).await {
                 Ok(p) => tracing::info!(
                     decisions = p.decisions,
                     events = p.events,
@@ -411,7 +263,7 @@ async fn prune_now(
     State(state): State<Arc<AppState>>,
     _: crate::session::Operator,
 ) -> Result<Json<PruneAnswer>, ApiError> {
-    let pruned = prune(&state, crate::offer::now()).await?;
+    let pruned = prune(&state, encore_app::clock::now()).await?;
     tracing::info!(?pruned, "retention: pruned on request");
     let w = &state.settings.retention;
     Ok(Json(PruneAnswer {

@@ -15,7 +15,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::token::MAX_TOKEN_BYTES;
+use encore_shopify::post_purchase::token::MAX_TOKEN_BYTES;
 
 /// The largest request head (request line and headers) hyper reads.
 pub const MAX_HEAD_BYTES: usize = 2 * MAX_TOKEN_BYTES + 64 * 1024;

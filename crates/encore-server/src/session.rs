@@ -22,9 +22,9 @@ use encore_shopify::{Secret, ShopDomain};
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::offer::now;
 use crate::state::AppState;
-use crate::store::ShopRow;
+use encore_app::clock::now;
+use encore_store::shops::ShopRow;
 
 /// Compares a configured token with a given one in time that does not depend on where they differ.
 pub fn same_secret(expected: &str, given: &str) -> bool {
@@ -57,6 +57,19 @@ pub enum Caller {
     Merchant(MerchantSession),
 }
 
+impl From<&Caller> for encore_store::configs::history::Actor {
+    fn from(caller: &Caller) -> Self {
+        use encore_store::configs::history::Actor;
+        match caller {
+            Caller::Operator => Actor::Operator,
+            // The store keeps the staff member as its GID.
+            Caller::Merchant(session) => session
+                .user
+                .map_or(Actor::Merchant, |id| Actor::Staff(id.to_string())),
+        }
+    }
+}
+
 /// Extractor for routes that only the operator token may call.
 pub struct Operator;
 
@@ -73,7 +86,7 @@ fn bearer_of(parts: &Parts) -> Option<&str> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::token::bearer(Some(h)).ok())
+        .and_then(|h| encore_shopify::post_purchase::token::bearer(Some(h)).ok())
 }
 
 fn is_operator(state: &AppState, given: &str) -> bool {

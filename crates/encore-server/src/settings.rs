@@ -36,7 +36,7 @@ pub enum SettingsError {
     #[error("ENCORE_ENCRYPTION_KEY is not set: shop access tokens are encrypted at rest with it (32 random bytes in base64: `openssl rand -base64 32`); keep it outside the database")]
     MissingEncryptionKey,
     #[error("{0} {1}")]
-    BadKey(&'static str, crate::vault::KeyError),
+    BadKey(&'static str, encore_app::vault::KeyError),
     #[error("--demo runs with the demo shop's development credentials only, and {0} is set to something else: demo mode signs preview tokens and changesets for purchases anyone can make up, so it must never hold an app's real secret. Unset {0} to run the demo, or run without --demo")]
     DemoWithRealCredentials(&'static str),
 }
@@ -73,7 +73,7 @@ pub struct Settings {
     /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
     pub attribution_window: std::time::Duration,
     /// Encrypts shop credentials at rest (`ENCORE_ENCRYPTION_KEY`, previous keys for rotation).
-    pub vault: crate::vault::Vault,
+    pub vault: encore_app::vault::Vault,
     /// Where Shopify reaches this server over HTTPS (`ENCORE_APP_URL`): the authorization-code
     /// grant redirects to `{app_url}/auth/callback`. Unset: `/auth` answers 503.
     pub app_url: Option<String>,
@@ -99,7 +99,7 @@ impl std::fmt::Debug for Settings {
             .field("api_secret", &"***")
             .field(
                 "database_url",
-                &crate::store::redact_url(&self.database_url),
+                &encore_store::redact_url(&self.database_url),
             )
             .field("listen", &self.listen)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
@@ -118,6 +118,16 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// What the shops' credentials need of these settings.
+    pub fn credentials(&self) -> encore_app::credentials::CredentialSettings {
+        encore_app::credentials::CredentialSettings {
+            shopify_host: self.shopify_host.clone(),
+            api_key: self.api_key.clone(),
+            api_secret: self.api_secret.clone(),
+            vault: self.vault.clone(),
+        }
+    }
+
     /// Reads settings: process environment first, then `file` (KEY=VALUE lines), then demo
     /// defaults when `demo` is set.
     pub fn load(file: Option<&Path>, demo: bool) -> Result<Self, SettingsError> {
@@ -190,7 +200,7 @@ impl Settings {
             .map_err(|_| SettingsError::BadListen(listen_text.clone()))?;
         let admin_token =
             get("ENCORE_ADMIN_TOKEN").or_else(|| demo_mode.then(|| demo::ADMIN_TOKEN.to_string()));
-        let artifacts = crate::host_runner::default_artifact_dir();
+        let artifacts = encore_app::host_runner::default_artifact_dir();
         let function_wasm = get("ENCORE_FUNCTION_WASM")
             .map(PathBuf::from)
             .unwrap_or_else(|| artifacts.join("encore-offer.wasm"));
@@ -300,8 +310,8 @@ impl Settings {
 fn vault_from(
     get: &impl Fn(&str) -> Option<String>,
     demo_mode: bool,
-) -> Result<crate::vault::Vault, SettingsError> {
-    use crate::vault::{EncryptionKey, Vault};
+) -> Result<encore_app::vault::Vault, SettingsError> {
+    use encore_app::vault::{EncryptionKey, Vault};
     let current = match (get("ENCORE_ENCRYPTION_KEY"), demo_mode) {
         (Some(text), _) => EncryptionKey::parse(&text)
             .map_err(|e| SettingsError::BadKey("ENCORE_ENCRYPTION_KEY", e))?,

@@ -16,10 +16,10 @@ use encore_shopify::admin::{PastOrder, MAX_PAST_ORDERS};
 use encore_shopify::ShopDomain;
 
 use crate::checkout_setting::Unknown;
-use crate::credentials::{self, AccessError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::credentials::{self, AccessError};
 
 /// How many recent orders the list offers when no name is searched.
 const RECENT: i64 = 10;
@@ -162,7 +162,7 @@ async fn get_orders(
         let domain = domain.clone();
         async move {
             // The token is good for at least five minutes (`admin_client`).
-            let admin = credentials::admin_client(&state, &domain).await?;
+            let admin = state.credentials.admin_client(&domain).await?;
             let orders = admin
                 .client()
                 .orders_for_simulation(admin.token(), search.as_deref(), first)

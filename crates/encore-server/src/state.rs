@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use tokio::sync::Semaphore;
 
-use crate::changeset::ChangesetSigner;
-use crate::runner::OfferRunner;
 use crate::settings::Settings;
-use crate::store::{Store, StoreError};
-use crate::token::TokenVerifier;
+use encore_app::runner::OfferRunner;
+use encore_shopify::post_purchase::changeset::ChangesetSigner;
+use encore_shopify::post_purchase::token::TokenVerifier;
+use encore_store::{Store, StoreError};
 
 /// How long a server reuses a shop's offer statistics. They feed guardrails over many
 /// purchases (refund rates), so another instance's accepts may be this late; this instance's
@@ -84,13 +84,13 @@ pub struct AppState {
     /// Bounds concurrent Function runs to the cores we have.
     pub run_permits: Arc<Semaphore>,
     /// Per-shop facts (config, catalog, co-purchases) by data_version; see `facts_cache`.
-    pub facts: Arc<crate::facts_cache::FactsCache>,
+    pub facts: Arc<encore_app::facts_cache::FactsCache>,
     /// Per-shop offer statistics and when they were read.
     offer_stats_cache: StatsCache,
     /// Counters and histograms for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
-    /// Shop tokens and Admin API clients (`credentials::admin_client`).
-    pub credentials: crate::credentials::Credentials,
+    /// Shop tokens and Admin API clients (`Credentials::admin_client`).
+    pub credentials: encore_app::credentials::Credentials,
     /// Verifies the embedded admin's App Bridge session tokens.
     pub sessions: encore_shopify::session::SessionVerifier,
     /// Catalog syncs: Admin API access (the stored credentials) and the per-shop queue of bulk
@@ -107,7 +107,8 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let credentials = crate::credentials::Credentials::new(&settings, store.clone());
+        let credentials =
+            encore_app::credentials::Credentials::new(&settings.credentials(), store.clone());
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             signer: ChangesetSigner::new(&settings.api_secret, &settings.api_key),

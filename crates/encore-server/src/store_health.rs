@@ -9,13 +9,12 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::error::ApiError;
-use crate::offer::{now, rfc3339};
 use crate::session::AdminShop;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use encore_app::clock::{now, rfc3339};
+use encore_store::{Store, StoreError};
 
 /// The topics shopify.app.toml subscribes to (a test keeps the two lists equal).
 pub const SUBSCRIBED_TOPICS: [&str; 13] = [
@@ -36,8 +35,6 @@ pub const SUBSCRIBED_TOPICS: [&str; 13] = [
 
 /// The window of the webhook counts.
 const WEBHOOK_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
-/// Failures are kept this long.
-const FAILURES_KEPT_SECONDS: i64 = 30 * 24 * 3600;
 /// The runs the instruction figures cover, newest first.
 pub const RECENT_RUNS: i64 = 1000;
 
@@ -92,8 +89,8 @@ async fn get_health(
     Ok(Json(StoreHealth {
         shop: shop.domain.clone(),
         webhook_window_days: WEBHOOK_WINDOW_SECONDS / 86400,
-        webhooks: state.store.webhook_health(&shop.domain, now).await?,
-        function: state.store.function_health(&shop.domain).await?,
+        webhooks: webhook_health(&state.store, &shop.domain, now - WEBHOOK_WINDOW_SECONDS).await?,
+        function: function_health(&state.store, &shop.domain).await?,
     }))
 }
 
@@ -129,106 +126,55 @@ fn nearest_rank(sorted: &[u64], share: f64) -> Option<u64> {
     sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
 }
 
-impl Store {
-    /// Records a signed webhook delivery Encore could not handle (and forgets old ones).
-    pub async fn record_webhook_failure(
-        &self,
-        shop: &str,
-        topic: &str,
-        error: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.writer().begin().await?;
-        sqlx::query("DELETE FROM webhook_failures WHERE shop = $1 AND failed_at < $2")
-            .bind(shop)
-            .bind(now - FAILURES_KEPT_SECONDS)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO webhook_failures (shop, topic, failed_at, error) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(shop)
-        .bind(topic)
-        .bind(now)
-        .bind(error.chars().take(500).collect::<String>())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+/// Every subscribed topic (and any other the shop received) since `since`, in subscription
+/// order.
+async fn webhook_health(
+    store: &Store,
+    shop: &str,
+    since: i64,
+) -> Result<Vec<TopicHealth>, StoreError> {
+    let activity = store.webhook_activity(shop, since).await?;
+    let mut topics: Vec<TopicHealth> = SUBSCRIBED_TOPICS
+        .iter()
+        .map(|t| TopicHealth::empty((*t).to_string()))
+        .collect();
+    for r in activity.received {
+        let i = entry(&mut topics, r.topic);
+        topics[i].last_received_at = r.last_received_at.map(rfc3339);
+        topics[i].received = r.received;
     }
+    for f in activity.failures {
+        let i = entry(&mut topics, f.topic);
+        topics[i].failures += 1;
+        if topics[i].last_failure_at.is_none() {
+            topics[i].last_failure_at = Some(rfc3339(f.failed_at));
+            topics[i].last_failure = Some(f.error);
+        }
+    }
+    Ok(topics)
+}
 
-    /// Every subscribed topic (and any other the shop received), in subscription order.
-    pub async fn webhook_health(
-        &self,
-        shop: &str,
-        now: i64,
-    ) -> Result<Vec<TopicHealth>, StoreError> {
-        let since = now - WEBHOOK_WINDOW_SECONDS;
-        let received = sqlx::query(
-            "SELECT topic, MAX(received_at), SUM(CASE WHEN received_at >= $2 THEN 1 ELSE 0 END) \
-             FROM webhook_receipts WHERE shop = $1 GROUP BY topic",
-        )
-        .bind(shop)
-        .bind(since)
-        .fetch_all(self.reader())
-        .await?;
-        let failed = sqlx::query(
-            "SELECT topic, failed_at, error FROM webhook_failures WHERE shop = $1 AND failed_at >= $2 \
-             ORDER BY failed_at DESC",
-        )
-        .bind(shop)
-        .bind(since)
-        .fetch_all(self.reader())
-        .await?;
-        let mut topics: Vec<TopicHealth> = SUBSCRIBED_TOPICS
-            .iter()
-            .map(|t| TopicHealth::empty((*t).to_string()))
-            .collect();
-        for r in &received {
-            let i = entry(&mut topics, r.try_get(0)?);
-            topics[i].last_received_at = r.try_get::<Option<i64>, _>(1)?.map(rfc3339);
-            topics[i].received = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
-        }
-        for r in &failed {
-            let i = entry(&mut topics, r.try_get(0)?);
-            topics[i].failures += 1;
-            if topics[i].last_failure_at.is_none() {
-                topics[i].last_failure_at = Some(rfc3339(r.try_get(1)?));
-                topics[i].last_failure = Some(r.try_get(2)?);
-            }
-        }
-        Ok(topics)
+/// The shop's last [`RECENT_RUNS`] measured Function runs.
+async fn function_health(store: &Store, shop: &str) -> Result<FunctionHealth, StoreError> {
+    let runs = store.recent_function_runs(shop, RECENT_RUNS).await?;
+    let mut counts = Vec::with_capacity(runs.len());
+    let mut offered = 0;
+    let mut since = None;
+    for r in &runs {
+        counts.push(u64::try_from(r.instructions).unwrap_or(0));
+        offered += i64::from(r.render);
+        since = Some(r.created_at);
     }
-
-    /// The shop's last [`RECENT_RUNS`] measured Function runs.
-    pub async fn function_health(&self, shop: &str) -> Result<FunctionHealth, StoreError> {
-        let rows = sqlx::query(
-            "SELECT instructions, render, created_at FROM decisions \
-             WHERE shop = $1 AND instructions IS NOT NULL ORDER BY created_at DESC LIMIT $2",
-        )
-        .bind(shop)
-        .bind(RECENT_RUNS)
-        .fetch_all(self.reader())
-        .await?;
-        let mut counts = Vec::with_capacity(rows.len());
-        let mut offered = 0;
-        let mut since = None;
-        for r in &rows {
-            counts.push(u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0));
-            offered += r.try_get::<i64, _>(1)?;
-            since = Some(r.try_get::<i64, _>(2)?);
-        }
-        counts.sort_unstable();
-        Ok(FunctionHealth {
-            runs: counts.len() as i64,
-            offered,
-            since: since.map(rfc3339),
-            median: nearest_rank(&counts, 0.5),
-            p95: nearest_rank(&counts, 0.95),
-            max: counts.last().copied(),
-            limit: encore_host::Limits::shopify().instructions,
-        })
-    }
+    counts.sort_unstable();
+    Ok(FunctionHealth {
+        runs: counts.len() as i64,
+        offered,
+        since: since.map(rfc3339),
+        median: nearest_rank(&counts, 0.5),
+        p95: nearest_rank(&counts, 0.95),
+        max: counts.last().copied(),
+        limit: encore_host::Limits::shopify().instructions,
+    })
 }
 
 #[cfg(test)]

@@ -20,27 +20,15 @@ use serde_json::{json, Value};
 
 use encore_shopify::webhook::{Payload, Topic};
 
-use crate::catalog_sync::incremental::{self, Applied, IncrementalError, Receipt};
 use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
-use crate::offer::now;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use encore_app::catalog::incremental::{self, Applied, IncrementalError, Receipt};
+use encore_app::clock::now;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// True when this delivery id was handled before.
-async fn seen(store: &Store, webhook_id: &str) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query("SELECT 1 FROM webhook_receipts WHERE webhook_id = $1")
-            .bind(webhook_id)
-            .fetch_optional(store.reader())
-            .await?
-            .is_some(),
-    )
 }
 
 /// What a verified delivery came to.
@@ -181,7 +169,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     let order_fact = OrderFact::parse(&topic, body)?;
     // The other topics' effects are idempotent and recorded after they are committed, so a
     // failure leaves the delivery unrecorded and Shopify's retry applies it again.
-    if seen(&state.store, &webhook_id).await? {
+    if state.store.webhook_seen(&webhook_id).await? {
         return Ok(Handled::Duplicate);
     }
     match topic.as_str() {

@@ -810,7 +810,7 @@ async fn an_input_over_the_unscaled_limit_is_still_answered() {
     assert_eq!(b["render"], true, "{b}");
     let input = runner.inputs.lock().unwrap().last().unwrap().clone();
     assert_eq!(facts_of(&input)["catalog"].as_array().unwrap().len(), 800);
-    let size = encore_server::input::FunctionInput::from_json(&input)
+    let size = encore_app::input::FunctionInput::from_json(&input)
         .unwrap()
         .msgpack()
         .len();

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use encore_server::analytics::{self, Range};
+use encore_app::analytics::{self, Range};
 use encore_server::reconcile;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
@@ -128,7 +128,7 @@ fn order_with_upsell(id: u64, reference: &str, currency: Option<&str>) -> SimOrd
                 discount_minor: 400,
             },
         ],
-        created_at: encore_server::offer::rfc3339(now() - 60),
+        created_at: encore_app::clock::rfc3339(now() - 60),
         currency: currency.map(str::to_string),
         metafields: vec![(
             "encore".into(),
@@ -540,7 +540,7 @@ async fn an_offer_whose_units_come_back_pauses_itself_through_the_real_function(
                         .into(),
                     discount_minor: 0,
                 }],
-                created_at: encore_server::offer::rfc3339(now() - 30),
+                created_at: encore_app::clock::rfc3339(now() - 30),
                 currency: None,
                 metafields: vec![(
                     "encore".into(),
@@ -622,11 +622,10 @@ fn order_created(id: u64, products: &[&str]) -> Value {
 }
 
 /// The demo shop's live co-purchase pairs, (product, suggested product).
-async fn live_pairs(store: &encore_server::store::Store) -> Vec<(String, String)> {
-    let facts =
-        encore_server::facts_cache::load_uncached(store, encore_server::settings::demo::SHOP)
-            .await
-            .unwrap();
+async fn live_pairs(store: &encore_store::Store) -> Vec<(String, String)> {
+    let facts = encore_app::facts_cache::load_uncached(store, encore_server::settings::demo::SHOP)
+        .await
+        .unwrap();
     facts
         .co_purchases
         .values()
@@ -741,7 +740,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
         .unwrap();
     assert_eq!(
         decision.pair,
-        Some(encore_server::store::SuggestedPair {
+        Some(encore_store::decisions::SuggestedPair {
             product_id: "1001".into(),
             suggested_product_id: "1101".into(),
         })
@@ -781,7 +780,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
                 unit_price: price.clone(),
                 discount_minor: 0,
             }],
-            created_at: encore_server::offer::rfc3339(now() - 30),
+            created_at: encore_app::clock::rfc3339(now() - 30),
             currency: None,
             shipping_country: None,
             customer_locale: None,

@@ -220,10 +220,8 @@ async fn the_sync_cli_syncs_a_shop_with_the_credentials_its_install_stored() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(stdout.contains("12 products, 24 variants"), "{stdout}");
-        let store = encore_server::store::Store::connect(&db.url())
-            .await
-            .unwrap();
-        let live = encore_server::facts_cache::load_uncached(&store, SHOP)
+        let store = encore_store::Store::connect(&db.url()).await.unwrap();
+        let live = encore_app::facts_cache::load_uncached(&store, SHOP)
             .await
             .unwrap();
         assert_eq!(live.variants().count(), 24);

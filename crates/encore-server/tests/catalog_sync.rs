@@ -153,7 +153,7 @@ impl World {
     /// The live catalog as the offer path loads it: variant data by variant id.
     async fn live_variants(&self) -> std::collections::HashMap<String, Value> {
         let store = &self.server.state.store;
-        let facts = encore_server::facts_cache::load_uncached(store, SHOP)
+        let facts = encore_app::facts_cache::load_uncached(store, SHOP)
             .await
             .unwrap();
         facts

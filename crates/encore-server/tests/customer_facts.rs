@@ -176,7 +176,7 @@ async fn a_first_time_buyer_is_read_once_per_purchase_and_counted_with_the_purch
                 name: "#1002".into(),
                 customer: Some(CUSTOMER),
                 lines: vec![],
-                created_at: encore_server::offer::rfc3339(now() - 60),
+                created_at: encore_app::clock::rfc3339(now() - 60),
                 currency: None,
                 metafields: vec![],
             },

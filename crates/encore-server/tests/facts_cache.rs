@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
+use encore_app::facts_cache::ShopFacts;
 use encore_server::catalog_sync::access::StaticAccess;
 use encore_server::catalog_sync::SyncOptions;
-use encore_server::facts_cache::ShopFacts;
 use encore_server::Running;
 use encore_shopify::admin::{AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
@@ -148,7 +148,7 @@ fn available(facts: &ShopFacts, product: &Product) -> Value {
 }
 
 fn time_text(unix: i64) -> String {
-    encore_server::offer::rfc3339(unix)
+    encore_app::clock::rfc3339(unix)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +189,7 @@ async fn concurrent_misses_load_once_and_a_stock_webhook_rereads_only_its_produc
         assert_eq!(now_facts.data_version, warm.data_version + 1);
         assert_eq!(available(&now_facts, &sold), 0);
         // The loaded facts are the database's, and untouched products are shared, not copied.
-        let uncached = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+        let uncached = encore_app::facts_cache::load_uncached(&server.state.store, SHOP)
             .await
             .unwrap();
         assert!(now_facts.variants().eq(uncached.variants()));
@@ -211,7 +211,7 @@ async fn concurrent_misses_load_once_and_a_stock_webhook_rereads_only_its_produc
         offer(&client, "after-trim").await;
         assert_eq!(cache.counts().full_loads, patched.full_loads);
         let trimmed_facts = cache.peek(SHOP).unwrap();
-        let uncached = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+        let uncached = encore_app::facts_cache::load_uncached(&server.state.store, SHOP)
             .await
             .unwrap();
         assert!(trimmed_facts.variants().eq(uncached.variants()));

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::*;
-use encore_server::credentials::{self, AccessError};
-use encore_server::vault::{EncryptionKey, Sealed, Vault};
+use encore_app::credentials::AccessError;
+use encore_app::vault::{EncryptionKey, Sealed, Vault};
 use encore_server::Running;
 use encore_shopify::{Secret, ShopDomain};
 use serde_json::{json, Value};
@@ -211,7 +211,7 @@ async fn stored_tokens(db: &Db) -> Vec<String> {
 }
 
 async fn facts(running: &Running) -> Result<encore_shopify::admin::Shop, AccessError> {
-    let mut admin = credentials::admin_client(&running.state, &shop()).await?;
+    let mut admin = running.state.credentials.admin_client(&shop()).await?;
     admin
         .call(async |client, token| client.shop_facts(token).await)
         .await
@@ -555,7 +555,10 @@ async fn two_instances_refreshing_one_shop_at_once_send_one_refresh_to_shopify()
         // Both instances find the token inside the refresh margin at the same moment, several
         // callers each.
         let calls = (0..4).flat_map(|_| [&a, &b]).map(|running| async move {
-            credentials::admin_client(&running.state, &shop())
+            running
+                .state
+                .credentials
+                .admin_client(&shop())
                 .await
                 .map(|admin| admin.token().expose().to_string())
         });
@@ -784,7 +787,10 @@ async fn tokens_never_appear_in_logs_answers_or_the_database_and_a_copied_row_do
     sim.lose_next_token_answers(SHOP, 1);
     facts(&running).await.unwrap();
     seen.extend(stored_tokens(&db).await);
-    let admin = credentials::admin_client(&running.state, &shop())
+    let admin = running
+        .state
+        .credentials
+        .admin_client(&shop())
         .await
         .unwrap();
     let debug = format!(
@@ -824,7 +830,7 @@ async fn tokens_never_appear_in_logs_answers_or_the_database_and_a_copied_row_do
     pool.close().await;
     let copy = ShopDomain::parse("copy-shop.myshopify.com").unwrap();
     assert!(matches!(
-        credentials::admin_client(&running.state, &copy).await,
+        running.state.credentials.admin_client(&copy).await,
         Err(AccessError::Credentials(_))
     ));
     running.stop().await;
@@ -939,7 +945,10 @@ async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_go
         }
         pool.close().await;
         let shop_row = running.state.store.shop(SHOP).await.unwrap().unwrap();
-        let mut admin = credentials::admin_client(&running.state, &shop())
+        let mut admin = running
+            .state
+            .credentials
+            .admin_client(&shop())
             .await
             .unwrap();
         // The first order is read; the token expires before the second.

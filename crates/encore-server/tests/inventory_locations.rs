@@ -31,7 +31,7 @@ fn stocked(spec: &StoreSpec) -> Product {
 }
 
 async fn available(server: &encore_server::Running, variant: u64) -> Value {
-    let live = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+    let live = encore_app::facts_cache::load_uncached(&server.state.store, SHOP)
         .await
         .unwrap();
     let id = variant.to_string();
@@ -108,7 +108,7 @@ async fn a_location_that_never_reported_still_counts_when_another_reports_first(
                 variant.inventory_item_id,
                 location,
                 available,
-                &encore_server::offer::rfc3339(now() + 5),
+                &encore_app::clock::rfc3339(now() + 5),
             );
             let (sim, url) = (sim.clone(), url.clone());
             async move {

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use common::*;
-use encore_server::host_runner::HostRunner;
+use encore_app::host_runner::HostRunner;
 use encore_server::settings::{demo, Settings};
-use encore_server::token::MAX_TOKEN_BYTES;
+use encore_shopify::post_purchase::token::MAX_TOKEN_BYTES;
 use serde_json::{json, Value};
 
 const TRIES: usize = 3;

@@ -161,7 +161,7 @@ impl World {
     /// The co-purchases as the offer path loads them.
     async fn live_pairs(&self) -> BTreeSet<(String, String, i64)> {
         let store = &self.server.state.store;
-        let facts = encore_server::facts_cache::load_uncached(store, SHOP)
+        let facts = encore_app::facts_cache::load_uncached(store, SHOP)
             .await
             .unwrap();
         facts

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use common::*;
-use encore_server::host_runner::HostRunner;
+use encore_app::host_runner::HostRunner;
 use encore_server::settings::{demo, Settings};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -86,7 +86,7 @@ fn real_runner() -> Arc<HostRunner> {
     let function = std::env::var("ENCORE_FUNCTION_WASM")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| {
-            encore_server::host_runner::default_artifact_dir().join("encore-offer.wasm")
+            encore_app::host_runner::default_artifact_dir().join("encore-offer.wasm")
         });
     let provider = std::env::var("ENCORE_PROVIDER_WASM")
         .ok()

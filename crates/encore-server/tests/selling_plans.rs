@@ -96,7 +96,7 @@ async fn every_synced_variant_carries_the_selling_plans_it_can_be_bought_with() 
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
 
-        let live = encore_server::facts_cache::load_uncached(&server.state.store, SHOP)
+        let live = encore_app::facts_cache::load_uncached(&server.state.store, SHOP)
             .await
             .unwrap();
         let (mut with_plans, mut variant_only) = (0, 0);

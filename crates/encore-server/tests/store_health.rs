@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use base64::Engine;
 use common::*;
-use encore_server::input::FunctionInput;
-use encore_server::runner::{OfferRunner, RunOutcome};
+use encore_app::input::FunctionInput;
+use encore_app::runner::{OfferRunner, RunOutcome};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;

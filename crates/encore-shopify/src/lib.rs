@@ -12,6 +12,7 @@ pub mod host;
 pub mod ids;
 pub mod money;
 pub mod oauth;
+pub mod post_purchase;
 pub mod secret;
 pub mod session;
 pub mod webhook;

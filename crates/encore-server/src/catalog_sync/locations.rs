@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use encore_shopify::webhook::InventoryLevelPayload;
 use encore_shopify::ShopDomain;
-use sqlx::Row;
+use encore_store::catalog::LevelRow;
 
-use super::rows;
 use crate::state::AppState;
-use crate::store::StoreError;
+use encore_app::catalog::rows;
+use encore_store::StoreError;
 
 /// How long a webhook waits for the item's levels.
 pub const READ_BUDGET: Duration = Duration::from_secs(2);
@@ -36,7 +36,9 @@ pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLeve
         return;
     };
     let read = async {
-        let admin = crate::credentials::admin_client(state, &domain)
+        let admin = state
+            .credentials
+            .admin_client(&domain)
             .await
             .map_err(|e| e.to_string())?;
         admin
@@ -73,15 +75,7 @@ pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLeve
 
 /// True when Encore sells the item and has no level of it yet.
 async fn first_report(state: &AppState, shop: &str, item: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM catalog_variants WHERE shop = $1 AND inventory_item_id = $2), \
-         (SELECT COUNT(*) FROM inventory_levels WHERE shop = $1 AND inventory_item_id = $2)",
-    )
-    .bind(shop)
-    .bind(item)
-    .fetch_one(state.store.reader())
-    .await?;
-    Ok(row.get::<i64, _>(0) > 0 && row.get::<i64, _>(1) == 0)
+    state.store.item_unreported(shop, item).await
 }
 
 /// Upserts levels, never over a newer one (a webhook that came in meanwhile).
@@ -91,22 +85,13 @@ async fn store_levels(
     item: &str,
     levels: &[(encore_shopify::ids::LocationId, i64, i64)],
 ) -> Result<(), StoreError> {
-    let mut tx = state.store.writer().begin().await?;
-    for (location, available, updated_at) in levels {
-        sqlx::query(
-            "INSERT INTO inventory_levels (shop, inventory_item_id, location_id, available, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, inventory_item_id, location_id) DO UPDATE SET \
-             available = excluded.available, updated_at = excluded.updated_at \
-             WHERE inventory_levels.updated_at < excluded.updated_at",
-        )
-        .bind(shop)
-        .bind(item)
-        .bind(location.get().to_string())
-        .bind(*available)
-        .bind(*updated_at)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    let levels: Vec<LevelRow> = levels
+        .iter()
+        .map(|(location, available, updated_at)| LevelRow {
+            location_id: location.get().to_string(),
+            available: *available,
+            updated_at: *updated_at,
+        })
+        .collect();
+    state.store.fill_levels(shop, item, &levels).await
 }

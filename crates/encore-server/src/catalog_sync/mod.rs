@@ -4,21 +4,18 @@
 //! - [`access`]: the seam that gives a shop's Admin API client and token.
 //! - [`run`]: one full sync — queue, bulk operation, JSONL streamed into a staging generation in
 //!   batches, switched live in one transaction.
-//! - [`generation`]: the staging generation's SQL and the switch.
-//! - [`incremental`]: products, inventory levels and collections from webhooks, each applied
-//!   with its delivery receipt in one transaction, never letting an older update win.
-//! - [`rows`]: Shopify's records in the catalog tables' shapes.
-//! - [`status`]: what `GET /api/sync/status` answers.
+//! - `encore_store::catalog::generation`: the staging generation's SQL and the switch.
+//! - `encore_app::catalog::incremental`: products, inventory levels and collections from
+//!   webhooks, each applied with its delivery receipt in one transaction, never letting an
+//!   older update win; `encore_app::catalog::rows`: Shopify's records in the catalog tables'
+//!   shapes.
+//! - `encore_store::catalog::status`: what `GET /api/sync/status` answers.
 
 pub mod access;
-pub mod generation;
-pub mod incremental;
 pub mod locations;
 pub mod routes;
-pub mod rows;
 pub mod run;
 mod selling_plans;
-pub mod status;
 
 pub use routes::routes;
 

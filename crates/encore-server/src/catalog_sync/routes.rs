@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
 use super::run::{enqueue, run_queued, SyncError};
-use super::status::{sync_status, SyncStatus};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_store::catalog::status::{sync_status, SyncStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

@@ -15,12 +15,13 @@ use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
 
 use super::access::{AccessError, AdminAccess, ShopAdmin};
-use super::generation::{self, Batch, Claim, Counts, LateCollection};
-use super::rows::{self, ProductRow, VariantRow};
-use super::status::SyncState;
 use super::{SyncOptions, Syncer};
-use crate::offer::now;
-use crate::store::{Store, StoreError};
+use encore_app::catalog::rows;
+use encore_app::clock::now;
+use encore_store::catalog::generation::{self, Batch, Claim, Counts, LateCollection};
+use encore_store::catalog::status::SyncState;
+use encore_store::catalog::{ProductRow, VariantRow};
+use encore_store::{Store, StoreError};
 
 /// Why a full sync stopped. The live catalog is untouched whatever the error.
 #[derive(Debug, thiserror::Error)]
@@ -263,11 +264,9 @@ async fn run(
     drop(writer.batches);
     // Every batch sent is written (or the writing failed) before the sync goes on or is
     // failed, so no staging row appears after its sync ended.
-    let written = staging.await.map_err(|e| {
-        StoreError::Sql(sqlx::Error::Protocol(format!(
-            "the staging writer stopped: {e}"
-        )))
-    })?;
+    let written = staging
+        .await
+        .map_err(|e| StoreError::Interrupted(format!("the staging writer stopped: {e}")))?;
     let stats = match (read, written) {
         (Err(e), _) => return Err(e),
         (Ok(_), Err(e)) => return Err(e.into()),

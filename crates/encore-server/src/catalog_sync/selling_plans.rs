@@ -13,10 +13,10 @@ use encore_shopify::ids::{ProductId, VariantId};
 use encore_shopify::ShopDomain;
 use serde_json::{json, Value};
 
-use super::rows::VariantRow;
 use super::run::{start_bulk, wait, Heartbeat, SyncError};
 use super::{SyncOptions, Syncer};
-use crate::store::Store;
+use encore_store::catalog::VariantRow;
+use encore_store::Store;
 
 /// Runs the selling plans' bulk operation and reads its result.
 pub(super) async fn read(

@@ -11,15 +11,14 @@ use encore_shopify::admin::{AdminError, BulkOperation, BulkStatus};
 use encore_shopify::bulk::{download, OrderReader, OrderRecord};
 use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
-use serde::Serialize;
 
-use super::publish::{self, Made, Publication};
-use super::runs::{self, Claim, Resume, RunCounts};
 use super::{pairs, Mining};
 use crate::catalog_sync::access::{AccessError, AdminAccess, ShopAdmin};
 use crate::catalog_sync::Syncer;
-use crate::offer::now;
-use crate::store::{Store, StoreError};
+use encore_app::clock::now;
+use encore_store::mining::publish::{self, Made, Publication};
+use encore_store::mining::runs::{self, Claim, Resume, RunCounts, RunState};
+use encore_store::{Store, StoreError};
 
 /// Why an import stopped. The live suggestions are untouched whatever the error.
 #[derive(Debug, thiserror::Error)]
@@ -49,31 +48,6 @@ pub enum MiningError {
     Worker(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Where an import is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunState {
-    /// Queued behind another import of the shop.
-    Waiting,
-    /// The bulk operation runs, or its result is being counted.
-    Running,
-    /// Counted and published.
-    Complete,
-    /// Stopped with an error (or interrupted); the previous suggestions stay live.
-    Failed,
-}
-
-impl RunState {
-    pub(crate) fn parse(text: &str) -> Self {
-        match text {
-            "waiting" => Self::Waiting,
-            "running" => Self::Running,
-            "complete" => Self::Complete,
-            _ => Self::Failed,
-        }
-    }
 }
 
 /// What an import reports to its caller as it goes (the CLI's progress bar).

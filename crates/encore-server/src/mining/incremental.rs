@@ -13,12 +13,14 @@ use encore_mining::{Day, Miner, MinerConfig, Order, OrderId};
 use encore_shopify::webhook::OrderPayload;
 
 use super::import::{blocking, day_of, MiningError};
-use super::publish::{self, Made, Publication};
-use super::{pairs, runs, Mining};
-use crate::catalog_sync::incremental::{Applied, Receipt};
-use crate::offer::now;
+use encore_store::mining::publish::{self, Made, Publication};
+use encore_store::mining::runs;
+
+use super::{pairs, Mining};
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use encore_app::catalog::incremental::{Applied, Receipt};
+use encore_app::clock::now;
+use encore_store::{Store, StoreError};
 
 /// Why an orders/create delivery was refused (nothing was recorded: Shopify's retry applies it).
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +29,6 @@ pub enum OrderError {
     CreatedAt(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for OrderError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
 }
 
 /// The order as mining counts it.
@@ -60,48 +56,19 @@ pub async fn order_created(
     now: i64,
 ) -> Result<Applied, OrderError> {
     let order = order(payload)?;
-    let mut tx = store.writer().begin().await?;
-    // The receipt first: a redelivery stops here, and SQLite takes the write lock at once.
-    let new = sqlx::query(
-        "INSERT INTO webhook_receipts (webhook_id, shop, topic, received_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (webhook_id) DO NOTHING",
-    )
-    .bind(receipt.webhook_id)
-    .bind(receipt.shop)
-    .bind(receipt.topic)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !new {
-        return Ok(Applied::Duplicate);
-    }
-    // An uninstalled shop's orders are not kept for mining (nothing mines it until reinstall).
-    let known = sqlx::query("SELECT 1 FROM shops WHERE domain = $1 AND uninstalled_at IS NULL")
-        .bind(receipt.shop)
-        .fetch_optional(&mut *tx)
+    // The receipt first: a redelivery stops here.
+    let Some(mut tx) = store
+        .begin_delivery(receipt.webhook_id, receipt.shop, receipt.topic, now)
         .await?
-        .is_some();
-    if !known {
+    else {
+        return Ok(Applied::Duplicate);
+    };
+    // An uninstalled shop's orders are not kept for mining (nothing mines it until reinstall).
+    if !tx.shop_installed(receipt.shop).await? {
         tx.commit().await?;
         return Ok(Applied::Ignored);
     }
-    let products = serde_json::to_string(&order.products).map_err(StoreError::from)?;
-    // The same order under another delivery id (Shopify may send a topic twice) stays one row.
-    let added = sqlx::query(
-        "INSERT INTO mining_inbox (shop, order_id, day, products, received_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (shop, order_id) DO NOTHING",
-    )
-    .bind(receipt.shop)
-    .bind(order.id.0.to_string())
-    .bind(i64::from(order.day.0))
-    .bind(products)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let added = tx.add_to_inbox(receipt.shop, &order, now).await?;
     tx.commit().await?;
     if !added {
         return Ok(Applied::Ignored);

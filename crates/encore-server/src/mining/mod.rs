@@ -19,11 +19,8 @@
 pub mod import;
 pub mod incremental;
 pub mod pairs;
-pub mod publish;
 pub mod routes;
-pub mod runs;
 pub mod schedule;
-pub mod status;
 
 pub use routes::routes;
 

@@ -4,18 +4,19 @@
 //! At decision time, [`behind`] finds the pair (purchased product A → offered product B) that
 //! made an `auto` offer suggest B, from the same co-purchase rows and purchased lines the
 //! Function read and through the engine's own rule (`encore_engine::auto_suggestions`); it is
-//! stored with the decision. At publication, [`refund_rates`] sums, per pair, the units
+//! stored with the decision. At publication, `Store::pair_refunds` sums, per pair, the units
 //! attribution confirmed on orders and the units refunded or cancelled since.
 
 use encore_engine::config::{self, ProductSource};
 use encore_engine::{auto_suggestions, Currency, Suggestion};
 use encore_mining::{Demotion, RankOptions, RefundRate};
 use serde_json::Value;
-use sqlx::Row;
 
-use crate::facts_cache::ShopFacts;
-use crate::store::{DecisionRow, Store, StoreError, SuggestedPair};
-use crate::token::VerifiedPurchase;
+use encore_app::facts_cache::ShopFacts;
+use encore_shopify::post_purchase::token::VerifiedPurchase;
+use encore_store::co_purchases::PairRefunds;
+use encore_store::decisions::{DecisionRow, SuggestedPair};
+use encore_store::{Store, StoreError};
 
 /// The pair that made the decision's `auto` offer suggest its product; `None` for an offer
 /// whose products were named (or no offer, or a configuration that no longer reads).
@@ -86,41 +87,6 @@ fn suggestion(row: &Value) -> Option<Suggestion> {
     })
 }
 
-/// Units of a pair's offers that attribution confirmed on orders, and those refunded since.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PairRefunds {
-    pub pair: SuggestedPair,
-    pub accepted_units: i64,
-    pub refunded_units: i64,
-}
-
-/// Per pair of the shop, the offer units confirmed on orders and refunded (a cancelled order
-/// refunds every offer unit: `attribution::recompute_refunds`).
-pub async fn refund_rates(store: &Store, shop: &str) -> Result<Vec<PairRefunds>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT d.pair_product_id, d.pair_suggested_product_id, CAST(SUM(o.units) AS BIGINT), \
-         CAST(SUM(o.refunded_units) AS BIGINT) \
-         FROM offer_lines o JOIN decisions d ON d.id = o.decision_id \
-         WHERE o.shop = $1 AND d.pair_product_id IS NOT NULL AND d.pair_suggested_product_id IS NOT NULL \
-         GROUP BY d.pair_product_id, d.pair_suggested_product_id \
-         ORDER BY d.pair_product_id, d.pair_suggested_product_id",
-    )
-    .bind(shop)
-    .fetch_all(store.reader())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| PairRefunds {
-            pair: SuggestedPair {
-                product_id: r.get(0),
-                suggested_product_id: r.get(1),
-            },
-            accepted_units: r.get(2),
-            refunded_units: r.get(3),
-        })
-        .collect())
-}
-
 /// The demotion mining ranks with: the shop's refund-rate threshold
 /// (`defaults.guardrails.refundRatePausePercent`, 5% unless set) over the pairs whose offers
 /// have at least `refundRateMinAccepts` confirmed units (20 unless set) — the guardrail's own
@@ -162,7 +128,7 @@ pub async fn shop_demotion(store: &Store, shop: &str) -> Result<Demotion, StoreE
             .unwrap_or_default(),
         _ => config::Guardrails::default(),
     };
-    let pairs = refund_rates(store, shop).await?;
+    let pairs = store.pair_refunds(shop).await?;
     Ok(demotion(&guardrails, &pairs))
 }
 

@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
 use super::import::{enqueue, run_queued, MiningError};
-use super::status::{mining_status, MiningStatus};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_store::mining::status::{mining_status, MiningStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

@@ -11,9 +11,9 @@ use std::time::Duration;
 use encore_shopify::ShopDomain;
 
 use super::import::{enqueue, run_queued, MiningError};
-use super::runs;
-use crate::offer::now;
 use crate::state::AppState;
+use encore_app::clock::now;
+use encore_store::mining::runs;
 
 /// How often due shops are looked for.
 const CHECK_EVERY: Duration = Duration::from_secs(300);

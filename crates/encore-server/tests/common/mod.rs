@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use encore_server::runner::OfferRunner;
+use encore_app::runner::OfferRunner;
 use encore_server::settings::Settings;
 use encore_server::Running;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -18,7 +18,7 @@ pub const SHOP: &str = "test-shop.myshopify.com";
 pub const ENCRYPTION_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub fn now() -> i64 {
-    encore_server::offer::now()
+    encore_app::clock::now()
 }
 
 /// A post-purchase `input_data` with one line per (product id, variant id, amount).
@@ -213,20 +213,19 @@ pub fn settings(db: &Db) -> Settings {
 
 /// The real optimized offer Function through encore-host (`scripts/build-wasm.sh`'s artifacts,
 /// or ENCORE_FUNCTION_WASM / ENCORE_PROVIDER_WASM).
-pub fn real_function_runner() -> Arc<encore_server::host_runner::HostRunner> {
+pub fn real_function_runner() -> Arc<encore_app::host_runner::HostRunner> {
     let function = std::env::var("ENCORE_FUNCTION_WASM")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| {
-            encore_server::host_runner::default_artifact_dir().join("encore-offer.wasm")
+            encore_app::host_runner::default_artifact_dir().join("encore-offer.wasm")
         });
     let provider = std::env::var("ENCORE_PROVIDER_WASM")
         .ok()
         .map(std::path::PathBuf::from);
     Arc::new(
-        encore_server::host_runner::HostRunner::load(&function, provider.as_deref())
-            .unwrap_or_else(|e| {
-                panic!("{e}\n(the real-Function tests need scripts/build-wasm.sh's artifacts)")
-            }),
+        encore_app::host_runner::HostRunner::load(&function, provider.as_deref()).unwrap_or_else(
+            |e| panic!("{e}\n(the real-Function tests need scripts/build-wasm.sh's artifacts)"),
+        ),
     )
 }
 
@@ -391,11 +390,8 @@ pub fn facts_of(input: &Value) -> Value {
 }
 
 impl OfferRunner for ScriptedRunner {
-    fn run(
-        &self,
-        input: &encore_server::input::FunctionInput,
-    ) -> encore_server::runner::RunOutcome {
-        use encore_server::runner::RunOutcome;
+    fn run(&self, input: &encore_app::input::FunctionInput) -> encore_app::runner::RunOutcome {
+        use encore_app::runner::RunOutcome;
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let input = &input.to_json();
         self.inputs.lock().unwrap().push(input.clone());

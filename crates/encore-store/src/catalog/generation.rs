@@ -8,9 +8,9 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use super::rows::{ProductRow, VariantRow};
 use super::status::SyncState;
-use crate::store::{Backend, Store, StoreError};
+use super::{ProductRow, VariantRow};
+use crate::{Backend, Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use encore_engine::Currency;
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::store::{ShopRow, Store, StoreError};
+use encore_store::shops::ShopRow;
+use encore_store::{Store, StoreError};
 
 /// Offers an arm must have shown before it is compared.
 pub const MIN_SHOWN_PER_ARM: i64 = 100;
@@ -352,12 +352,6 @@ pub enum AnalyticsError {
     Currency(String),
 }
 
-impl From<sqlx::Error> for AnalyticsError {
-    fn from(e: sqlx::Error) -> Self {
-        AnalyticsError::Store(StoreError::Sql(e))
-    }
-}
-
 async fn load(
     store: &Store,
     shop: &ShopRow,
@@ -366,65 +360,48 @@ async fn load(
     window: i64,
     now: i64,
 ) -> Result<Vec<DecisionFacts>, AnalyticsError> {
-    let rows = sqlx::query(
-        "SELECT d.reference_id, d.seq, d.campaign_id, d.step_id, d.experiment_id, d.arm_id, d.shown, \
-         d.outcome, d.created_at, d.purchase_total, d.purchase_currency, o.status, \
-         CAST(COALESCE(SUM(l.units), 0) AS BIGINT), CAST(COALESCE(SUM(l.amount_minor), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(l.refunded_units), 0) AS BIGINT), CAST(COALESCE(SUM(l.refunded_minor), 0) AS BIGINT) \
-         FROM decisions d LEFT JOIN decision_orders o ON o.decision_id = d.id \
-         LEFT JOIN offer_lines l ON l.decision_id = d.id \
-         WHERE d.shop = $1 AND d.render = 1 AND d.created_at >= $2 AND d.created_at < $3 \
-         GROUP BY d.id, d.reference_id, d.seq, d.campaign_id, d.step_id, d.experiment_id, d.arm_id, d.shown, \
-         d.outcome, d.created_at, d.purchase_total, d.purchase_currency, o.status \
-         ORDER BY d.reference_id, d.seq",
-    )
-    .bind(&shop.domain)
-    .bind(range.start())
-    .bind(range.end())
-    .fetch_all(store.reader())
-    .await?;
+    let rows = store
+        .offered_decisions(&shop.domain, range.start(), range.end())
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let outcome = match r.get::<Option<String>, _>(7).as_deref() {
+    for r in rows {
+        let outcome = match r.outcome.as_deref() {
             Some("accepted") => Outcome::Accepted,
             Some("declined") | Some("accept_failed") => Outcome::Declined,
             _ => Outcome::None,
         };
-        let created: i64 = r.get(8);
-        let status = match (outcome, r.get::<Option<String>, _>(11).as_deref()) {
+        let created = r.created_at;
+        let status = match (outcome, r.order_status.as_deref()) {
             (_, Some("confirmed")) => Status::Confirmed,
             (_, Some("foreign_currency")) => Status::ForeignCurrency,
             (Outcome::Accepted, _) if created + window > now => Status::Pending,
             (Outcome::Accepted, _) => Status::Unconfirmed,
             _ => Status::NotAccepted,
         };
-        let purchase_total = match (
-            r.get::<Option<String>, _>(9),
-            r.get::<Option<String>, _>(10),
-        ) {
+        let purchase_total = match (r.purchase_total, r.purchase_currency) {
             (Some(amount), Some(code)) if code == shop.currency_code => {
                 currency.parse(&amount).ok()
             }
             _ => None,
         };
         out.push(DecisionFacts {
-            reference_id: r.get(0),
-            seq: r.get(1),
-            campaign: r.get::<Option<String>, _>(2).unwrap_or_default(),
-            step: r.get::<Option<String>, _>(3).unwrap_or_default(),
-            experiment: r.get(4),
-            arm: r.get(5),
-            shown: r.get::<i64, _>(6) != 0 || outcome != Outcome::None,
+            reference_id: r.reference_id,
+            seq: r.seq,
+            campaign: r.campaign_id.unwrap_or_default(),
+            step: r.step_id.unwrap_or_default(),
+            experiment: r.experiment_id,
+            arm: r.arm_id,
+            shown: r.shown || outcome != Outcome::None,
             outcome,
             status,
             day: time::OffsetDateTime::from_unix_timestamp(created)
                 .map(|t| t.date())
                 .unwrap_or(range.from),
             purchase_total,
-            units: r.get(12),
-            amount: r.get(13),
-            refunded_units: r.get(14),
-            refunded: r.get(15),
+            units: r.units,
+            amount: r.amount_minor,
+            refunded_units: r.refunded_units,
+            refunded: r.refunded_minor,
         });
     }
     Ok(out)

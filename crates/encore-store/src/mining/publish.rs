@@ -8,7 +8,7 @@ use encore_mining::Ranking;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Store, StoreError};
+use crate::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 

@@ -8,7 +8,7 @@
 //!   for the one load in flight and use its result, and since each load starts after the
 //!   previous one ended, an older snapshot can never replace a newer one.
 //! - **Incremental.** Catalog webhooks write the products they changed next to the version bump
-//!   (`facts_changes`, [`record_change`]). A load that finds every version since the cached one
+//!   (`facts_changes`, `Tx::record_change`). A load that finds every version since the cached one
 //!   in that log re-reads only those products (an inventory update: one product) and shares the
 //!   rest with the cached facts; anything else (a config, a full sync's switch, an operator
 //!   load) reloads everything.
@@ -22,16 +22,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use sqlx::{Any, Row, Transaction};
 
-use crate::store::{Backend, ShopRow, Store, StoreError};
+use encore_store::facts::{Notifications, Snapshot};
+use encore_store::shops::ShopRow;
+use encore_store::{Backend, Store, StoreError};
 
 /// The products changed since the cached version above which a load reloads everything.
 const MAX_PATCHED_PRODUCTS: usize = 500;
-
-/// How many versions of change log a shop keeps (older ones are never needed: an instance that
-/// far behind reloads everything).
-const KEPT_CHANGES: i64 = 1000;
 
 /// The PostgreSQL channel the `shops` trigger notifies.
 pub const CHANNEL: &str = "encore_facts";
@@ -282,71 +279,40 @@ async fn load(
     shop: &str,
     base: Option<&ShopFacts>,
 ) -> Result<(ShopFacts, How), StoreError> {
-    let mut tx = store.reader().begin().await?;
-    if store.backend() == Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
-    let Some(row) = sqlx::query("SELECT data_version, created_at FROM shops WHERE domain = $1")
-        .bind(shop)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        tx.rollback().await?;
+    let mut snapshot = store.snapshot().await?;
+    let Some((version, created_at)) = snapshot.shop_version(shop).await? else {
+        snapshot.end().await?;
         return Ok((ShopFacts::default(), How::Full));
     };
-    let (version, created_at): (i64, i64) = (row.get(0), row.get(1));
     let result = match base.filter(|b| b.shop_created_at == created_at) {
         Some(b) if b.data_version == version => (ShopFacts::default(), How::Unchanged),
         Some(b) if b.data_version < version => {
-            match changed_products(&mut tx, shop, b, version).await? {
+            match snapshot
+                .changed_products(shop, b.data_version, version, MAX_PATCHED_PRODUCTS)
+                .await?
+            {
                 Some(changed) => (
-                    patch(&mut tx, shop, b, version, &changed).await?,
+                    patch(&mut snapshot, shop, b, version, &changed).await?,
                     How::Patched,
                 ),
-                None => (full(&mut tx, shop, version, created_at).await?, How::Full),
+                None => (
+                    full(&mut snapshot, shop, version, created_at).await?,
+                    How::Full,
+                ),
             }
         }
-        _ => (full(&mut tx, shop, version, created_at).await?, How::Full),
+        _ => (
+            full(&mut snapshot, shop, version, created_at).await?,
+            How::Full,
+        ),
     };
-    tx.rollback().await?;
+    snapshot.end().await?;
     Ok(result)
-}
-
-/// The products changed between `base` and `version`, when the log has every version between.
-async fn changed_products(
-    tx: &mut Transaction<'_, Any>,
-    shop: &str,
-    base: &ShopFacts,
-    version: i64,
-) -> Result<Option<BTreeSet<String>>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT product_ids FROM facts_changes WHERE shop = $1 AND data_version > $2 \
-         AND data_version <= $3",
-    )
-    .bind(shop)
-    .bind(base.data_version)
-    .bind(version)
-    .fetch_all(&mut **tx)
-    .await?;
-    if rows.len() as i64 != version - base.data_version {
-        return Ok(None);
-    }
-    let mut changed = BTreeSet::new();
-    for r in &rows {
-        let ids: Vec<String> = serde_json::from_str(&r.get::<String, _>(0))?;
-        changed.extend(ids);
-        if changed.len() > MAX_PATCHED_PRODUCTS {
-            return Ok(None);
-        }
-    }
-    Ok(Some(changed))
 }
 
 /// `base` with the changed products (and their variants) read again.
 async fn patch(
-    tx: &mut Transaction<'_, Any>,
+    snapshot: &mut Snapshot,
     shop: &str,
     base: &ShopFacts,
     version: i64,
@@ -368,26 +334,8 @@ async fn patch(
     if changed.is_empty() {
         return Ok(facts);
     }
-    let list = (0..changed.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let products_sql = format!(
-        "SELECT product_id, data FROM catalog_products WHERE shop = $1 AND product_id IN ({list})"
-    );
-    let variants_sql = format!(
-        "SELECT product_id, variant_id, data FROM catalog_variants WHERE shop = $1 \
-         AND product_id IN ({list})"
-    );
-    let mut products = sqlx::query_as::<_, (String, String)>(&products_sql).bind(shop);
-    let mut variants = sqlx::query_as::<_, (String, String, String)>(&variants_sql).bind(shop);
-    for id in changed {
-        products = products.bind(id);
-        variants = variants.bind(id);
-    }
-    let products = products.fetch_all(&mut **tx).await?;
-    let variants = variants.fetch_all(&mut **tx).await?;
-    let fresh = ShopFacts::from_rows(parse_products(products)?, parse_variants(variants)?);
+    let rows = snapshot.catalog_of(shop, Some(changed)).await?;
+    let fresh = ShopFacts::from_rows(rows.products, rows.variants);
     // An inventory update keeps the same variants: the index is shared as it is.
     let after: BTreeSet<&String> = fresh.variant_products.keys().collect();
     if after.len() != before.len() || after.iter().any(|v| !before.contains(*v)) {
@@ -407,77 +355,28 @@ async fn patch(
     Ok(facts)
 }
 
-fn parse_products(rows: Vec<(String, String)>) -> Result<Vec<(String, Value)>, StoreError> {
-    rows.into_iter()
-        .map(|(id, data)| Ok((id, serde_json::from_str(&data)?)))
-        .collect()
-}
-
-fn parse_variants(
-    rows: Vec<(String, String, String)>,
-) -> Result<Vec<(String, String, Value)>, StoreError> {
-    rows.into_iter()
-        .map(|(product, variant, data)| Ok((product, variant, serde_json::from_str(&data)?)))
-        .collect()
-}
-
-/// Everything, in the transaction's snapshot.
+/// Everything, in the snapshot.
 async fn full(
-    tx: &mut Transaction<'_, Any>,
+    snapshot: &mut Snapshot,
     shop: &str,
     version: i64,
     created_at: i64,
 ) -> Result<ShopFacts, StoreError> {
-    let config = sqlx::query(
-        "SELECT config FROM config_versions WHERE shop = $1 ORDER BY version DESC LIMIT 1",
-    )
-    .bind(shop)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| serde_json::from_str::<Value>(&r.get::<String, _>(0)))
-    .transpose()?;
-    let products = sqlx::query_as::<_, (String, String)>(
-        "SELECT product_id, data FROM catalog_products WHERE shop = $1",
-    )
-    .bind(shop)
-    .fetch_all(&mut **tx)
-    .await?;
-    let variants = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT product_id, variant_id, data FROM catalog_variants WHERE shop = $1",
-    )
-    .bind(shop)
-    .fetch_all(&mut **tx)
-    .await?;
-    // The pairs loaded by hand (version 0) and the live mined version; a pair in both is the
-    // hand-loaded one.
-    let pairs = sqlx::query(
-        "SELECT product_id, suggested_product_id, lift_permille FROM co_purchases WHERE shop = $1 \
-         AND (version = 0 OR version = (SELECT live_version FROM co_purchase_versions WHERE shop = $1)) \
-         ORDER BY product_id, suggested_product_id, version",
-    )
-    .bind(shop)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut facts = ShopFacts::from_rows(parse_products(products)?, parse_variants(variants)?);
+    let config = snapshot.live_config(shop).await?;
+    let rows = snapshot.catalog_of(shop, None).await?;
+    let pairs = snapshot.live_co_purchases(shop).await?;
+    let mut facts = ShopFacts::from_rows(rows.products, rows.variants);
     facts.data_version = version;
     facts.shop_created_at = created_at;
-    facts.reads_customer = crate::customer_facts::config_reads_customer(config.as_ref());
+    facts.reads_customer = config_reads_customer(config.as_ref());
     facts.set_config(config.as_ref());
-    let mut previous: Option<(String, String)> = None;
-    let unique = pairs
-        .iter()
-        .filter(|r| {
-            let pair = (r.get::<String, _>(0), r.get::<String, _>(1));
-            previous.replace(pair.clone()) != Some(pair)
+    facts.set_co_purchases(pairs.into_iter().map(|p| {
+        serde_json::json!({
+            "productId": p.product_id,
+            "suggestedProductId": p.suggested_product_id,
+            "liftPermille": p.lift_permille,
         })
-        .map(|r| {
-            serde_json::json!({
-                "productId": r.get::<String, _>(0),
-                "suggestedProductId": r.get::<String, _>(1),
-                "liftPermille": r.get::<i64, _>(2),
-            })
-        });
-    facts.set_co_purchases(unique);
+    }));
     Ok(facts)
 }
 
@@ -486,35 +385,20 @@ pub async fn load_uncached(store: &Store, shop: &str) -> Result<ShopFacts, Store
     Ok(load(store, shop, None).await?.0)
 }
 
-/// Bumps the shop's `data_version` and logs the products the change touched, in the caller's
-/// transaction (the one that made the change), so caches can re-read only those.
-pub async fn record_change(
-    tx: &mut Transaction<'_, Any>,
-    shop: &str,
-    products: &BTreeSet<String>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE shops SET data_version = data_version + 1 WHERE domain = $1")
-        .bind(shop)
-        .execute(&mut **tx)
-        .await?;
-    let ids = serde_json::to_string(products).unwrap_or_else(|_| "[]".into());
-    sqlx::query(
-        "INSERT INTO facts_changes (shop, data_version, product_ids) \
-         SELECT domain, data_version, $2 FROM shops WHERE domain = $1",
-    )
-    .bind(shop)
-    .bind(ids)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM facts_changes WHERE shop = $1 AND data_version <= \
-         (SELECT data_version FROM shops WHERE domain = $1) - $2",
-    )
-    .bind(shop)
-    .bind(KEPT_CHANGES)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// True when some campaign of the live configuration has a customer trigger (the only reason to
+/// read a customer on the offer path).
+pub fn config_reads_customer(config: Option<&Value>) -> bool {
+    config
+        .and_then(|c| c.get("campaigns"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|campaign| {
+            campaign
+                .pointer("/triggers/customer")
+                .and_then(Value::as_object)
+                .is_some_and(|c| !c.is_empty())
+        })
 }
 
 /// Listens for other instances' changes (PostgreSQL only) until the task is aborted. sqlx's
@@ -530,7 +414,7 @@ pub fn listen(
     }
     Some(tokio::spawn(async move {
         loop {
-            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+            let mut listener = match Notifications::connect(&url).await {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot listen for facts changes; retrying in 5 s");
@@ -545,8 +429,8 @@ pub fn listen(
             }
             loop {
                 match listener.recv().await {
-                    Ok(n) => {
-                        let Some((shop, version)) = n.payload().rsplit_once(' ') else {
+                    Ok(payload) => {
+                        let Some((shop, version)) = payload.rsplit_once(' ') else {
                             continue;
                         };
                         if let Ok(version) = version.parse::<i64>() {
@@ -567,6 +451,15 @@ pub fn listen(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_campaigns_with_customer_conditions_make_the_offer_read_customers() {
+        let without = json!({"campaigns": [{"triggers": {"products": ["1"]}}, {"triggers": {"customer": {}}}]});
+        let with = json!({"campaigns": [{"triggers": {}}, {"triggers": {"customer": {"orders": "first"}}}]});
+        assert!(!config_reads_customer(Some(&without)));
+        assert!(config_reads_customer(Some(&with)));
+        assert!(!config_reads_customer(None));
+    }
 
     #[test]
     fn variants_come_grouped_by_product_and_ordered_with_their_product_embedded() {

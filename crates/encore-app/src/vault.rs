@@ -77,12 +77,7 @@ impl EncryptionKey {
     }
 }
 
-/// A sealed value as stored: the key id and base64 of nonce ‖ ciphertext ‖ tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sealed {
-    pub key_id: i64,
-    pub text: String,
-}
+pub use encore_store::credentials::Sealed;
 
 /// Why a stored value could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

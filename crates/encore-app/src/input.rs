@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::facts_cache::ShopFacts;
-use crate::store::{DecisionRow, FunnelRow};
-use crate::token::VerifiedPurchase;
+use encore_shopify::post_purchase::token::VerifiedPurchase;
+use encore_store::decisions::{DecisionRow, FunnelRow};
 
 /// Normalizes an admin-supplied product to the facts the Function reads.
 pub fn product_facts(p: &Map<String, Value>, id: &str) -> Value {
@@ -403,8 +403,8 @@ mod tests {
         assert_eq!(pairs.len(), 1);
     }
 
-    fn money(amount: &str) -> crate::token::Money {
-        crate::token::Money {
+    fn money(amount: &str) -> encore_shopify::post_purchase::token::Money {
+        encore_shopify::post_purchase::token::Money {
             amount: amount.into(),
             currency_code: "USD".into(),
         }
@@ -438,7 +438,7 @@ mod tests {
             destination_country_code: None,
             total_shop: money("300.00"),
             total_presentment: money("300.00"),
-            lines: vec![crate::token::LineItem {
+            lines: vec![encore_shopify::post_purchase::token::LineItem {
                 product_id: "p0".into(),
                 product_title: "P".into(),
                 variant_id: "v0".into(),

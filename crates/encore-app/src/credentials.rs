@@ -1,13 +1,13 @@
 //! Each shop's Admin API access: stored tokens (sealed by the vault), refreshed in time, one
 //! refresh per shop at a time across every server instance.
 //!
-//! **The one entry point for the rest of the server is [`admin_client`]**: it gives a
+//! **The one entry point for the rest of Encore is [`Credentials::admin_client`]**: it gives a
 //! [`ShopAdmin`] — the shop's [`AdminClient`] (one per shop, so calls share its cost budget)
 //! with an access token that is good for at least [`REFRESH_MARGIN_SECONDS`]. Send calls through
 //! [`ShopAdmin::call`], which refreshes once on a 401 and calls again once:
 //!
 //! ```ignore
-//! let mut admin = credentials::admin_client(&state, &shop).await?;
+//! let mut admin = state.credentials.admin_client(&shop).await?;
 //! let facts = admin.call(async |client, token| client.shop_facts(token).await).await?;
 //! ```
 //!
@@ -22,10 +22,8 @@
 //!   so the next attempt recovers;
 //! - `invalid_grant` marks the shop `needs_reauthorization`, once: no retry loop (the embedded
 //!   admin's next session token exchange, or a new code grant, clears it);
-//! - [`spawn_sweeper`] refreshes idle shops whose refresh token lapses within
+//! - [`Credentials::refresh_idle_shops`] (the server's sweeper) refreshes idle shops whose refresh token lapses within
 //!   [`IDLE_REFRESH_WITHIN_SECONDS`] (a refresh token lives 90 days).
-
-mod rows;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,13 +34,11 @@ use encore_shopify::oauth::{AppCredentials, OfflineToken, TokenClient, TokenRequ
 use encore_shopify::{Secret, ShopDomain};
 use serde::Serialize;
 
-use crate::offer::now;
-use crate::settings::Settings;
-use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use crate::clock::now;
 use crate::vault::{OpenError, Vault};
+use encore_store::{Store, StoreError};
 
-pub(crate) use rows::NewPair;
+pub use encore_store::credentials::NewPair;
 
 /// Refresh an access token this long before it expires.
 pub const REFRESH_MARGIN_SECONDS: i64 = 300;
@@ -169,14 +165,6 @@ impl ShopAdmin {
     }
 }
 
-/// The shop's Admin client with a token good for at least [`REFRESH_MARGIN_SECONDS`]: the one
-/// function the rest of the server (catalog sync, customer facts, attribution) calls to talk
-/// to a shop's Admin API. Errors say whether the shop is not installed, must re-authorize, or
-/// Shopify could not be reached for a refresh.
-pub async fn admin_client(state: &AppState, shop: &ShopDomain) -> Result<ShopAdmin, AccessError> {
-    state.credentials.admin_client(shop).await
-}
-
 /// Asks Shopify for a merchant who is waiting: the answer, or `None` after `budget`. The ask
 /// runs on as its own task past the budget (the Admin client's retries of a failing Shopify
 /// take seconds, and a token refresh must not be cut off between Shopify's answer and its
@@ -191,8 +179,18 @@ pub async fn ask_within<T: Send + 'static>(
     }
 }
 
+/// What credentials need from the server's settings.
+#[derive(Clone)]
+pub struct CredentialSettings {
+    pub shopify_host: encore_shopify::host::ShopifyHost,
+    pub api_key: String,
+    pub api_secret: String,
+    pub vault: Vault,
+}
+
 impl Credentials {
-    pub fn new(settings: &Settings, store: Store) -> Self {
+    /// Shopify's host, the app's API key and secret, the vault that seals tokens at rest.
+    pub fn new(settings: &CredentialSettings, store: Store) -> Self {
         let http = reqwest::Client::new();
         let tokens = TokenClient::new(
             http.clone(),
@@ -221,12 +219,12 @@ impl Credentials {
     }
 
     /// The token endpoint client (install flows).
-    pub(crate) fn token_client(&self) -> &TokenClient {
+    pub fn token_client(&self) -> &TokenClient {
         &self.inner.tokens
     }
 
     /// The shop's shared Admin client.
-    pub(crate) fn client_for(&self, shop: &ShopDomain) -> Arc<AdminClient> {
+    pub fn client_for(&self, shop: &ShopDomain) -> Arc<AdminClient> {
         let mut clients = self.inner.clients.lock().expect("clients lock");
         clients
             .entry(shop.clone())
@@ -253,20 +251,22 @@ impl Credentials {
     /// True when the shop has credentials that do not need the merchant (expired access tokens
     /// count: they refresh).
     pub async fn usable(&self, shop: &ShopDomain) -> Result<bool, StoreError> {
-        Ok(rows::load(&self.inner.store, shop.as_str())
-            .await?
-            .is_some_and(|row| !row.needs_reauthorization))
+        Ok(
+            encore_store::credentials::load(&self.inner.store, shop.as_str())
+                .await?
+                .is_some_and(|row| !row.needs_reauthorization),
+        )
     }
 
     /// Stores an install's first token pair and the shop's currency (creating the shop).
-    pub(crate) async fn store_install(
+    pub async fn store_install(
         &self,
         shop: &ShopDomain,
         currency: &str,
         token: &OfflineToken,
     ) -> Result<(), StoreError> {
         let now = now();
-        rows::install(
+        encore_store::credentials::install(
             &self.inner.store,
             shop.as_str(),
             currency,
@@ -278,7 +278,7 @@ impl Credentials {
 
     /// app/uninstalled: deletes the tokens at once and marks the shop uninstalled.
     pub async fn uninstall(&self, shop: &ShopDomain) -> Result<(), StoreError> {
-        rows::uninstall(&self.inner.store, shop.as_str(), now()).await?;
+        encore_store::credentials::uninstall(&self.inner.store, shop.as_str(), now()).await?;
         self.inner
             .clients
             .lock()
@@ -289,7 +289,7 @@ impl Credentials {
 
     /// What the status route shows.
     pub async fn status(&self, shop: &ShopDomain) -> Result<AccessStatus, StoreError> {
-        let row = rows::load(&self.inner.store, shop.as_str()).await?;
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str()).await?;
         let shop_row = self.inner.store.shop(shop.as_str()).await?;
         Ok(AccessStatus {
             shop: shop.clone(),
@@ -336,7 +336,7 @@ impl Credentials {
     }
 
     async fn fresh_token(&self, shop: &ShopDomain) -> Result<Secret, AccessError> {
-        let row = rows::load(&self.inner.store, shop.as_str())
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str())
             .await?
             .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
         if row.needs_reauthorization {
@@ -357,7 +357,7 @@ impl Credentials {
         shop: &ShopDomain,
         rejected: &Secret,
     ) -> Result<Secret, AccessError> {
-        let row = rows::load(&self.inner.store, shop.as_str())
+        let row = encore_store::credentials::load(&self.inner.store, shop.as_str())
             .await?
             .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
         if row.needs_reauthorization {
@@ -369,7 +369,12 @@ impl Credentials {
         }
         if row.refresh.is_none() {
             // A non-expiring token that Shopify refuses was revoked: only the merchant can help.
-            rows::mark_needs_reauthorization(&self.inner.store, shop.as_str(), now()).await?;
+            encore_store::credentials::mark_needs_reauthorization(
+                &self.inner.store,
+                shop.as_str(),
+                now(),
+            )
+            .await?;
             return Err(AccessError::NeedsReauthorization(shop.clone()));
         }
         self.refresh(shop, row.version).await
@@ -391,7 +396,7 @@ impl Credentials {
         loop {
             let holder = uuid::Uuid::new_v4().to_string();
             let now = now();
-            if let Some(row) = rows::take_lease(
+            if let Some(row) = encore_store::credentials::take_lease(
                 store,
                 shop.as_str(),
                 seen_version,
@@ -403,7 +408,7 @@ impl Credentials {
             {
                 return self.refresh_holding_lease(shop, row, &holder).await;
             }
-            let row = rows::load(store, shop.as_str())
+            let row = encore_store::credentials::load(store, shop.as_str())
                 .await?
                 .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
             if row.needs_reauthorization {
@@ -422,7 +427,7 @@ impl Credentials {
     async fn refresh_holding_lease(
         &self,
         shop: &ShopDomain,
-        row: rows::CredentialRow,
+        row: encore_store::credentials::CredentialRow,
         holder: &str,
     ) -> Result<Secret, AccessError> {
         let store = &self.inner.store;
@@ -430,12 +435,13 @@ impl Credentials {
             Some(sealed) => match self.inner.vault.open(shop, sealed) {
                 Ok(token) => token,
                 Err(e) => {
-                    rows::release_lease(store, shop.as_str(), holder).await?;
+                    encore_store::credentials::release_lease(store, shop.as_str(), holder).await?;
                     return Err(e.into());
                 }
             },
             None => {
-                rows::mark_needs_reauthorization(store, shop.as_str(), now()).await?;
+                encore_store::credentials::mark_needs_reauthorization(store, shop.as_str(), now())
+                    .await?;
                 return Err(AccessError::NeedsReauthorization(shop.clone()));
             }
         };
@@ -450,13 +456,21 @@ impl Credentials {
             Ok(token) => {
                 let now = now();
                 let pair = self.seal_pair(shop, &token, Some(&refresh_token), now);
-                if rows::store_refreshed(store, shop.as_str(), holder, &pair, now).await? {
+                if encore_store::credentials::store_refreshed(
+                    store,
+                    shop.as_str(),
+                    holder,
+                    &pair,
+                    now,
+                )
+                .await?
+                {
                     tracing::info!(shop = %shop, "access token refreshed");
                     Ok(token.access_token)
                 } else {
                     // A reinstall replaced the pair while Shopify answered: use what is stored.
                     tracing::warn!(shop = %shop, "the refresh lease was lost; using the stored token");
-                    let row = rows::load(store, shop.as_str())
+                    let row = encore_store::credentials::load(store, shop.as_str())
                         .await?
                         .ok_or_else(|| AccessError::NotInstalled(shop.clone()))?;
                     Ok(self.inner.vault.open(shop, &row.access)?)
@@ -464,12 +478,13 @@ impl Credentials {
             }
             Err(e) if e.needs_reauthorization() => {
                 tracing::warn!(shop = %shop, error = %e, "Shopify refused the refresh token: the shop needs re-authorization");
-                rows::mark_needs_reauthorization(store, shop.as_str(), now()).await?;
+                encore_store::credentials::mark_needs_reauthorization(store, shop.as_str(), now())
+                    .await?;
                 Err(AccessError::NeedsReauthorization(shop.clone()))
             }
             Err(e) => {
                 tracing::warn!(shop = %shop, error = %e, "token refresh failed; the previous refresh token is kept for the next attempt");
-                rows::release_lease(store, shop.as_str(), holder).await?;
+                encore_store::credentials::release_lease(store, shop.as_str(), holder).await?;
                 Err(AccessError::Refresh {
                     shop: shop.clone(),
                     source: e,
@@ -481,7 +496,11 @@ impl Credentials {
     /// Refreshes every shop whose refresh token lapses before `now` +
     /// [`IDLE_REFRESH_WITHIN_SECONDS`]; returns how many were refreshed.
     pub async fn refresh_idle_shops(&self, now: i64) -> Result<usize, StoreError> {
-        let lapsing = rows::lapsing(&self.inner.store, now + IDLE_REFRESH_WITHIN_SECONDS).await?;
+        let lapsing = encore_store::credentials::lapsing(
+            &self.inner.store,
+            now + IDLE_REFRESH_WITHIN_SECONDS,
+        )
+        .await?;
         let mut refreshed = 0;
         for (shop, version) in lapsing {
             let Ok(shop) = ShopDomain::parse(&shop) else {
@@ -505,23 +524,4 @@ fn answer_may_be_lost(e: &TokenRequestError) -> bool {
         TokenRequestError::Refused { status, .. } => *status >= 500,
         _ => false,
     }
-}
-
-/// Refreshes idle shops every `settings.refresh_sweep` in the background.
-pub fn spawn_sweeper(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        // The first sweep one period after start: a shop installed at start has fresh tokens,
-        // and a sweep racing the install would refresh what was just issued.
-        let period = state.settings.refresh_sweep;
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match state.credentials.refresh_idle_shops(now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(shops = n, "refreshed idle shops' tokens"),
-                Err(e) => tracing::error!(error = %e, "idle-shop refresh sweep failed"),
-            }
-        }
-    })
 }

@@ -8,6 +8,7 @@
 use encore_engine::money::Currency;
 use encore_shopify::bulk::{InventoryPolicy, ProductRecord, VariantRecord};
 use encore_shopify::webhook::{self as wire, ProductPayload, VariantPayload};
+use encore_store::catalog::{ProductRow, VariantRow};
 use serde_json::{json, Value};
 
 /// Seconds since the epoch of one of Shopify's timestamps: RFC 3339, `Z` in bulk rows and an
@@ -16,23 +17,6 @@ pub fn unix_seconds(text: &str) -> Option<i64> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| t.unix_timestamp())
-}
-
-/// A product row ready for the catalog tables.
-#[derive(Debug, Clone)]
-pub struct ProductRow {
-    pub id: String,
-    pub updated_at: Option<i64>,
-    pub data: Value,
-}
-
-/// A variant row ready for the catalog tables.
-#[derive(Debug, Clone)]
-pub struct VariantRow {
-    pub id: String,
-    pub product_id: String,
-    pub inventory_item_id: Option<String>,
-    pub data: Value,
 }
 
 /// The product facts of a bulk product (its collections as they came with it).

@@ -6,14 +6,21 @@
 
 use sqlx::Row;
 
-use crate::store::{Store, StoreError};
-use crate::vault::Sealed;
+use crate::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+/// A sealed value as stored: the key id and base64 of nonce ‖ ciphertext ‖ tag (the server's
+/// vault seals and opens it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub key_id: i64,
+    pub text: String,
+}
+
 /// A shop's stored credentials (sealed).
 #[derive(Debug, Clone)]
-pub(crate) struct CredentialRow {
+pub struct CredentialRow {
     pub access: Sealed,
     pub refresh: Option<Sealed>,
     pub access_expires_at: Option<i64>,
@@ -24,7 +31,7 @@ pub(crate) struct CredentialRow {
 }
 
 /// A pair to store: sealed tokens and when they lapse.
-pub(crate) struct NewPair {
+pub struct NewPair {
     pub access: Sealed,
     pub refresh: Option<Sealed>,
     pub access_expires_at: Option<i64>,
@@ -54,7 +61,7 @@ fn row_of(r: &sqlx::any::AnyRow) -> CredentialRow {
 }
 
 /// The shop's credentials, if it has any.
-pub(crate) async fn load(store: &Store, shop: &str) -> Result<Option<CredentialRow>> {
+pub async fn load(store: &Store, shop: &str) -> Result<Option<CredentialRow>> {
     // The writer pool: right after another instance (or this one) stored a pair, a waiting
     // refresh must see it; on PostgreSQL both pools are one.
     let row = sqlx::query(&format!(
@@ -68,7 +75,7 @@ pub(crate) async fn load(store: &Store, shop: &str) -> Result<Option<CredentialR
 
 /// Takes the shop's refresh lease until `until` if nobody holds it and the stored pair is still
 /// `version`; `None` when another instance holds it or already refreshed.
-pub(crate) async fn take_lease(
+pub async fn take_lease(
     store: &Store,
     shop: &str,
     version: i64,
@@ -94,7 +101,7 @@ pub(crate) async fn take_lease(
 /// Stores a refreshed pair and releases the lease, in one statement (so in one transaction):
 /// the access and refresh token never belong to different pairs. False when the lease was
 /// lost meanwhile (a reinstall, or an expired lease taken over), and nothing was stored.
-pub(crate) async fn store_refreshed(
+pub async fn store_refreshed(
     store: &Store,
     shop: &str,
     holder: &str,
@@ -123,7 +130,7 @@ pub(crate) async fn store_refreshed(
 
 /// Gives the lease back without storing anything (the refresh failed; the previous refresh
 /// token stays, and retrying it is how a lost answer is recovered).
-pub(crate) async fn release_lease(store: &Store, shop: &str, holder: &str) -> Result<()> {
+pub async fn release_lease(store: &Store, shop: &str, holder: &str) -> Result<()> {
     sqlx::query(
         "UPDATE shop_credentials SET lease_until = 0, lease_holder = NULL \
          WHERE shop = $1 AND lease_holder = $2",
@@ -136,7 +143,7 @@ pub(crate) async fn release_lease(store: &Store, shop: &str, holder: &str) -> Re
 }
 
 /// Marks the shop as needing the merchant's authorization again and releases the lease.
-pub(crate) async fn mark_needs_reauthorization(store: &Store, shop: &str, now: i64) -> Result<()> {
+pub async fn mark_needs_reauthorization(store: &Store, shop: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE shop_credentials SET needs_reauthorization = 1, lease_until = 0, \
          lease_holder = NULL, updated_at = $1 WHERE shop = $2",
@@ -150,7 +157,7 @@ pub(crate) async fn mark_needs_reauthorization(store: &Store, shop: &str, now: i
 
 /// Creates or updates the shop (currency, installed again) and stores its first pair, in one
 /// transaction. A refresh in flight elsewhere loses its lease and discards its answer.
-pub(crate) async fn install(
+pub async fn install(
     store: &Store,
     shop: &str,
     currency: &str,
@@ -196,7 +203,7 @@ pub(crate) async fn install(
 
 /// app/uninstalled: the tokens go at once, the shop is marked uninstalled (its data stays
 /// until shop/redact) and its data_version moves so every instance's cache notices.
-pub(crate) async fn uninstall(store: &Store, shop: &str, now: i64) -> Result<()> {
+pub async fn uninstall(store: &Store, shop: &str, now: i64) -> Result<()> {
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "UPDATE shops SET uninstalled_at = $1, data_version = data_version + 1 WHERE domain = $2",
@@ -215,7 +222,7 @@ pub(crate) async fn uninstall(store: &Store, shop: &str, now: i64) -> Result<()>
 
 /// Shops whose refresh token lapses before `before` and can still be refreshed, with the
 /// version of their pair.
-pub(crate) async fn lapsing(store: &Store, before: i64) -> Result<Vec<(String, i64)>> {
+pub async fn lapsing(store: &Store, before: i64) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query(
         "SELECT shop, version FROM shop_credentials WHERE refresh_expires_at < $1 \
          AND refresh_token IS NOT NULL AND needs_reauthorization = 0 ORDER BY refresh_expires_at",
@@ -224,4 +231,43 @@ pub(crate) async fn lapsing(store: &Store, before: i64) -> Result<Vec<(String, i
     .fetch_all(store.reader())
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+impl Store {
+    /// Keeps an authorization-code grant's state nonce until `expires_at`; expired nonces go
+    /// with each new one, so the table stays as small as the installs in flight.
+    pub async fn put_oauth_state(
+        &self,
+        nonce: &str,
+        shop: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        sqlx::query("INSERT INTO oauth_states (nonce, shop, expires_at) VALUES ($1, $2, $3)")
+            .bind(nonce)
+            .bind(shop)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Consumes a state nonce issued for `shop` that has not expired: true exactly once.
+    pub async fn take_oauth_state(&self, nonce: &str, shop: &str, now: i64) -> Result<bool> {
+        // One statement: of two concurrent callbacks with the same state, one gets the row.
+        let consumed = sqlx::query(
+            "DELETE FROM oauth_states WHERE nonce = $1 AND shop = $2 AND expires_at >= $3 \
+             RETURNING nonce",
+        )
+        .bind(nonce)
+        .bind(shop)
+        .bind(now)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(consumed.is_some_and(|r| r.get::<String, _>(0) == nonce))
+    }
 }

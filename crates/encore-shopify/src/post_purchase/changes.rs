@@ -7,7 +7,7 @@
 //! JSON's number grammar, so the signed JSON says exactly what the Function decided. Nulls are
 //! dropped; anything that is not a valid change of its type is refused, never repaired.
 
-use encore_shopify::ids::{SellingPlanId, VariantId};
+use crate::ids::{SellingPlanId, VariantId};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -298,7 +298,7 @@ fn string<'a>(index: usize, field: &str, value: &'a Value) -> Result<&'a str, Ch
 }
 
 /// A Shopify id as a JSON integer. Accepts `"123"` and a GID of the field's resource
-/// (`gid://shopify/ProductVariant/123` for `variantId`), through `encore_shopify::ids`, the one
+/// (`gid://shopify/ProductVariant/123` for `variantId`), through `crate::ids`, the one
 /// normalizer; a GID of another resource is refused.
 fn id(index: usize, field: &str, value: &Value) -> Result<String, ChangeError> {
     let bad = || ChangeError::BadId {

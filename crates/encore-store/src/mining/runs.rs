@@ -2,15 +2,62 @@
 //! (`mining_checkpoints`) and the orders/create inbox (`mining_inbox`).
 
 use encore_mining::{Day, Order, OrderId};
+use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Store, StoreError};
+use crate::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
+
+impl crate::Tx {
+    /// Adds an orders/create order to the shop's inbox: false when the same order is there
+    /// already (Shopify may send a topic twice under another delivery id).
+    pub async fn add_to_inbox(&mut self, shop: &str, order: &Order, now: i64) -> Result<bool> {
+        let products = serde_json::to_string(&order.products)?;
+        let added = sqlx::query(
+            "INSERT INTO mining_inbox (shop, order_id, day, products, received_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (shop, order_id) DO NOTHING",
+        )
+        .bind(shop)
+        .bind(order.id.0.to_string())
+        .bind(i64::from(order.day.0))
+        .bind(products)
+        .bind(now)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+}
 
 /// Inbox rows are kept this long past the start of the import that read the orders again:
 /// Shopify's bulk operation may snapshot the orders a little after the import started.
 pub const INBOX_MARGIN_SECS: i64 = 3600;
+
+/// Where an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    /// Queued behind another import of the shop.
+    Waiting,
+    /// The bulk operation runs, or its result is being counted.
+    Running,
+    /// Counted and published.
+    Complete,
+    /// Stopped with an error (or interrupted); the previous suggestions stay live.
+    Failed,
+}
+
+impl RunState {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "waiting" => Self::Waiting,
+            "running" => Self::Running,
+            "complete" => Self::Complete,
+            _ => Self::Failed,
+        }
+    }
+}
 
 /// What an import has read and counted so far (the status's counters).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -5,10 +5,10 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::import::RunState;
 use super::publish::{self, Publication};
 use super::runs;
-use crate::store::{Store, StoreError};
+use super::runs::RunState;
+use crate::{Store, StoreError};
 
 /// One import, as stored.
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::store::{Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Where a full sync is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

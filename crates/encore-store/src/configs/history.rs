@@ -9,19 +9,18 @@
 //! merchant's form). Saves are serialized by the shop row's lock, so two racing saves both
 //! become versions and neither loses the other's campaigns.
 
-use encore_shopify::ids::StaffMemberId;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use crate::session::Caller;
-use crate::store::{Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Who saved a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    /// A staff member in the embedded admin (the session token's `sub`).
-    Staff(StaffMemberId),
+    /// A staff member in the embedded admin: the session token's `sub` as its GID (the store
+    /// knows no Shopify types; the server converts).
+    Staff(String),
     /// An embedded-admin session that names no staff member.
     Merchant,
     /// The operator token (scripts).
@@ -42,17 +41,8 @@ impl Actor {
 
     fn id(&self) -> Option<String> {
         match self {
-            Actor::Staff(id) => Some(id.to_string()),
+            Actor::Staff(id) => Some(id.clone()),
             _ => None,
-        }
-    }
-}
-
-impl From<&Caller> for Actor {
-    fn from(caller: &Caller) -> Self {
-        match caller {
-            Caller::Operator => Actor::Operator,
-            Caller::Merchant(session) => session.user.map_or(Actor::Merchant, Actor::Staff),
         }
     }
 }

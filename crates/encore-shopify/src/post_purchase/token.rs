@@ -6,7 +6,7 @@
 //! (unlike admin session tokens); an `aud`, if one is ever present, must be our API key.
 //! Everything the server uses about the purchase comes from this verified `input_data`.
 
-use encore_shopify::ids::{CustomerId, ProductId, SellingPlanId, VariantId};
+use crate::ids::{CustomerId, ProductId, SellingPlanId, VariantId};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
@@ -189,7 +189,7 @@ fn bad(msg: impl Into<String>) -> TokenError {
 }
 
 /// An id given as a JSON number, a numeric string or a GID of resource `T`, as its number's text:
-/// the one normalizer every Shopify id goes through (`encore_shopify::ids`), so ids from the
+/// the one normalizer every Shopify id goes through ([`crate::ids`]), so ids from the
 /// token compare equal to the synced catalog's and the Admin API's.
 fn id_text<T>(v: &Value, what: &str) -> Result<String, TokenError>
 where

@@ -1,0 +1,22 @@
+//! Encore's use cases, without HTTP: what the server's handlers, its background tasks and the
+//! CLI call. They reach the database only through `encore-store`, Shopify's formats through
+//! `encore-shopify` and the Function through `encore-host`; nothing here knows axum.
+//!
+//! - The offer pipeline: [`facts_cache`] (a shop's config, catalog and co-purchases, one
+//!   snapshot per load, patched per product), [`input`] (the Function input in query order),
+//!   [`runner`]/[`host_runner`] (the Function in encore-host under Shopify's limits).
+//! - [`catalog`]: Shopify's records in the catalog tables' shapes, and catalog webhooks applied
+//!   with their receipt.
+//! - [`credentials`]: each shop's stored tokens and its Admin API client, refreshed in time;
+//!   [`vault`]: shop tokens sealed at rest.
+//! - [`analytics`]: the merchant's report.
+
+pub mod analytics;
+pub mod catalog;
+pub mod clock;
+pub mod credentials;
+pub mod facts_cache;
+pub mod host_runner;
+pub mod input;
+pub mod runner;
+pub mod vault;

@@ -37,6 +37,7 @@ pub const HEADER: &str = "EP1";
 
 /// Integers above 2^53 in magnitude are not exact as the Wasm API's numbers: packed as other
 /// numbers, as the Function has always read them.
+#[cfg(any(test, feature = "serde_json"))]
 const MAX_EXACT_INT: u64 = 1 << 53;
 
 /// A varint has at most this many digits (64 bits); longer is a corrupt string.
@@ -271,7 +272,8 @@ impl JsonNode for Packed<'_> {
     }
 }
 
-/// Appends `v` as a varint.
+/// Appends `v` as a varint (packing happens on the server and in tools, never in the Function).
+#[cfg(any(test, feature = "serde_json"))]
 fn push_varint(out: &mut String, v: u64) {
     let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
     for i in (0..digits).rev() {
@@ -281,6 +283,7 @@ fn push_varint(out: &mut String, v: u64) {
 }
 
 /// Appends `len` bytes' worth of framing: a varint of a length.
+#[cfg(any(test, feature = "serde_json"))]
 fn push_len(out: &mut String, len: usize) {
     push_varint(out, len as u64);
 }

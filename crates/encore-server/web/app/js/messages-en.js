@@ -14,7 +14,7 @@ export default {
 
   'campaigns.title': 'Campaigns',
   'campaigns.create': 'Create campaign',
-  'campaigns.shopFigures': 'All campaigns: {shown} offers shown, {accepted} accepted, {revenue} added to orders.',
+  'campaigns.shopFigures': 'All campaigns: {shown} offers shown, {accepted} accepted, {revenue} net of refunds.',
   'campaigns.empty': 'No campaigns yet.',
   'campaigns.emptyStart': 'Start from a template',
   'campaigns.caption': 'Campaigns in priority order: the first one whose triggers match offers.',

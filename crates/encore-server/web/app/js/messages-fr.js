@@ -14,7 +14,7 @@ export default {
 
   'campaigns.title': 'Campagnes',
   'campaigns.create': 'Créer une campagne',
-  'campaigns.shopFigures': 'Toutes les campagnes : {shown} offres affichées, {accepted} acceptées, {revenue} ajoutés aux commandes.',
+  'campaigns.shopFigures': 'Toutes les campagnes : {shown} offres affichées, {accepted} acceptées, {revenue} net des remboursements.',
   'campaigns.empty': 'Aucune campagne pour l\'instant.',
   'campaigns.emptyStart': 'Partir d\'un modèle',
   'campaigns.caption': 'Campagnes par ordre de priorité : la première dont les déclencheurs correspondent fait l\'offre.',

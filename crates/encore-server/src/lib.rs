@@ -68,7 +68,7 @@ pub struct Running {
     /// Refreshes idle shops' tokens before their refresh tokens lapse.
     sweeper: tokio::task::JoinHandle<()>,
     /// The attribution reconciler (`reconcile`).
-    reconciler: tokio::task::JoinHandle<()>,
+    reconciler: Option<tokio::task::JoinHandle<()>>,
     /// Hears other instances' changes on PostgreSQL (`facts_cache::listen`).
     facts_listener: Option<tokio::task::JoinHandle<()>>,
     /// Publishes the orders/create counted since the last publication (`mining::incremental`).
@@ -84,7 +84,9 @@ impl Running {
             pruner.abort();
         }
         self.sweeper.abort();
-        self.reconciler.abort();
+        if let Some(reconciler) = self.reconciler {
+            reconciler.abort();
+        }
         if let Some(listener) = self.facts_listener {
             listener.abort();
         }

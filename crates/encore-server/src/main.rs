@@ -52,7 +52,8 @@ ENCORE_RETENTION_EVERY_MINUTES (60); see docs/operations.md; ENCORE_ENCRYPTION_K
 (required outside --demo), ENCORE_ENCRYPTION_PREVIOUS_KEYS, ENCORE_APP_URL, ENCORE_SHOPIFY_HOST,
 ENCORE_SCOPES, ENCORE_REFRESH_SWEEP_MINUTES (60); see docs/install.md; ENCORE_SHOPIFY_ADMIN_TOKEN
 (the sync CLI's token); see docs/catalog-sync.md; ENCORE_CUSTOMER_FACTS_BUDGET_MS (300); see
-docs/customer-facts.md";
+docs/customer-facts.md; ENCORE_ATTRIBUTION_WINDOW_MINUTES (120), ENCORE_RECONCILE_EVERY_MINUTES (5);
+see docs/analytics.md";
 
 fn main() -> ExitCode {
     let mut demo = false;

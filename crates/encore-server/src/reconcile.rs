@@ -105,13 +105,16 @@ impl AdminCalls<'_> {
     }
 }
 
-/// How often the background reconciler runs a pass over every installed shop.
-pub const EVERY: Duration = Duration::from_secs(5 * 60);
+/// Default for ENCORE_RECONCILE_EVERY_MINUTES: how often the background reconciler runs a pass
+/// over every installed shop.
+pub const DEFAULT_EVERY_MINUTES: u32 = 5;
 
-/// Runs a pass over every shop with usable credentials each [`EVERY`], until aborted.
-pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
+/// Runs a pass over every shop with usable credentials now (orders queued while the server was
+/// down) and then each `settings.reconcile_every`, until aborted; nothing when that is `never`.
+pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = state.settings.reconcile_every?;
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
@@ -164,7 +167,7 @@ pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 }
             }
         }
-    })
+    }))
 }
 
 /// One pass over a shop: queued orders first, then searches for accepted decisions with no

@@ -79,7 +79,7 @@ impl Default for RetentionSettings {
 }
 
 /// A variable's value: unset (`None`), `never` (`Some(None)`) or a whole number ≥ 1.
-fn count_or_never(
+pub(crate) fn count_or_never(
     key: &'static str,
     value: Option<String>,
 ) -> Result<Option<Option<u32>>, SettingsError> {

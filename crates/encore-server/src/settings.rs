@@ -82,6 +82,9 @@ pub struct Settings {
     pub shopify_host: encore_shopify::host::ShopifyHost,
     /// Scopes the authorization-code grant asks for (`ENCORE_SCOPES`).
     pub scopes: String,
+    /// How often the attribution reconciler runs a pass over every shop
+    /// (`ENCORE_RECONCILE_EVERY_MINUTES`, default 5; `never`: only the webhooks' own work).
+    pub reconcile_every: Option<std::time::Duration>,
     /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
     pub refresh_sweep: std::time::Duration,
     /// How old a shop's last order history import may get before a scheduled import refreshes
@@ -108,6 +111,7 @@ impl std::fmt::Debug for Settings {
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
             .field("attribution_window", &self.attribution_window)
+            .field("reconcile_every", &self.reconcile_every)
             .field("vault", &self.vault)
             .field("app_url", &self.app_url)
             .field("shopify_host", &self.shopify_host)
@@ -257,6 +261,12 @@ impl Settings {
             ),
             None => std::time::Duration::from_secs(3600),
         };
+        let reconcile_every = crate::retention::count_or_never(
+            "ENCORE_RECONCILE_EVERY_MINUTES",
+            get("ENCORE_RECONCILE_EVERY_MINUTES"),
+        )?
+        .unwrap_or(Some(crate::reconcile::DEFAULT_EVERY_MINUTES))
+        .map(|m| std::time::Duration::from_secs(u64::from(m) * 60));
         let mining_refresh = match get("ENCORE_MINING_REFRESH_HOURS") {
             Some(v) => match v.parse::<u64>() {
                 Ok(0) => None,
@@ -298,6 +308,7 @@ impl Settings {
             app_url,
             shopify_host,
             scopes,
+            reconcile_every,
             refresh_sweep,
             mining_refresh,
             customer_facts_budget,
@@ -429,5 +440,18 @@ mod tests {
     fn bad_listen_is_explained() {
         let e = Settings::from_vars(&vars(&[("ENCORE_LISTEN", "nope")]), true).unwrap_err();
         assert!(e.to_string().contains("ENCORE_LISTEN=nope"));
+    }
+
+    #[test]
+    fn the_reconciler_runs_every_five_minutes_unless_told_otherwise() {
+        let every =
+            |v: &[(&str, &str)]| Settings::from_vars(&vars(v), true).map(|s| s.reconcile_every);
+        use std::time::Duration;
+        assert_eq!(every(&[]).unwrap(), Some(Duration::from_secs(300)));
+        let key = "ENCORE_RECONCILE_EVERY_MINUTES";
+        assert_eq!(every(&[(key, "1")]).unwrap(), Some(Duration::from_secs(60)));
+        assert_eq!(every(&[(key, "never")]).unwrap(), None);
+        let e = every(&[(key, "0")]).unwrap_err();
+        assert!(e.to_string().contains(key), "{e}");
     }
 }

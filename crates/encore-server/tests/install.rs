@@ -907,6 +907,78 @@ async fn getting_started_learns_from_shopify_whether_encore_is_the_post_purchase
     running.stop().await;
 }
 
+/// Queues an order that webhooks named, waiting to be read through the Admin API.
+async fn queue_order(db: &Db, sim: &Sim, id: u64) {
+    sim.put_order(
+        SHOP,
+        shopify_sim::SimOrder {
+            shipping_country: None,
+            customer_locale: None,
+            id,
+            name: format!("#{id}"),
+            customer: None,
+            lines: vec![],
+            created_at: "2026-11-30T10:00:00Z".into(),
+            currency: None,
+            metafields: vec![],
+        },
+    );
+    let pool = pool(db).await;
+    sqlx::query(
+        "INSERT INTO attribution_orders (shop, order_id, state, seen_at) VALUES ($1, $2, 'pending', $3)",
+    )
+    .bind(SHOP)
+    .bind(id.to_string())
+    .bind(now())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+}
+
+async fn pending_orders(db: &Db) -> i64 {
+    let pool = pool(db).await;
+    let n = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attribution_orders WHERE shop = $1 AND state = 'pending'",
+    )
+    .bind(SHOP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    n
+}
+
+#[tokio::test]
+async fn the_background_reconciler_reads_orders_queued_while_the_server_was_down() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir).await {
+        let sim = sim(HOUR, DAYS_90).await;
+        let running = server(&db, &sim).await;
+        install_by_session(&running, &sim, &Answers::default()).await;
+        running.stop().await;
+        for id in [8101u64, 8102] {
+            queue_order(&db, &sim, id).await;
+        }
+        let mut settings = settings(&db);
+        settings.shopify_host =
+            encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
+        settings.retention.every = None;
+        settings.reconcile_every = Some(Duration::from_secs(3600));
+        let running = encore_server::start(settings, ScriptedRunner::new())
+            .await
+            .unwrap();
+        // The first pass runs at start-up, not an interval later.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while pending_orders(&db).await > 0 {
+            assert!(std::time::Instant::now() < deadline, "orders still pending");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        running.stop().await;
+        db.dispose().await;
+    }
+}
+
 #[tokio::test]
 async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_goes_on() {
     use encore_server::reconcile::{self, AdminCalls};
@@ -917,33 +989,9 @@ async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_go
         let answers = Answers::default();
         install_by_session(&running, &sim, &answers).await;
         // Three orders queued by webhooks, waiting to be read through the Admin API.
-        let pool = pool(&db).await;
         for id in [8001u64, 8002, 8003] {
-            sim.put_order(
-                SHOP,
-                shopify_sim::SimOrder {
-                    shipping_country: None,
-                    customer_locale: None,
-                    id,
-                    name: format!("#{id}"),
-                    customer: None,
-                    lines: vec![],
-                    created_at: "2026-11-30T10:00:00Z".into(),
-                    currency: None,
-                    metafields: vec![],
-                },
-            );
-            sqlx::query(
-                "INSERT INTO attribution_orders (shop, order_id, state, seen_at) VALUES ($1, $2, 'pending', $3)",
-            )
-            .bind(SHOP)
-            .bind(id.to_string())
-            .bind(now())
-            .execute(&pool)
-            .await
-            .unwrap();
+            queue_order(&db, &sim, id).await;
         }
-        pool.close().await;
         let shop_row = running.state.store.shop(SHOP).await.unwrap().unwrap();
         let mut admin = running
             .state

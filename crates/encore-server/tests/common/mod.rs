@@ -203,6 +203,9 @@ pub fn settings(db: &Db) -> Settings {
         ("ENCORE_LISTEN", "127.0.0.1:0"),
         ("ENCORE_BODY_LIMIT", "65536"),
         ("ENCORE_ENCRYPTION_KEY", ENCRYPTION_KEY),
+        // Tests run attribution passes themselves: a background pass at start-up would read the
+        // orders a test queues before the test's own pass does.
+        ("ENCORE_RECONCILE_EVERY_MINUTES", "never"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -10,13 +10,22 @@
 //! - [`credentials`]: each shop's stored tokens and its Admin API client, refreshed in time;
 //!   [`vault`]: shop tokens sealed at rest.
 //! - [`analytics`]: the merchant's report.
+//!
+//! [`app::App`] holds the parts they share (store, credentials, caches, runner), built from
+//! plain [`app::AppSettings`]; [`counters`] is what they count for the server's metrics.
 
 pub mod analytics;
+pub mod app;
 pub mod catalog;
+pub mod catalog_sync;
 pub mod clock;
+pub mod counters;
 pub mod credentials;
+pub mod customer_facts;
 pub mod facts_cache;
 pub mod host_runner;
 pub mod input;
+pub mod mining;
+pub mod offer_stats;
 pub mod runner;
 pub mod vault;

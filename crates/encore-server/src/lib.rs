@@ -12,7 +12,6 @@ pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
 pub mod checkout_setting;
-pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
 pub mod error;
@@ -129,15 +128,15 @@ pub async fn start(
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
     let pruner = retention::spawn(state.clone());
-    let sweeper = sweeper::spawn_sweeper(state.clone());
-    let reconciler = reconcile::spawn(state.clone());
+    let sweeper = sweeper::spawn_sweeper(state.app.clone());
+    let reconciler = reconcile::spawn(state.app.clone());
     let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),
         state.store.clone(),
         state.settings.database_url.clone(),
     );
-    let publisher = mining::incremental::spawn(state.clone());
-    let mining_schedule = mining::schedule::spawn(state.clone());
+    let publisher = encore_app::mining::incremental::spawn(state.app.clone());
+    let mining_schedule = encore_app::mining::schedule::spawn(state.app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {

@@ -273,9 +273,11 @@ impl Metrics {
             })
             .inc();
     }
+}
 
+impl encore_app::counters::Counters for Metrics {
     /// Rows retention deleted from `table` (one of [`PRUNED_TABLES`]).
-    pub fn pruned(&self, table: &'static str, rows: u64) {
+    fn pruned(&self, table: &'static str, rows: u64) {
         self.pruned_rows
             .get_or_create(&TableLabels { table })
             .inc_by(rows);

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use encore_app::clock::rfc3339;
 use encore_engine::Currency;
 
-use crate::customer_facts::ForOffer;
 use crate::error::ApiError;
 use crate::state::AppState;
+use encore_app::customer_facts::ForOffer;
 use encore_app::facts_cache::ShopFacts;
 use encore_app::input::{self, FunctionInput, InputParts};
 use encore_app::runner::RunOutcome;
@@ -109,7 +109,7 @@ pub async fn decide(
             match decision_from_output(shop, purchase, funnel.seq, &output) {
                 Ok(mut d) => {
                     d.pair = Currency::from_code(&shop.currency_code).and_then(|currency| {
-                        crate::mining::pairs::behind(&facts, currency, purchase, &d)
+                        encore_app::mining::pairs::behind(&facts, currency, purchase, &d)
                     });
                     Decided::Decision(Box::new(d))
                 }

@@ -19,7 +19,7 @@ use encore_shopify::ShopDomain;
 use encore_store::attribution::AcceptedWithoutOrder;
 
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::state::AppState;
+use encore_app::app::App;
 use encore_app::credentials::{AccessError, ShopAdmin};
 use encore_store::shops::ShopRow;
 use encore_store::Store;
@@ -111,14 +111,14 @@ pub const DEFAULT_EVERY_MINUTES: u32 = 5;
 
 /// Runs a pass over every shop with usable credentials now (orders queued while the server was
 /// down) and then each `settings.reconcile_every`, until aborted; nothing when that is `never`.
-pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
-    let every = state.settings.reconcile_every?;
+pub fn spawn(app: Arc<App>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = app.settings.reconcile_every?;
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let domains = match state.store.shop_domains().await {
+            let domains = match app.store.shop_domains().await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!(error = %e, "the reconciler cannot list shops");
@@ -126,7 +126,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 }
             };
             for domain in &domains {
-                let shop = match state.store.shop(domain).await {
+                let shop = match app.store.shop(domain).await {
                     Ok(Some(shop)) if !shop.uninstalled => shop,
                     Ok(_) => continue,
                     Err(e) => {
@@ -137,17 +137,17 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 let Ok(domain) = ShopDomain::parse(&shop.domain) else {
                     continue;
                 };
-                let mut admin = match state.credentials.admin_client(&domain).await {
+                let mut admin = match app.credentials.admin_client(&domain).await {
                     Ok(admin) => admin,
                     Err(e) => {
                         tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
                         continue;
                     }
                 };
-                let window = state.settings.attribution_window;
+                let window = app.settings.attribution_window;
                 let now = encore_app::clock::now();
                 match pass(
-                    &state.store,
+                    &app.store,
                     &mut AdminCalls::Stored(&mut admin),
                     &shop,
                     window,
@@ -157,7 +157,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 {
                     Ok(report) => {
                         if report.orders_read > 0 {
-                            state.offer_stats_changed(&shop.domain);
+                            app.offer_stats_changed(&shop.domain);
                         }
                         tracing::info!(shop = %shop.domain, ?report, "attribution pass");
                     }

@@ -183,7 +183,7 @@ async fn prune_rows(state: &AppState, table: PrunedTable, before: i64) -> Result
             .prune_rows(table, before, ROWS_PER_BATCH)
             .await?;
         total += n;
-        state.metrics.pruned(table.name(), n);
+        state.counters.pruned(table.name(), n);
         if n < ROWS_PER_BATCH as u64 {
             return Ok(total);
         }
@@ -197,9 +197,9 @@ async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch,
         .store
         .prune_purchases(before, PURCHASES_PER_BATCH)
         .await?;
-    state.metrics.pruned("events", batch.events);
-    state.metrics.pruned("decisions", batch.decisions);
-    state.metrics.pruned("funnels", batch.funnels);
+    state.counters.pruned("events", batch.events);
+    state.counters.pruned("decisions", batch.decisions);
+    state.counters.pruned("funnels", batch.funnels);
     Ok(batch)
 }
 
@@ -207,10 +207,10 @@ async fn prune_purchases(state: &AppState, before: i64) -> Result<PurchaseBatch,
 /// `before` that no decision links to, with their refund lines and edit additions.
 async fn prune_orders(state: &AppState, before: i64) -> Result<OrderBatch, StoreError> {
     let batch = state.store.prune_orders(before, ORDERS_PER_BATCH).await?;
-    state.metrics.pruned("attribution_orders", batch.orders);
-    state.metrics.pruned("refund_lines", batch.refund_lines);
+    state.counters.pruned("attribution_orders", batch.orders);
+    state.counters.pruned("refund_lines", batch.refund_lines);
     state
-        .metrics
+        .counters
         .pruned("order_edit_additions", batch.order_edit_additions);
     Ok(batch)
 }

@@ -132,6 +132,19 @@ impl Settings {
         }
     }
 
+    /// What the use cases need of these settings.
+    pub fn app(&self) -> encore_app::app::AppSettings {
+        encore_app::app::AppSettings {
+            credentials: self.credentials(),
+            database_url: self.database_url.clone(),
+            attribution_window: self.attribution_window,
+            reconcile_every: self.reconcile_every,
+            refresh_sweep: self.refresh_sweep,
+            mining_refresh: self.mining_refresh,
+            customer_facts_budget: self.customer_facts_budget,
+        }
+    }
+
     /// Reads settings: process environment first, then `file` (KEY=VALUE lines), then demo
     /// defaults when `demo` is set.
     pub fn load(file: Option<&Path>, demo: bool) -> Result<Self, SettingsError> {
@@ -287,7 +300,7 @@ impl Settings {
                     format!("{v} is not a number of milliseconds"),
                 )
             })?),
-            None => crate::customer_facts::DEFAULT_BUDGET,
+            None => encore_app::customer_facts::DEFAULT_BUDGET,
         };
         Ok(Self {
             api_key,

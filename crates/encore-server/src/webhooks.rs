@@ -123,7 +123,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
     if incremental::is_catalog_topic(&kind) {
         let typed = Payload::parse(&kind, body).map_err(|e| ApiError::BadJson(e.to_string()))?;
         if let Payload::InventoryLevel(level) = &typed {
-            crate::catalog_sync::locations::fill_unreported(state, &shop, level).await;
+            encore_app::catalog_sync::locations::fill_unreported(state, &shop, level).await;
         }
         let applied = incremental::apply(&state.store, &receipt, &typed, now())
             .await
@@ -144,7 +144,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
         else {
             return Err(ApiError::BadRequest("orders/create payload".into()));
         };
-        let applied = crate::mining::incremental::order_created(
+        let applied = encore_app::mining::incremental::order_created(
             &state.store,
             &state.mining,
             &receipt,
@@ -153,7 +153,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
         )
         .await
         .map_err(|e| match e {
-            crate::mining::incremental::OrderError::Store(e) => ApiError::from(e),
+            encore_app::mining::incremental::OrderError::Store(e) => ApiError::from(e),
             other => ApiError::BadRequest(other.to_string()),
         })?;
         tracing::info!(topic = %topic, effect = ?applied, "webhook handled");

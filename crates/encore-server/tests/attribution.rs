@@ -707,7 +707,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
             .await;
         }
     }
-    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+    encore_app::mining::incremental::refresh(store, &state.mining, demo::SHOP)
         .await
         .unwrap();
     let pairs = live_pairs(store).await;
@@ -815,7 +815,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
     deliver(&shopify, &c, demo::SHOP, "refunds/create", "r-learned", &r).await;
 
     // The next publication leaves phone → case out (case → phone stays: one direction).
-    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+    encore_app::mining::incremental::refresh(store, &state.mining, demo::SHOP)
         .await
         .unwrap();
     let pairs = live_pairs(store).await;

@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
-use super::run::{enqueue, run_queued, SyncError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::catalog_sync::run::{enqueue, run_queued, SyncError};
 use encore_store::catalog::status::{sync_status, SyncStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -40,7 +40,7 @@ async fn start_sync(
         SyncError::Store(e) => ApiError::from(e),
         other => ApiError::BadRequest(other.to_string()),
     })?;
-    let background = state.clone();
+    let background = state.app.clone();
     let sync_shop = domain.clone();
     // The sync's outcome lands in catalog_syncs (and the logs); the caller polls the status.
     tokio::spawn(async move {

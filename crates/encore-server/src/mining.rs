@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
-use super::import::{enqueue, run_queued, MiningError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::mining::import::{enqueue, run_queued, MiningError};
 use encore_store::mining::status::{mining_status, MiningStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -40,7 +40,7 @@ async fn start_import(
         MiningError::Store(e) => ApiError::from(e),
         other => ApiError::BadRequest(other.to_string()),
     })?;
-    let background = state.clone();
+    let background = state.app.clone();
     let import_shop = domain.clone();
     // The outcome lands in mining_runs (and the logs); the caller polls the status.
     tokio::spawn(async move {

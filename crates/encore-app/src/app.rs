@@ -27,6 +27,8 @@ pub struct AppSettings {
     pub credentials: CredentialSettings,
     /// The database, for the facts cache's PostgreSQL notifications.
     pub database_url: String,
+    /// How long rows are kept and how often they are pruned.
+    pub retention: crate::retention::RetentionSettings,
     /// How long an accepted offer may take to show up on an order before analytics reports it
     /// as unconfirmed.
     pub attribution_window: Duration,

@@ -16,16 +16,22 @@
 
 pub mod analytics;
 pub mod app;
+pub mod attribution;
 pub mod catalog;
 pub mod catalog_sync;
 pub mod clock;
 pub mod counters;
 pub mod credentials;
 pub mod customer_facts;
+pub mod data_request;
 pub mod facts_cache;
 pub mod host_runner;
 pub mod input;
 pub mod mining;
+pub mod offer;
 pub mod offer_stats;
+pub mod reconcile;
+pub mod retention;
 pub mod runner;
+pub mod sweeper;
 pub mod vault;

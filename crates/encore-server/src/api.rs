@@ -14,10 +14,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::offer;
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
 use encore_app::clock::now;
+use encore_app::offer;
 use encore_store::decisions::{EventEffect, EventKind, NewEvent};
 
 /// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400

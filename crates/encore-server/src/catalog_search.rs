@@ -222,7 +222,7 @@ async fn search(
         }
         best(found)
     } else {
-        let facts = crate::offer::facts(&state, &shop).await?;
+        let facts = encore_app::offer::facts(&state, &shop).await?;
         let all = || facts.products.values().map(|p| &**p);
         match q.kind {
             Kind::Products => products(all(), &needle),

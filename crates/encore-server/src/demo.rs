@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 
 use crate::api::JsonBody;
 use crate::error::ApiError;
-use crate::offer::{self, Decided};
 use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;
 use encore_app::clock::now;
+use encore_app::offer::{self, Decided};
 use encore_store::decisions::FunnelRow;
 use encore_store::{Store, StoreError};
 

@@ -177,3 +177,40 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+// The use cases' errors, each mapped to its status here, in one place.
+
+impl From<encore_app::offer::OfferError> for ApiError {
+    fn from(e: encore_app::offer::OfferError) -> Self {
+        use encore_app::offer::OfferError;
+        match e {
+            OfferError::UnknownShop(shop) => ApiError::UnknownShop(shop),
+            OfferError::Store(e) => ApiError::Store(e),
+            OfferError::Unavailable => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<encore_app::data_request::BadPayload> for ApiError {
+    fn from(e: encore_app::data_request::BadPayload) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+impl From<encore_app::catalog_sync::run::SyncError> for ApiError {
+    fn from(e: encore_app::catalog_sync::run::SyncError) -> Self {
+        match e {
+            encore_app::catalog_sync::run::SyncError::Store(e) => ApiError::Store(e),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<encore_app::mining::import::MiningError> for ApiError {
+    fn from(e: encore_app::mining::import::MiningError) -> Self {
+        match e {
+            encore_app::mining::import::MiningError::Store(e) => ApiError::Store(e),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}

@@ -7,7 +7,6 @@ pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
 pub mod api;
-pub mod attribution;
 pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
@@ -18,9 +17,7 @@ pub mod error;
 pub mod install;
 pub mod metrics;
 pub mod mining;
-pub mod offer;
 pub mod purchase_request;
-pub mod reconcile;
 pub mod retention;
 pub mod serve;
 pub mod session;
@@ -29,7 +26,6 @@ pub mod simulation_orders;
 pub mod simulation_pairs;
 pub mod state;
 pub mod store_health;
-pub mod sweeper;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -127,9 +123,9 @@ pub async fn start(
     })?;
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
-    let pruner = retention::spawn(state.clone());
-    let sweeper = sweeper::spawn_sweeper(state.app.clone());
-    let reconciler = reconcile::spawn(state.app.clone());
+    let pruner = encore_app::retention::spawn(state.app.clone());
+    let sweeper = encore_app::sweeper::spawn_sweeper(state.app.clone());
+    let reconciler = encore_app::reconcile::spawn(state.app.clone());
     let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),
         state.store.clone(),

@@ -20,8 +20,8 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::error::ApiError;
-use crate::offer::Decided;
 use crate::state::AppState;
+use encore_app::offer::Decided;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -239,9 +239,25 @@ impl Metrics {
             .inc();
     }
 
+    /// One webhook delivery; `topic` is the unverified header, reduced to a known topic.
+    pub fn webhook(&self, topic: Option<&str>, outcome: WebhookOutcome) {
+        let topic = WEBHOOK_TOPICS
+            .into_iter()
+            .find(|t| Some(*t) == topic)
+            .unwrap_or("other");
+        self.webhooks
+            .get_or_create(&WebhookLabels {
+                topic,
+                outcome: outcome.as_str(),
+            })
+            .inc();
+    }
+}
+
+impl encore_app::counters::Counters for Metrics {
     /// One decision of the offer Function, with the instructions its run executed when the
     /// runner counted them.
-    pub fn function_decided(&self, decided: &Decided, instructions: Option<u64>) {
+    fn function_decided(&self, decided: &Decided, instructions: Option<u64>) {
         if let Some(n) = instructions {
             self.function_instructions.observe(n as f64);
         }
@@ -260,22 +276,6 @@ impl Metrics {
             .inc();
     }
 
-    /// One webhook delivery; `topic` is the unverified header, reduced to a known topic.
-    pub fn webhook(&self, topic: Option<&str>, outcome: WebhookOutcome) {
-        let topic = WEBHOOK_TOPICS
-            .into_iter()
-            .find(|t| Some(*t) == topic)
-            .unwrap_or("other");
-        self.webhooks
-            .get_or_create(&WebhookLabels {
-                topic,
-                outcome: outcome.as_str(),
-            })
-            .inc();
-    }
-}
-
-impl encore_app::counters::Counters for Metrics {
     /// Rows retention deleted from `table` (one of [`PRUNED_TABLES`]).
     fn pruned(&self, table: &'static str, rows: u64) {
         self.pruned_rows

@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use encore_app::retention::{self, RetentionSettings};
 
 /// The documented development credentials of the demo shop (never use them for a real app).
 pub mod demo {
@@ -68,7 +71,7 @@ pub struct Settings {
     /// Bearer token for `GET /metrics` (the admin token works too); see docs/operations.md.
     pub metrics_token: Option<String>,
     /// How long rows are kept and how often they are pruned.
-    pub retention: crate::retention::RetentionSettings,
+    pub retention: RetentionSettings,
     /// How long an accepted offer may take to show up on an order before analytics reports it
     /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
     pub attribution_window: std::time::Duration,
@@ -137,6 +140,7 @@ impl Settings {
         encore_app::app::AppSettings {
             credentials: self.credentials(),
             database_url: self.database_url.clone(),
+            retention: self.retention.clone(),
             attribution_window: self.attribution_window,
             reconcile_every: self.reconcile_every,
             refresh_sweep: self.refresh_sweep,
@@ -238,7 +242,7 @@ impl Settings {
             .unwrap_or_default();
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
         let metrics_token = get("ENCORE_METRICS_TOKEN");
-        let retention = crate::retention::RetentionSettings::from_vars(&get)?;
+        let retention = retention_from_vars(&get)?;
         let attribution_window = match get("ENCORE_ATTRIBUTION_WINDOW_MINUTES") {
             Some(v) => match v.parse::<u64>() {
                 Ok(m) if m > 0 => std::time::Duration::from_secs(m * 60),
@@ -274,11 +278,11 @@ impl Settings {
             ),
             None => std::time::Duration::from_secs(3600),
         };
-        let reconcile_every = crate::retention::count_or_never(
+        let reconcile_every = count_or_never(
             "ENCORE_RECONCILE_EVERY_MINUTES",
             get("ENCORE_RECONCILE_EVERY_MINUTES"),
         )?
-        .unwrap_or(Some(crate::reconcile::DEFAULT_EVERY_MINUTES))
+        .unwrap_or(Some(encore_app::reconcile::DEFAULT_EVERY_MINUTES))
         .map(|m| std::time::Duration::from_secs(u64::from(m) * 60));
         let mining_refresh = match get("ENCORE_MINING_REFRESH_HOURS") {
             Some(v) => match v.parse::<u64>() {
@@ -356,6 +360,52 @@ fn vault_from(
         .transpose()?
         .unwrap_or_default();
     Ok(Vault::new(current, &previous))
+}
+
+/// A variable's value: unset (`None`), `never` (`Some(None)`) or a whole number ≥ 1.
+pub(crate) fn count_or_never(
+    key: &'static str,
+    value: Option<String>,
+) -> Result<Option<Option<u32>>, SettingsError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("never") => Ok(Some(None)),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(Some(n))),
+            _ => Err(SettingsError::Bad(
+                key,
+                format!("{v} is not a whole number ≥ 1 or \"never\""),
+            )),
+        },
+    }
+}
+
+/// Reads the ENCORE_RETENTION_* variables through `get`; unset ones take the defaults.
+pub fn retention_from_vars(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<RetentionSettings, SettingsError> {
+    let read = |key: &'static str, default: u32| {
+        count_or_never(key, get(key)).map(|v| v.unwrap_or(Some(default)))
+    };
+    let every = read(
+        "ENCORE_RETENTION_EVERY_MINUTES",
+        retention::DEFAULT_EVERY_MINUTES,
+    )?;
+    Ok(RetentionSettings {
+        decisions_days: read(
+            "ENCORE_RETENTION_DECISIONS_DAYS",
+            retention::DEFAULT_DECISIONS_DAYS,
+        )?,
+        webhook_receipts_days: read(
+            "ENCORE_RETENTION_WEBHOOKS_DAYS",
+            retention::DEFAULT_WEBHOOK_RECEIPTS_DAYS,
+        )?,
+        data_requests_days: read(
+            "ENCORE_RETENTION_DATA_REQUESTS_DAYS",
+            retention::DEFAULT_DATA_REQUESTS_DAYS,
+        )?,
+        every: every.map(|m| Duration::from_secs(u64::from(m) * 60)),
+    })
 }
 
 #[cfg(test)]
@@ -466,5 +516,47 @@ mod tests {
         assert_eq!(every(&[(key, "never")]).unwrap(), None);
         let e = every(&[(key, "0")]).unwrap_err();
         assert!(e.to_string().contains(key), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use encore_app::retention::RetentionSettings;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<RetentionSettings, SettingsError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        retention_from_vars(&|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn unset_windows_take_the_documented_defaults() {
+        assert_eq!(read(&[]).unwrap(), RetentionSettings::default());
+        assert_eq!(read(&[]).unwrap().decisions_days, Some(400));
+        assert_eq!(read(&[]).unwrap().webhook_receipts_days, Some(30));
+    }
+
+    #[test]
+    fn never_keeps_rows_forever_and_zero_is_refused() {
+        let s = read(&[
+            ("ENCORE_RETENTION_DECISIONS_DAYS", "never"),
+            ("ENCORE_RETENTION_EVERY_MINUTES", "NEVER"),
+            ("ENCORE_RETENTION_WEBHOOKS_DAYS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(s.decisions_days, None);
+        assert_eq!(s.every, None);
+        assert_eq!(s.webhook_receipts_days, Some(7));
+        for bad in ["0", "-3", "1.5", "soon"] {
+            let e = read(&[("ENCORE_RETENTION_WEBHOOKS_DAYS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("ENCORE_RETENTION_WEBHOOKS_DAYS"),
+                "{e}"
+            );
+        }
     }
 }

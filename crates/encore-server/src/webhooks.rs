@@ -20,12 +20,12 @@ use serde_json::{json, Value};
 
 use encore_shopify::webhook::{Payload, Topic};
 
-use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use encore_app::catalog::incremental::{self, Applied, IncrementalError, Receipt};
 use encore_app::clock::now;
+use encore_app::data_request::DataRequest;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -261,20 +261,26 @@ impl OrderFact {
         };
         let store = &state.store;
         let result = match &self {
-            Self::Edited(p) => crate::attribution::order_edited(store, shop, p, now()).await,
-            Self::Refund(p) => {
-                crate::attribution::refund_created(store, shop, &shop_row.currency_code, p, now())
-                    .await
-                    .map(|_| ())
+            Self::Edited(p) => encore_app::attribution::order_edited(store, shop, p, now()).await,
+            Self::Refund(p) => encore_app::attribution::refund_created(
+                store,
+                shop,
+                &shop_row.currency_code,
+                p,
+                now(),
+            )
+            .await
+            .map(|_| ()),
+            Self::Cancelled(p) => {
+                encore_app::attribution::order_cancelled(store, shop, p, now()).await
             }
-            Self::Cancelled(p) => crate::attribution::order_cancelled(store, shop, p, now()).await,
         };
         if let Err(e) = &result {
             tracing::warn!(shop, error = %e, "an order webhook could not be recorded");
         }
         state.offer_stats_changed(shop);
         result.map_err(|e| match e {
-            crate::attribution::AttributionError::Store(s) => ApiError::Store(s),
+            encore_app::attribution::AttributionError::Store(s) => ApiError::Store(s),
             other => ApiError::BadRequest(other.to_string()),
         })
     }

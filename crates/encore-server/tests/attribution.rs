@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use encore_app::analytics::{self, Range};
-use encore_server::reconcile;
+use encore_app::reconcile;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
 use encore_shopify::oauth::{AppCredentials, TokenClient};
@@ -265,7 +265,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         assert_eq!(t.refund_rate, Some(1.0));
 
         // A second read of the same order changes nothing.
-        let again = encore_server::attribution::read_order(
+        let again = encore_app::attribution::read_order(
             store,
             &mut shopify.calls(),
             SHOP,
@@ -277,7 +277,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         .unwrap();
         assert_eq!(
             again,
-            encore_server::attribution::ReadOutcome::Read { confirmed: 1 }
+            encore_app::attribution::ReadOutcome::Read { confirmed: 1 }
         );
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 1));
         let report2 = analytics::report(store, &shop, range, window, now())

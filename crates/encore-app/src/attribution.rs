@@ -32,7 +32,7 @@ pub enum AttributionError {
     #[error("the Admin API failed: {0}")]
     Admin(#[from] AdminError),
     #[error(transparent)]
-    Access(#[from] encore_app::credentials::AccessError),
+    Access(#[from] crate::credentials::AccessError),
 }
 
 type Result<T> = std::result::Result<T, AttributionError>;

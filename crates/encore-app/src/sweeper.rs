@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use encore_app::app::App;
-use encore_app::clock::now;
+use crate::app::App;
+use crate::clock::now;
 
 /// Refreshes idle shops every `settings.refresh_sweep` in the background.
 pub fn spawn_sweeper(app: Arc<App>) -> tokio::task::JoinHandle<()> {

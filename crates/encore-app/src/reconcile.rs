@@ -18,9 +18,9 @@ use encore_shopify::secret::Secret;
 use encore_shopify::ShopDomain;
 use encore_store::attribution::AcceptedWithoutOrder;
 
+use crate::app::App;
 use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use encore_app::app::App;
-use encore_app::credentials::{AccessError, ShopAdmin};
+use crate::credentials::{AccessError, ShopAdmin};
 use encore_store::shops::ShopRow;
 use encore_store::Store;
 
@@ -145,7 +145,7 @@ pub fn spawn(app: Arc<App>) -> Option<tokio::task::JoinHandle<()>> {
                     }
                 };
                 let window = app.settings.attribution_window;
-                let now = encore_app::clock::now();
+                let now = crate::clock::now();
                 match pass(
                     &app.store,
                     &mut AdminCalls::Stored(&mut admin),
@@ -208,8 +208,8 @@ pub async fn pass(
     {
         let mut query = format!(
             "created_at:>='{}' created_at:<='{}'",
-            encore_app::clock::rfc3339(at - ORDER_BEFORE_DECISION),
-            encore_app::clock::rfc3339(at + 60),
+            crate::clock::rfc3339(at - ORDER_BEFORE_DECISION),
+            crate::clock::rfc3339(at + 60),
         );
         let pages = match customer
             .as_deref()

@@ -191,12 +191,6 @@ impl From<encore_app::offer::OfferError> for ApiError {
     }
 }
 
-impl From<encore_app::data_request::BadPayload> for ApiError {
-    fn from(e: encore_app::data_request::BadPayload) -> Self {
-        ApiError::BadRequest(e.to_string())
-    }
-}
-
 impl From<encore_app::catalog_sync::run::SyncError> for ApiError {
     fn from(e: encore_app::catalog_sync::run::SyncError) -> Self {
         match e {
@@ -211,6 +205,26 @@ impl From<encore_app::mining::import::MiningError> for ApiError {
         match e {
             encore_app::mining::import::MiningError::Store(e) => ApiError::Store(e),
             other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<encore_app::install::InstallError> for ApiError {
+    fn from(e: encore_app::install::InstallError) -> Self {
+        match e {
+            encore_app::install::InstallError::Failed(why) => ApiError::InstallFailed(why),
+            encore_app::install::InstallError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<encore_app::webhooks::WebhookError> for ApiError {
+    fn from(e: encore_app::webhooks::WebhookError) -> Self {
+        use encore_app::webhooks::WebhookError;
+        match e {
+            WebhookError::BadJson(why) => ApiError::BadJson(why),
+            WebhookError::BadRequest(why) => ApiError::BadRequest(why),
+            WebhookError::Store(e) => ApiError::Store(e),
         }
     }
 }

@@ -15,10 +15,10 @@ use encore_engine::Currency;
 use encore_shopify::admin::{PastOrder, MAX_PAST_ORDERS};
 use encore_shopify::ShopDomain;
 
-use crate::checkout_setting::Unknown;
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::checkout_setting::Unknown;
 use encore_app::credentials::{self, AccessError};
 
 /// How many recent orders the list offers when no name is searched.

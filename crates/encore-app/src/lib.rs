@@ -17,6 +17,7 @@
 pub mod analytics;
 pub mod app;
 pub mod attribution;
+pub mod campaigns;
 pub mod catalog;
 pub mod catalog_sync;
 pub mod checkout_setting;

@@ -15,9 +15,10 @@ use crate::api::JsonBody;
 use crate::error::ApiError;
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
+use encore_app::campaigns::{self, Saved};
 use encore_app::clock::{now, rfc3339};
 use encore_shopify::post_purchase::changes::is_plain_decimal;
-use encore_store::configs::history::{Actor, SaveOutcome};
+use encore_store::configs::history::Actor;
 use encore_store::shops::ShopRow;
 
 #[derive(Deserialize)]
@@ -84,14 +85,6 @@ async fn get_campaigns(
     }))
 }
 
-/// Validates a campaign configuration with the engine's own parser, reading every amount in
-/// the shop currency (an amount it cannot write is refused at its path).
-pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(String, String)>> {
-    encore_engine::config::validate_json(config, currency)
-        .map(|_| ())
-        .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SaveQuery {
@@ -105,43 +98,21 @@ async fn put_campaigns(
     Query(q): Query<SaveQuery>,
     JsonBody(config): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "the shop currency {} is not an ISO 4217 code; PUT the shop again",
-            shop.currency_code
-        ))
-    })?;
-    // The document as sent is checked first, so its faults point into what the caller sent.
-    validate_config(&config, currency).map_err(ApiError::InvalidConfig)?;
-    let outcome = state
-        .store
-        .save_config(
-            &shop.domain,
-            &config,
-            q.base_version,
-            &Actor::from(&caller),
-            now(),
-            |merged| validate_config(merged, currency),
-        )
-        .await?;
-    match outcome {
-        SaveOutcome::Saved {
-            version,
-            merged_onto,
-        } => {
-            tracing::info!(shop = %shop.domain, version, ?merged_onto, "campaign config accepted");
-            Ok(Json(
-                json!({"shop": shop.domain, "version": version, "mergedOnto": merged_onto}),
-            ))
-        }
-        SaveOutcome::UnknownBase(base) => Err(ApiError::BadRequest(format!(
-            "baseVersion {base} is not a version of this shop's configuration"
-        ))),
-        SaveOutcome::Conflict { live, subjects } => {
-            Err(ApiError::ConfigConflict { live, subjects })
-        }
-        SaveOutcome::Invalid(faults) => Err(ApiError::InvalidConfig(faults)),
-    }
+    let Saved {
+        version,
+        merged_onto,
+    } = campaigns::save(
+        &state.store,
+        &shop,
+        &config,
+        q.base_version,
+        &Actor::from(&caller),
+        now(),
+    )
+    .await?;
+    Ok(Json(
+        json!({"shop": shop.domain, "version": version, "mergedOnto": merged_onto}),
+    ))
 }
 
 #[derive(Deserialize)]

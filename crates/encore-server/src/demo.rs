@@ -44,7 +44,7 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
         Err(e) => tracing::error!(error = %e, "demo customers are invalid"),
     }
     let config: Value = serde_json::from_str(CAMPAIGNS)?;
-    match crate::admin::validate_config(&config, usd) {
+    match encore_app::campaigns::validate_config(&config, usd) {
         Ok(()) => {
             let live = store.live_config(SHOP).await?;
             if live.as_ref().map(|(_, c)| c) != Some(&config) {

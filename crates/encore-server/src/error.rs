@@ -228,3 +228,17 @@ impl From<encore_app::webhooks::WebhookError> for ApiError {
         }
     }
 }
+
+impl From<encore_app::campaigns::SaveError> for ApiError {
+    fn from(e: encore_app::campaigns::SaveError) -> Self {
+        use encore_app::campaigns::SaveError;
+        match e {
+            SaveError::Invalid(faults) => ApiError::InvalidConfig(faults),
+            SaveError::Conflict { live, subjects } => ApiError::ConfigConflict { live, subjects },
+            SaveError::Store(e) => ApiError::Store(e),
+            other @ (SaveError::ShopCurrency(_) | SaveError::UnknownBase(_)) => {
+                ApiError::BadRequest(other.to_string())
+            }
+        }
+    }
+}

@@ -1,47 +1,24 @@
 //! The use cases' shared parts: the store, the shops' credentials, the facts cache, the Function
-//! runner and the coordinators of background work, built once from plain settings. The server
+//! runner and the coordinators of background work, built once from [`AppSettings`]. The server
 //! wraps it with what only HTTP needs; its background tasks and the CLI take it as it is.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::catalog_sync::Syncer;
 use crate::counters::Counters;
-use crate::credentials::{CredentialSettings, Credentials};
+use crate::credentials::Credentials;
 use crate::customer_facts::CustomerFacts;
 use crate::facts_cache::FactsCache;
 use crate::mining::Mining;
 use crate::offer_stats::{StatsCache, StatsLookup};
 use crate::runner::OfferRunner;
+use crate::settings::AppSettings;
 use encore_shopify::post_purchase::changeset::ChangesetSigner;
 use encore_store::{Store, StoreError};
-
-/// What the use cases need to know, already read and checked (the server reads it from its
-/// environment; nothing here parses variables).
-#[derive(Clone)]
-pub struct AppSettings {
-    /// Shopify's host, the app's key and secret, the vault for tokens at rest.
-    pub credentials: CredentialSettings,
-    /// The database, for the facts cache's PostgreSQL notifications.
-    pub database_url: String,
-    /// How long rows are kept and how often they are pruned.
-    pub retention: crate::retention::RetentionSettings,
-    /// How long an accepted offer may take to show up on an order before analytics reports it
-    /// as unconfirmed.
-    pub attribution_window: Duration,
-    /// How often the attribution reconciler runs a pass over every shop; `None`: never.
-    pub reconcile_every: Option<Duration>,
-    /// How often idle shops' refresh tokens are checked.
-    pub refresh_sweep: Duration,
-    /// How old a shop's last order history import may get before a scheduled import refreshes
-    /// its co-purchases; `None`: never.
-    pub mining_refresh: Option<Duration>,
-    /// How long an offer waits for the buyer's facts from the Admin API.
-    pub customer_facts_budget: Duration,
-}
 
 /// Everything a use case needs, shared by the HTTP handlers, background tasks and the CLI.
 pub struct App {

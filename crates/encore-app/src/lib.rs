@@ -12,7 +12,7 @@
 //! - [`analytics`]: the merchant's report.
 //!
 //! [`app::App`] holds the parts they share (store, credentials, caches, runner), built from
-//! plain [`app::AppSettings`]; [`counters`] is what they count for the server's metrics.
+//! plain [`settings::AppSettings`]; [`counters`] is what they count for the server's metrics.
 
 pub mod analytics;
 pub mod app;
@@ -36,6 +36,7 @@ pub mod offer_stats;
 pub mod reconcile;
 pub mod retention;
 pub mod runner;
+pub mod settings;
 pub mod store_health;
 pub mod sweeper;
 pub mod vault;

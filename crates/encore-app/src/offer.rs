@@ -10,6 +10,7 @@ use encore_engine::Currency;
 
 use crate::app::App;
 use crate::clock::rfc3339;
+use crate::counters::FunctionOutcome;
 use crate::customer_facts::ForOffer;
 use crate::facts_cache::ShopFacts;
 use crate::input::{self, FunctionInput, InputParts};
@@ -63,6 +64,17 @@ pub enum Decided {
     Failed { code: &'static str, detail: String },
 }
 
+impl Decided {
+    /// What the metrics count of this decision.
+    pub fn outcome(&self) -> FunctionOutcome {
+        match self {
+            Decided::Decision(d) if d.render => FunctionOutcome::Offer,
+            Decided::Decision(_) => FunctionOutcome::NoOffer,
+            Decided::Failed { code, .. } => FunctionOutcome::Failed { code },
+        }
+    }
+}
+
 /// The shop's facts at its current data_version (cached; see `facts_cache`).
 pub async fn facts(state: &App, shop: &ShopRow) -> Result<Arc<ShopFacts>, OfferError> {
     Ok(state.facts.get(&state.store, shop).await?)
@@ -107,7 +119,7 @@ pub async fn decide(
             tracing::warn!(detail = %detail, "offer Function input cannot be built; answering no offer");
             let code = "FUNCTION_FAILED";
             let decided = Decided::Failed { code, detail };
-            state.counters.function_decided(&decided, None);
+            state.counters.function_decided(decided.outcome(), None);
             return Ok((None, decided, None));
         }
     };
@@ -138,7 +150,9 @@ pub async fn decide(
     if let (Decided::Decision(d), Some(missing)) = (&mut decided, &missing) {
         add_reason_first(d, missing.reason());
     }
-    state.counters.function_decided(&decided, instructions);
+    state
+        .counters
+        .function_decided(decided.outcome(), instructions);
     Ok((Some(Arc::unwrap_or_clone(input)), decided, instructions))
 }
 

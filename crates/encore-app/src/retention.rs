@@ -24,18 +24,6 @@ use crate::app::App;
 use encore_store::retention::{OrderBatch, PrunedTable, PurchaseBatch};
 use encore_store::StoreError;
 
-/// Default for ENCORE_RETENTION_DECISIONS_DAYS: a year of seasons to compare with the next,
-/// plus a month for refunds and chargebacks that come back late.
-pub const DEFAULT_DECISIONS_DAYS: u32 = 400;
-/// Default for ENCORE_RETENTION_WEBHOOKS_DAYS: receipts only stop redeliveries from being handled
-/// twice, and Shopify retries a failed delivery for hours, not weeks.
-pub const DEFAULT_WEBHOOK_RECEIPTS_DAYS: u32 = 30;
-/// Default for ENCORE_RETENTION_DATA_REQUESTS_DAYS: Shopify gives the merchant 30 days to answer
-/// a customer's data request; three times that leaves room to fetch the export late.
-pub const DEFAULT_DATA_REQUESTS_DAYS: u32 = 90;
-/// Default for ENCORE_RETENTION_EVERY_MINUTES.
-pub const DEFAULT_EVERY_MINUTES: u32 = 60;
-
 /// Purchases deleted per batch (each has a few decisions and events).
 const PURCHASES_PER_BATCH: usize = 100;
 /// Orders (with their refund lines and edit additions) deleted per batch.
@@ -48,31 +36,6 @@ const PAUSE_BETWEEN_BATCHES: Duration = Duration::from_millis(10);
 const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
 
 const DAY: i64 = 86_400;
-
-/// How long rows are kept, in days; `None` keeps them forever.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetentionSettings {
-    /// Decisions with their events and funnels (ENCORE_RETENTION_DECISIONS_DAYS).
-    pub decisions_days: Option<u32>,
-    /// Webhook receipts (ENCORE_RETENTION_WEBHOOKS_DAYS).
-    pub webhook_receipts_days: Option<u32>,
-    /// Customer data requests (ENCORE_RETENTION_DATA_REQUESTS_DAYS).
-    pub data_requests_days: Option<u32>,
-    /// How often the background task prunes; `None` runs it only when asked
-    /// (ENCORE_RETENTION_EVERY_MINUTES).
-    pub every: Option<Duration>,
-}
-
-impl Default for RetentionSettings {
-    fn default() -> Self {
-        Self {
-            decisions_days: Some(DEFAULT_DECISIONS_DAYS),
-            webhook_receipts_days: Some(DEFAULT_WEBHOOK_RECEIPTS_DAYS),
-            data_requests_days: Some(DEFAULT_DATA_REQUESTS_DAYS),
-            every: Some(Duration::from_secs(u64::from(DEFAULT_EVERY_MINUTES) * 60)),
-        }
-    }
-}
 
 /// Rows one pruning run deleted, by table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -64,12 +64,12 @@ pub async fn handle(state: &App, delivery: &Delivery<'_>) -> Result<Handled, Web
         topic,
     };
     // Catalog topics are applied with their receipt in one transaction.
-    let kind = Topic::parse(&topic);
+    let kind = Topic::parse(topic);
     if incremental::is_catalog_topic(&kind) {
         let typed =
             Payload::parse(&kind, body).map_err(|e| WebhookError::BadJson(e.to_string()))?;
         if let Payload::InventoryLevel(level) = &typed {
-            crate::catalog_sync::locations::fill_unreported(state, &shop, level).await;
+            crate::catalog_sync::locations::fill_unreported(state, shop, level).await;
         }
         let applied = incremental::apply(&state.store, &receipt, &typed, now())
             .await
@@ -113,7 +113,7 @@ pub async fn handle(state: &App, delivery: &Delivery<'_>) -> Result<Handled, Web
         .then(|| DataRequest::from_payload(&payload))
         .transpose()
         .map_err(|e| WebhookError::BadRequest(e.to_string()))?;
-    let order_fact = OrderFact::parse(&topic, body)?;
+    let order_fact = OrderFact::parse(topic, body)?;
     // The other topics' effects are idempotent and recorded after they are committed, so a
     // failure leaves the delivery unrecorded and Shopify's retry applies it again.
     if state.store.webhook_seen(webhook_id).await? {
@@ -126,41 +126,41 @@ pub async fn handle(state: &App, delivery: &Delivery<'_>) -> Result<Handled, Web
                 other => other.to_string(),
             });
             if let Some(customer) = customer {
-                state.store.redact_customer(&shop, &customer).await?;
+                state.store.redact_customer(shop, &customer).await?;
             }
         }
         "customers/data_request" => {
             if let Some(request) = data_request {
-                request.record(&state.store, &shop, now()).await?;
+                request.record(&state.store, shop, now()).await?;
             }
         }
         "app/uninstalled" => {
             // Tokens go at once and offers stop; the shop's data stays until shop/redact.
-            let domain = encore_shopify::ShopDomain::parse(&shop)
+            let domain = encore_shopify::ShopDomain::parse(shop)
                 .map_err(|e| WebhookError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
             state.credentials.uninstall(&domain).await?;
-            state.facts.forget(&shop);
+            state.facts.forget(shop);
             // Its imports stop at their next poll or chunk, its live miner goes, and neither
             // the schedule nor orders/create mines it again until it installs again.
-            state.mining.forget(&shop);
+            state.mining.forget(shop);
             tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers, sync and mining stopped");
         }
         "shop/redact" => {
-            state.store.redact_shop(&shop).await?;
-            state.mining.forget(&shop);
-            state.facts.forget(&shop);
-            state.offer_stats_changed(&shop);
+            state.store.redact_shop(shop).await?;
+            state.mining.forget(shop);
+            state.facts.forget(shop);
+            state.offer_stats_changed(shop);
         }
         // Wakes a sync polling its bulk operation.
-        "bulk_operations/finish" => state.sync.bulk_finished(&shop),
+        "bulk_operations/finish" => state.sync.bulk_finished(shop),
         _ => {}
     }
     if let Some(fact) = order_fact {
-        fact.apply(state, &shop).await?;
+        fact.apply(state, shop).await?;
     }
     if !state
         .store
-        .record_webhook(webhook_id, &shop, &topic, now())
+        .record_webhook(webhook_id, shop, topic, now())
         .await?
     {
         return Ok(Handled::Duplicate);

@@ -21,7 +21,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use encore_app::offer::Decided;
+use encore_app::counters::FunctionOutcome;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -257,14 +257,14 @@ impl Metrics {
 impl encore_app::counters::Counters for Metrics {
     /// One decision of the offer Function, with the instructions its run executed when the
     /// runner counted them.
-    fn function_decided(&self, decided: &Decided, instructions: Option<u64>) {
+    fn function_decided(&self, outcome: FunctionOutcome, instructions: Option<u64>) {
         if let Some(n) = instructions {
             self.function_instructions.observe(n as f64);
         }
-        let outcome = match decided {
-            Decided::Decision(d) if d.render => "offer",
-            Decided::Decision(_) => "no_offer",
-            Decided::Failed { code, .. } => {
+        let outcome = match outcome {
+            FunctionOutcome::Offer => "offer",
+            FunctionOutcome::NoOffer => "no_offer",
+            FunctionOutcome::Failed { code } => {
                 self.function_failures
                     .get_or_create(&CodeLabels { code })
                     .inc();
@@ -276,7 +276,6 @@ impl encore_app::counters::Counters for Metrics {
             .inc();
     }
 
-    /// Rows retention deleted from `table` (one of [`PRUNED_TABLES`]).
     fn pruned(&self, table: &'static str, rows: u64) {
         self.pruned_rows
             .get_or_create(&TableLabels { table })

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use encore_app::retention::{self, RetentionSettings};
+use encore_app::settings::{self as app_settings, RetentionSettings};
 
 /// The documented development credentials of the demo shop (never use them for a real app).
 pub mod demo {
@@ -136,8 +136,8 @@ impl Settings {
     }
 
     /// What the use cases need of these settings.
-    pub fn app(&self) -> encore_app::app::AppSettings {
-        encore_app::app::AppSettings {
+    pub fn app(&self) -> encore_app::settings::AppSettings {
+        encore_app::settings::AppSettings {
             credentials: self.credentials(),
             database_url: self.database_url.clone(),
             retention: self.retention.clone(),
@@ -389,20 +389,20 @@ pub fn retention_from_vars(
     };
     let every = read(
         "ENCORE_RETENTION_EVERY_MINUTES",
-        retention::DEFAULT_EVERY_MINUTES,
+        app_settings::DEFAULT_EVERY_MINUTES,
     )?;
     Ok(RetentionSettings {
         decisions_days: read(
             "ENCORE_RETENTION_DECISIONS_DAYS",
-            retention::DEFAULT_DECISIONS_DAYS,
+            app_settings::DEFAULT_DECISIONS_DAYS,
         )?,
         webhook_receipts_days: read(
             "ENCORE_RETENTION_WEBHOOKS_DAYS",
-            retention::DEFAULT_WEBHOOK_RECEIPTS_DAYS,
+            app_settings::DEFAULT_WEBHOOK_RECEIPTS_DAYS,
         )?,
         data_requests_days: read(
             "ENCORE_RETENTION_DATA_REQUESTS_DAYS",
-            retention::DEFAULT_DATA_REQUESTS_DAYS,
+            app_settings::DEFAULT_DATA_REQUESTS_DAYS,
         )?,
         every: every.map(|m| Duration::from_secs(u64::from(m) * 60)),
     })
@@ -522,7 +522,7 @@ mod tests {
 #[cfg(test)]
 mod retention_tests {
     use super::*;
-    use encore_app::retention::RetentionSettings;
+    use encore_app::settings::RetentionSettings;
     use std::collections::HashMap;
 
     fn read(pairs: &[(&str, &str)]) -> Result<RetentionSettings, SettingsError> {

@@ -242,3 +242,13 @@ impl From<encore_app::campaigns::SaveError> for ApiError {
         }
     }
 }
+
+impl From<encore_app::simulation_orders::PastOrdersError> for ApiError {
+    fn from(e: encore_app::simulation_orders::PastOrdersError) -> Self {
+        use encore_app::simulation_orders::PastOrdersError;
+        match e {
+            PastOrdersError::Store(e) => ApiError::Store(e),
+            other @ PastOrdersError::NotAName(_) => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}

@@ -432,7 +432,7 @@ async fn setup(store: &encore_store::Store, f: &Value) {
         entry.1.push(variant);
     }
     let doc = json!({"products": products.into_values().map(|(mut p, vs)| { p["variants"] = json!(vs); p }).collect::<Vec<_>>()});
-    let parsed = encore_server::admin::parse_catalog(&doc).unwrap();
+    let parsed = encore_app::loads::parse_catalog(&doc).unwrap();
     store.upsert_catalog(SHOP, &parsed).await.unwrap();
     let c = &f["customer"];
     store

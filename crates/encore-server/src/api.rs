@@ -17,8 +17,9 @@ use crate::error::ApiError;
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
 use encore_app::clock::now;
+use encore_app::events::{self, BuyerEvent};
 use encore_app::offer;
-use encore_store::decisions::{EventEffect, EventKind, NewEvent};
+use encore_store::decisions::EventKind;
 
 /// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
 /// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's
@@ -106,51 +107,13 @@ async fn post_event(
         }
         Some(_) => return Err(ApiError::BadRequest("errors must be a list".into())),
     };
-    let decision = state
-        .store
-        .decision(decision_id)
-        .await?
-        .filter(|d| d.shop == purchase.shop_domain && d.reference_id == purchase.reference_id)
-        .ok_or_else(|| ApiError::NotFound("no such decision for this purchase".into()))?;
-    if !decision.render {
-        return Err(ApiError::Conflict(
-            "this decision offered nothing, so it cannot be shown, accepted or declined".into(),
-        ));
-    }
-    let accepted_ok = !matches!(status, Some("unprocessed"));
-    let effect = state
-        .store
-        .record_event(
-            &decision,
-            &NewEvent {
-                kind,
-                status,
-                errors: errors.as_deref(),
-                detail: detail.as_deref(),
-                accepted_ok,
-            },
-            now(),
-        )
-        .await?;
-    if kind == EventKind::Accepted && effect != EventEffect::Duplicate {
-        state.offer_stats_changed(&decision.shop);
-    }
-    if let Some(detail) = &detail {
-        tracing::warn!(
-            decision = %decision.id,
-            campaign = decision.campaign_id.as_deref().unwrap_or("-"),
-            step = decision.step_id.as_deref().unwrap_or("-"),
-            %detail,
-            "Shopify prices this offer differently: the extension did not show it"
-        );
-    }
-    tracing::info!(
-        decision = %decision.id,
-        event = kind.as_str(),
-        status = status.unwrap_or("-"),
-        duplicate = matches!(effect, EventEffect::Duplicate),
-        "event"
-    );
+    let event = BuyerEvent {
+        kind,
+        status,
+        errors: errors.as_deref(),
+        detail: detail.as_deref(),
+    };
+    events::record(&state, &purchase, decision_id, &event, now()).await?;
     Ok(Json(json!({"ok": true})).into_response())
 }
 

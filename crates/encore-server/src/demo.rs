@@ -34,12 +34,12 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
     let usd = encore_engine::Currency::from_code("USD").expect("USD is ISO 4217");
     store.upsert_shop(SHOP, usd.code(), now).await?;
     let catalog: Value = serde_json::from_str(CATALOG)?;
-    match crate::admin::parse_catalog(&catalog) {
+    match encore_app::loads::parse_catalog(&catalog) {
         Ok(products) => store.upsert_catalog(SHOP, &products).await?,
         Err(e) => tracing::error!(error = %e, "demo catalog is invalid"),
     }
     let customers: Value = serde_json::from_str(CUSTOMERS)?;
-    match crate::admin::parse_customers(&customers) {
+    match encore_app::loads::parse_customers(&customers) {
         Ok(c) => store.upsert_customers(SHOP, &c).await?,
         Err(e) => tracing::error!(error = %e, "demo customers are invalid"),
     }

@@ -252,3 +252,20 @@ impl From<encore_app::simulation_orders::PastOrdersError> for ApiError {
         }
     }
 }
+
+impl From<encore_app::events::EventError> for ApiError {
+    fn from(e: encore_app::events::EventError) -> Self {
+        use encore_app::events::EventError;
+        match e {
+            EventError::UnknownDecision => ApiError::NotFound(e.to_string()),
+            EventError::NothingOffered => ApiError::Conflict(e.to_string()),
+            EventError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<encore_app::loads::BadDocument> for ApiError {
+    fn from(e: encore_app::loads::BadDocument) -> Self {
+        ApiError::BadRequest(e.0)
+    }
+}

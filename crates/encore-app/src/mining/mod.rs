@@ -9,12 +9,11 @@
 //!   brought up to date and published.
 //! - [`pairs`]: the co-purchase pair behind each `auto` offer, and the refund rates per pair
 //!   that demote a pair whose offers come back.
-//! - [`publish`]: a ranking written as a new version in batches, switched live in one small
-//!   transaction.
 //! - [`schedule`]: unfinished imports resumed when the server starts, co-purchases refreshed by
 //!   a new import every `ENCORE_MINING_REFRESH_HOURS`.
-//! - `encore_store::mining::{runs, publish, status}`: the SQL of runs, checkpoints, the inbox,
-//!   publication and the status the server's `mining` routes answer.
+//! - `encore_store::mining::{runs, publish, status}`: the SQL of runs, checkpoints and the
+//!   inbox; a ranking written as a new version in batches, switched live in one small
+//!   transaction; the status the server's `mining` routes answer.
 
 pub mod import;
 pub mod incremental;

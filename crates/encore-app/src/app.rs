@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use crate::catalog_sync::Syncer;
 use crate::counters::Counters;
-use crate::credentials::Credentials;
+use crate::credentials::{CredentialSettings, Credentials};
 use crate::customer_facts::CustomerFacts;
 use crate::facts_cache::FactsCache;
 use crate::mining::Mining;
@@ -47,8 +47,10 @@ pub struct App {
 }
 
 impl App {
+    /// `credentials`: Shopify's host, the app's key and secret, the vault for tokens at rest.
     pub fn new(
         settings: AppSettings,
+        credentials: &CredentialSettings,
         store: Store,
         runner: Arc<dyn OfferRunner>,
         counters: Arc<dyn Counters>,
@@ -56,12 +58,10 @@ impl App {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let credentials = Credentials::new(&settings.credentials, store.clone());
+        let signer = ChangesetSigner::new(&credentials.api_secret, &credentials.api_key);
+        let credentials = Credentials::new(credentials, store.clone());
         Self {
-            signer: ChangesetSigner::new(
-                &settings.credentials.api_secret,
-                &settings.credentials.api_key,
-            ),
+            signer,
             sync: Syncer::new(Arc::new(credentials.clone())),
             customer_facts: CustomerFacts::new(
                 store.clone(),

@@ -3,15 +3,10 @@
 
 use std::time::Duration;
 
-use crate::credentials::CredentialSettings;
-
-/// What the use cases need to know, already read and checked.
-#[derive(Clone)]
+/// How the use cases pace themselves and how long they keep and wait, already read and
+/// checked.
+#[derive(Debug, Clone)]
 pub struct AppSettings {
-    /// Shopify's host, the app's key and secret, the vault for tokens at rest.
-    pub credentials: CredentialSettings,
-    /// The database, for the facts cache's PostgreSQL notifications.
-    pub database_url: String,
     /// How long rows are kept and how often they are pruned.
     pub retention: RetentionSettings,
     /// How long an accepted offer may take to show up on an order before analytics reports it

@@ -286,7 +286,7 @@ async fn get_analytics(
         &state.store,
         &shop,
         range,
-        state.settings.attribution_window,
+        state.settings.app.attribution_window,
         now(),
     )
     .await

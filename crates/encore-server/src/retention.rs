@@ -34,7 +34,7 @@ async fn prune_now(
 ) -> Result<Json<PruneAnswer>, ApiError> {
     let pruned = prune(&state, encore_app::clock::now()).await?;
     tracing::info!(?pruned, "retention: pruned on request");
-    let w = &state.settings.retention;
+    let w = &state.settings.app.retention;
     Ok(Json(PruneAnswer {
         pruned,
         windows_days: WindowsOut {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use encore_app::settings::{self as app_settings, RetentionSettings};
+use encore_app::settings::{self as app_settings, AppSettings, RetentionSettings};
 
 /// The documented development credentials of the demo shop (never use them for a real app).
 pub mod demo {
@@ -70,11 +70,13 @@ pub struct Settings {
     pub log_json: bool,
     /// Bearer token for `GET /metrics` (the admin token works too); see docs/operations.md.
     pub metrics_token: Option<String>,
-    /// How long rows are kept and how often they are pruned.
-    pub retention: RetentionSettings,
-    /// How long an accepted offer may take to show up on an order before analytics reports it
-    /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
-    pub attribution_window: std::time::Duration,
+    /// The use cases' settings: retention windows (`ENCORE_RETENTION_*`), the attribution
+    /// window (`ENCORE_ATTRIBUTION_WINDOW_MINUTES`, default 120), the reconciler's period
+    /// (`ENCORE_RECONCILE_EVERY_MINUTES`, default 5; `never`: only the webhooks' own work), the
+    /// idle-token sweep (`ENCORE_REFRESH_SWEEP_MINUTES`, default 60), the co-purchase refresh
+    /// (`ENCORE_MINING_REFRESH_HOURS`, default 24; 0: never) and the wait for the buyer's facts
+    /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300).
+    pub app: AppSettings,
     /// Encrypts shop credentials at rest (`ENCORE_ENCRYPTION_KEY`, previous keys for rotation).
     pub vault: encore_app::vault::Vault,
     /// Where Shopify reaches this server over HTTPS (`ENCORE_APP_URL`): the authorization-code
@@ -85,17 +87,6 @@ pub struct Settings {
     pub shopify_host: encore_shopify::host::ShopifyHost,
     /// Scopes the authorization-code grant asks for (`ENCORE_SCOPES`).
     pub scopes: String,
-    /// How often the attribution reconciler runs a pass over every shop
-    /// (`ENCORE_RECONCILE_EVERY_MINUTES`, default 5; `never`: only the webhooks' own work).
-    pub reconcile_every: Option<std::time::Duration>,
-    /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
-    pub refresh_sweep: std::time::Duration,
-    /// How old a shop's last order history import may get before a scheduled import refreshes
-    /// its co-purchases (`ENCORE_MINING_REFRESH_HOURS`, default 24; 0: never).
-    pub mining_refresh: Option<std::time::Duration>,
-    /// How long an offer waits for the buyer's facts from the Admin API
-    /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300; see `customer_facts`).
-    pub customer_facts_budget: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -112,14 +103,11 @@ impl std::fmt::Debug for Settings {
             .field("function_wasm", &self.function_wasm)
             .field("demo", &self.demo)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
-            .field("retention", &self.retention)
-            .field("attribution_window", &self.attribution_window)
-            .field("reconcile_every", &self.reconcile_every)
+            .field("app", &self.app)
             .field("vault", &self.vault)
             .field("app_url", &self.app_url)
             .field("shopify_host", &self.shopify_host)
             .field("scopes", &self.scopes)
-            .field("customer_facts_budget", &self.customer_facts_budget)
             .finish()
     }
 }
@@ -132,20 +120,6 @@ impl Settings {
             api_key: self.api_key.clone(),
             api_secret: self.api_secret.clone(),
             vault: self.vault.clone(),
-        }
-    }
-
-    /// What the use cases need of these settings.
-    pub fn app(&self) -> encore_app::settings::AppSettings {
-        encore_app::settings::AppSettings {
-            credentials: self.credentials(),
-            database_url: self.database_url.clone(),
-            retention: self.retention.clone(),
-            attribution_window: self.attribution_window,
-            reconcile_every: self.reconcile_every,
-            refresh_sweep: self.refresh_sweep,
-            mining_refresh: self.mining_refresh,
-            customer_facts_budget: self.customer_facts_budget,
         }
     }
 
@@ -319,16 +293,18 @@ impl Settings {
             cors_origins,
             log_json,
             metrics_token,
-            retention,
-            attribution_window,
+            app: AppSettings {
+                retention,
+                attribution_window,
+                reconcile_every,
+                refresh_sweep,
+                mining_refresh,
+                customer_facts_budget,
+            },
             vault,
             app_url,
             shopify_host,
             scopes,
-            reconcile_every,
-            refresh_sweep,
-            mining_refresh,
-            customer_facts_budget,
         })
     }
 }
@@ -508,7 +484,7 @@ mod tests {
     #[test]
     fn the_reconciler_runs_every_five_minutes_unless_told_otherwise() {
         let every =
-            |v: &[(&str, &str)]| Settings::from_vars(&vars(v), true).map(|s| s.reconcile_every);
+            |v: &[(&str, &str)]| Settings::from_vars(&vars(v), true).map(|s| s.app.reconcile_every);
         use std::time::Duration;
         assert_eq!(every(&[]).unwrap(), Some(Duration::from_secs(300)));
         let key = "ENCORE_RECONCILE_EVERY_MINUTES";

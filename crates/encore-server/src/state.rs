@@ -32,7 +32,13 @@ impl Deref for AppState {
 impl AppState {
     pub fn new(settings: Settings, store: Store, runner: Arc<dyn OfferRunner>) -> Arc<Self> {
         let metrics = Arc::new(crate::metrics::Metrics::new());
-        let app = Arc::new(App::new(settings.app(), store, runner, metrics.clone()));
+        let app = Arc::new(App::new(
+            settings.app.clone(),
+            &settings.credentials(),
+            store,
+            runner,
+            metrics.clone(),
+        ));
         Arc::new(Self {
             verifier: TokenVerifier::new(&settings.api_secret, &settings.api_key),
             sessions: encore_shopify::session::SessionVerifier::new(

@@ -153,7 +153,12 @@ impl<'a> Packed<'a> {
             // Length and first byte before a full comparison: most keys differ there.
             if key_len == key.len()
                 && self.bytes.get(key_start).copied() == first
-                && self.bytes.get(key_start..offset_at)? == key
+                && self
+                    .bytes
+                    .get(key_start..offset_at)?
+                    .iter()
+                    .zip(key)
+                    .all(|(a, b)| a == b)
             {
                 return table.checked_add(self.fixed(offset_at, width)?);
             }

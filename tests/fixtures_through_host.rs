@@ -1,9 +1,10 @@
 //! Runs every offer Function fixture through encore-host on the real optimized wasm
 //! (`scripts/build-wasm.sh` builds it): the output must equal the recorded output, and the
 //! instruction count must stay within the fixture's recorded budget (a regression guard).
-//! The issue's goals for the two benchmark inputs are 60,000 and 1,100,000 instructions (0.5%
-//! and 10% of Shopify's 11M); they are not met yet, so the benchmarks are held to their
-//! recorded budgets and to Shopify's limit, and the gap is printed.
+//! Issue 13's goals for the benchmark inputs are 150,000 (bench-typical), 1,500,000
+//! (bench-large) and Shopify's unscaled 11,000,000 (bench-xl, whose 500 lines scale its input
+//! limit but not this goal); every benchmark is held to its recorded budget and to Shopify's
+//! unscaled instruction limit, and the gap to its goal is printed.
 //! `UPDATE_BUDGETS=1` records budgets as the count plus 5%; `UPDATE_FIXTURES=1` records the
 //! benchmarks' outputs (review the diff).
 
@@ -13,7 +14,21 @@ use std::path::{Path, PathBuf};
 use encore_host::{default_artifact_dir, FunctionHost, Limits};
 
 /// The benchmark inputs and their goals (see the module doc).
-const BENCHMARKS: [(&str, u64); 2] = [("bench-typical", 60_000), ("bench-large", 1_100_000)];
+const BENCHMARKS: [(&str, u64); 3] = [
+    ("bench-typical", 150_000),
+    ("bench-large", 1_500_000),
+    ("bench-xl", 11_000_000),
+];
+
+/// Shopify's limits for `input`, scaled as Shopify scales them by schema.graphql's
+/// `@scaleLimits` lists (a large purchase gets a larger input and output allowance).
+fn scaled_limits(input: &serde_json::Value) -> Limits {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let schema = std::fs::read_to_string(format!("{root}/schema.graphql")).expect("schema");
+    let query = std::fs::read_to_string(format!("{root}/input.graphql")).expect("query");
+    let factor = encore_host::scale_factor(&schema, &query, input).expect("scale factor");
+    Limits::shopify().scaled(factor)
+}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -95,7 +110,7 @@ fn every_fixture_runs_through_the_host_within_its_budget() {
     if update {
         for (name, _) in BENCHMARKS {
             let bench = read_json(&dir.join(format!("{name}.json")));
-            let report = module.run("run", &bench, &Limits::shopify());
+            let report = module.run("run", &bench, &scaled_limits(&bench));
             recorded.insert(name.to_owned(), report.instructions * 105 / 100);
         }
         let text = serde_json::to_string_pretty(&recorded).expect("json") + "\n";
@@ -111,7 +126,7 @@ fn run_benchmark(name: &str, budget: u64, goal: u64) {
         "{name}: the budget must stay below Shopify's limit"
     );
     let input = read_json(&fixtures_dir().join(format!("{name}.json")));
-    let report = module.run("run", &input, &Limits::shopify());
+    let report = module.run("run", &input, &scaled_limits(&input));
     assert!(report.success, "{name}: {:?} {}", report.error, report.logs);
     let output = report.output.expect("output");
     assert_eq!(output["offer"]["campaignId"], "winner", "{name}: {output}");

@@ -45,6 +45,9 @@ pub struct ShopFacts {
     /// The live config packed (`encore_engine::pack`) as the Function's metafield `value`:
     /// packed once per config version, not per offer.
     pub packed_config: Option<Arc<str>>,
+    /// The product facts the live config's triggers name: all a purchased line carries into
+    /// the Function input (computed once per config version).
+    pub named_facts: encore_engine::named_facts::NamedFacts,
     /// Some live campaign has a customer trigger (the offer reads the buyer's facts only then).
     pub reads_customer: bool,
     /// Product facts by product id: {id, title, imageUrl, tags, productType, vendor, collectionIds}.
@@ -63,13 +66,19 @@ pub struct ShopFacts {
 }
 
 impl ShopFacts {
-    /// Sets the live config (put in canonical key order) and its packed form.
+    /// Sets the live config (put in canonical key order), its packed form and the product
+    /// facts its triggers name.
     pub fn set_config(&mut self, config: Option<&Value>) {
         self.config = config.map(encore_engine::config::canonical_order);
         self.packed_config = self
             .config
             .as_ref()
             .map(|c| Arc::from(encore_engine::pack::pack(c)));
+        self.named_facts = self
+            .config
+            .as_ref()
+            .map(encore_engine::named_facts::NamedFacts::of_config)
+            .unwrap_or_default();
     }
 
     /// Replaces the co-purchase pairs, grouped by their `productId`.

@@ -213,7 +213,8 @@ struct MetafieldDoc<'a> {
 
 /// The Function input for `purchase`.
 pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<FunctionInput, String> {
-    // Each line packed (`encore_engine::pack`): the Function reads it in place.
+    // Each line packed (`encore_engine::pack`), with only the product facts some trigger
+    // names: the Function reads it in place and compares nothing else.
     let lines: Vec<String> = purchase
         .lines
         .iter()
@@ -232,7 +233,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
             });
-            encore_engine::pack::pack(&line)
+            encore_engine::pack::pack_line(&line, &parts.facts.named_facts)
         })
         .collect();
     let lines_len = lines.len();
@@ -413,10 +414,11 @@ mod tests {
     #[test]
     fn the_built_input_is_byte_for_byte_the_json_encoding_in_query_order() {
         // Numbers of every MessagePack width and sign, floats, nulls, nested lists.
-        let config = json!({"version": 1, "campaigns": [{"id": "c", "priority": 300, "steps": [
+        let config = json!({"version": 1, "campaigns": [{"id": "c", "priority": 300,
+            "triggers": {"tags": ["GIFT"]}, "steps": [
             {"id": "s", "offer": {"products": ["v1"], "discount": {"percent": 12.5}, "limit": -40000}}]}]});
         let mut facts = ShopFacts::from_rows(
-            [("p0".to_string(), json!({"tags": ["gift"], "vendor": null}))],
+            [("p0".to_string(), json!({"tags": ["gift", "sale"], "vendor": "Acme"}))],
             [
                 json!({"id": "v1", "price": "10.00", "inventory": 70000, "product": {"id": "p1", "tags": []}}),
                 json!({"id": "v9", "price": "1.00", "inventory": -3, "product": {"id": "p9"}}),
@@ -492,7 +494,9 @@ mod tests {
         let line = json["purchase"]["packedLines"][0].as_str().unwrap();
         let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
         assert_eq!(line["quantity"], 200);
+        // Only the product facts a trigger names: the tag `gift` (named as GIFT), no vendor.
         assert_eq!(line["product"]["tags"], json!(["gift"]));
+        assert_eq!(line["product"].get("vendor"), None);
         // Only the suggested variant reaches the Function, packed with the purchase's pairs.
         let packed = json["facts"].as_str().unwrap();
         let facts = encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed));

@@ -8,6 +8,8 @@ pub mod facts;
 pub mod input;
 pub mod json;
 pub mod money;
+#[cfg(feature = "serde_json")]
+pub mod named_facts;
 pub mod pack;
 pub mod packed_facts;
 pub mod pricing;

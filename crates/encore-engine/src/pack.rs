@@ -153,7 +153,12 @@ impl<'a> Packed<'a> {
             // Length and first byte before a full comparison: most keys differ there.
             if key_len == key.len()
                 && self.bytes.get(key_start).copied() == first
-                && self.bytes.get(key_start..offset_at)? == key
+                && self
+                    .bytes
+                    .get(key_start..offset_at)?
+                    .iter()
+                    .zip(key)
+                    .all(|(a, b)| a == b)
             {
                 return table.checked_add(self.fixed(offset_at, width)?);
             }
@@ -291,6 +296,7 @@ fn push_len(out: &mut String, len: usize) {
 #[cfg(feature = "serde_json")]
 mod write {
     use super::{push_len, push_varint, Packed, HEADER, MAX_EXACT_INT};
+    use crate::named_facts::NamedFacts;
     use serde_json::{Number, Value};
 
     /// The packed form of `value`, with its [`HEADER`].
@@ -305,8 +311,9 @@ mod write {
 
     /// The offer Function's input with its readable parts packed: the configuration
     /// metafield's `jsonValue` becomes the packed `value`, the purchase's `lines` its
-    /// `packedLines` (one packed string per line), and the lists `offerStats`, `coPurchases`
-    /// and `catalog` one packed `facts` string in their place. Anything
+    /// `packedLines` (one packed string per line, with only the product facts the
+    /// configuration's triggers name: [`pack_line`]), and the lists `offerStats`,
+    /// `coPurchases` and `catalog` one packed `facts` string in their place. Anything
     /// else, and an input already packed, is kept as it is.
     pub fn pack_input(input: &Value) -> Value {
         let Some(fields) = input.as_object() else {
@@ -333,18 +340,6 @@ mod write {
                 Value::String(pack(&Value::Object(facts))),
             );
         }
-        if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
-            *purchase = std::mem::take(purchase)
-                .into_iter()
-                .map(|(key, value)| match (key.as_str(), &value) {
-                    ("lines", Value::Array(lines)) => (
-                        "packedLines".to_owned(),
-                        lines.iter().map(|l| Value::String(pack(l))).collect(),
-                    ),
-                    _ => (key, value),
-                })
-                .collect();
-        }
         if let Some(metafield) = packed
             .get_mut("shop")
             .and_then(|s| s.get_mut("metafield"))
@@ -354,7 +349,37 @@ mod write {
                 metafield.insert("value".to_owned(), Value::String(pack(&json)));
             }
         }
+        let named = packed
+            .get("shop")
+            .and_then(|s| s.get("metafield")?.get("value")?.as_str())
+            .map(NamedFacts::of_packed_config)
+            .unwrap_or_default();
+        if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
+            *purchase = std::mem::take(purchase)
+                .into_iter()
+                .map(|(key, value)| match (key.as_str(), &value) {
+                    ("lines", Value::Array(lines)) => (
+                        "packedLines".to_owned(),
+                        lines
+                            .iter()
+                            .map(|l| Value::String(pack_line(l, &named)))
+                            .collect(),
+                    ),
+                    _ => (key, value),
+                })
+                .collect();
+        }
         Value::Object(packed)
+    }
+
+    /// A purchased line packed with only the product facts some trigger names
+    /// ([`NamedFacts::retain_in`]).
+    pub fn pack_line(line: &Value, named: &NamedFacts) -> String {
+        let mut line = line.clone();
+        if let Some(product) = line.get_mut("product").and_then(Value::as_object_mut) {
+            named.retain_in(product);
+        }
+        pack(&line)
     }
 
     /// The JSON a packed value reads as: what the Function sees of it (for tests and tools).
@@ -486,7 +511,7 @@ mod write {
 }
 
 #[cfg(feature = "serde_json")]
-pub use write::{pack, pack_input, unpack, FACT_LISTS};
+pub use write::{pack, pack_input, pack_line, unpack, FACT_LISTS};
 
 #[cfg(test)]
 mod tests {

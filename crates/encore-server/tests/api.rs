@@ -188,14 +188,16 @@ async fn function_input_is_built_from_token_and_store() {
         let packed = p["packedLines"][i].as_str().expect("a packed line");
         encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
     };
+    // No campaign names a product fact yet, so the lines carry none (docs/cost-model.md).
     assert_eq!(
         line(0),
         json!({"quantity": 1, "totalPriceSet": {"shopMoney": {"amount": "500.00"}},
-               "product": {"id": "1", "variant": {"id": "101"}, "tags": ["phone"], "productType": "Phones",
-                           "vendor": "Acme", "collectionIds": ["77"]}})
+               "product": {"id": "1", "variant": {"id": "101"}}})
     );
-    // A product the store does not know still has its facts' shape.
-    assert_eq!(line(1)["product"]["tags"], json!([]));
+    assert_eq!(
+        line(1)["product"],
+        json!({"id": "2", "variant": {"id": "202"}})
+    );
     assert_eq!(
         input["customer"],
         json!({"id": "5001", "tags": ["vip"], "numberOfOrders": 3, "amountSpent": {"amount": "812.50"}})
@@ -216,6 +218,25 @@ async fn function_input_is_built_from_token_and_store() {
     );
     assert_eq!(input["locale"], "en");
     assert!(input["now"].as_str().unwrap().ends_with('Z'));
+
+    // Once campaigns name a tag and a vendor (in any case), a line carries those, as the
+    // catalog spells them, and still nothing else.
+    let mut config = valid_config("named");
+    config["campaigns"][0]["triggers"] = json!({"tags": ["PHONE"], "vendors": ["acme"]});
+    config["campaigns"][0]["status"] = json!("paused");
+    let (s, b) = c
+        .admin_put(&format!("/api/campaigns?shop={SHOP}"), config)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let token = token_for(&input_data("ref-input-2", &[PHONE]));
+    let (s, _) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200);
+    let input = runner.inputs.lock().unwrap().last().unwrap().clone();
+    let packed = input["purchase"]["packedLines"][0].as_str().unwrap();
+    assert_eq!(
+        encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))["product"],
+        json!({"id": "1", "variant": {"id": "101"}, "tags": ["phone"], "vendor": "Acme"})
+    );
     server.stop().await;
 }
 

@@ -2,6 +2,7 @@
 //! the engine through `encore_engine::input`, the same reading the Function's adapter does.
 
 use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::named_facts::NamedFacts;
 use encore_engine::Funnel;
 use serde::Deserialize;
 use serde_json::Value;
@@ -104,8 +105,18 @@ impl Input {
                 m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
             }
         }
+        let named = self
+            .shop
+            .metafield
+            .as_ref()
+            .and_then(|m| m.value.as_deref())
+            .map(NamedFacts::of_packed_config)
+            .unwrap_or_default();
         if let Some(lines) = self.purchase.lines.take() {
-            self.purchase.packed_lines = lines.iter().map(encore_engine::pack::pack).collect();
+            self.purchase.packed_lines = lines
+                .iter()
+                .map(|line| encore_engine::pack::pack_line(line, &named))
+                .collect();
         }
         if self.facts.is_none() {
             let lists = [

@@ -12,15 +12,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_shopify::admin::{AdminClient, AdminError, FoundOrder, Order};
 use encore_shopify::ids::OrderId;
-use encore_shopify::secret::Secret;
 use encore_shopify::ShopDomain;
 use encore_store::attribution::AcceptedWithoutOrder;
 
 use crate::app::App;
-use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::credentials::{AccessError, ShopAdmin};
+use crate::attribution::{self, AdminCalls, AttributionError, OfferMetafield};
 use encore_store::shops::ShopRow;
 use encore_store::Store;
 
@@ -45,64 +42,6 @@ pub struct PassReport {
     pub searches: usize,
     pub orders_found_by_search: usize,
     pub errors: usize,
-}
-
-/// Who makes a pass's Admin API calls.
-pub enum AdminCalls<'a> {
-    /// The shop's stored credentials: a 401 in the middle of a pass (the token expired or was
-    /// rotated elsewhere) refreshes the token once and the call is made again, and the rest of
-    /// the pass uses the new token ([`ShopAdmin::call`]).
-    Stored(&'a mut ShopAdmin),
-    /// A client and a token held by the caller (tests, tools): a 401 is an error.
-    Fixed {
-        client: &'a AdminClient,
-        token: &'a Secret,
-    },
-}
-
-impl AdminCalls<'_> {
-    fn parts(&self) -> (&AdminClient, &Secret) {
-        match self {
-            AdminCalls::Stored(admin) => (admin.client(), admin.token()),
-            AdminCalls::Fixed { client, token } => (client, token),
-        }
-    }
-
-    /// After a 401: true when there is a new token to make the call again with.
-    async fn renewed(&mut self) -> Result<bool, AccessError> {
-        match self {
-            AdminCalls::Stored(admin) => admin.after_unauthorized().await.map(|()| true),
-            AdminCalls::Fixed { .. } => Ok(false),
-        }
-    }
-
-    /// The order with Encore's metafields ([`AdminClient::order`]).
-    pub async fn order(&mut self, id: OrderId) -> Result<Option<Order>, AccessError> {
-        let (client, token) = self.parts();
-        match client.order(token, id, NAMESPACE).await {
-            Err(AdminError::Unauthorized) if self.renewed().await? => {
-                let (client, token) = self.parts();
-                Ok(client.order(token, id, NAMESPACE).await?)
-            }
-            other => Ok(other?),
-        }
-    }
-
-    /// Orders matching a search ([`AdminClient::search_orders`]).
-    pub async fn search_orders(
-        &mut self,
-        query: &str,
-        pages: usize,
-    ) -> Result<Vec<FoundOrder>, AccessError> {
-        let (client, token) = self.parts();
-        match client.search_orders(token, query, NAMESPACE, pages).await {
-            Err(AdminError::Unauthorized) if self.renewed().await? => {
-                let (client, token) = self.parts();
-                Ok(client.search_orders(token, query, NAMESPACE, pages).await?)
-            }
-            other => Ok(other?),
-        }
-    }
 }
 
 /// Default for ENCORE_RECONCILE_EVERY_MINUTES: how often the background reconciler runs a pass

@@ -40,14 +40,6 @@ struct ShopQuery {
     shop: Option<String>,
 }
 
-/// Token exchange of a verified session token, then the install.
-pub(crate) async fn exchange_session(
-    state: &AppState,
-    session: &MerchantSession,
-) -> Result<(), ApiError> {
-    Ok(install::by_session_token(state, &session.shop, session.token.expose()).await?)
-}
-
 /// `GET /auth?shop=`: remembers a one-time state nonce and sends the merchant to Shopify.
 async fn begin(
     State(state): State<Arc<AppState>>,
@@ -110,7 +102,7 @@ async fn install_embedded(
     // The extractor already exchanged the token when the shop had no usable credentials;
     // otherwise exchange now, which also picks up scopes granted since.
     if !session.installed_now {
-        exchange_session(&state, &session).await?;
+        install::by_session_token(&state, &session.shop, session.token.expose()).await?;
     }
     Ok(Json(state.credentials.status(&session.shop).await?))
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use encore_app::analytics::{self, Range};
+use encore_app::attribution::AdminCalls;
 use encore_app::reconcile;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
@@ -27,8 +28,8 @@ struct Shopify {
 
 impl Shopify {
     /// The pass's Admin calls with this test's client and token.
-    fn calls(&self) -> reconcile::AdminCalls<'_> {
-        reconcile::AdminCalls::Fixed {
+    fn calls(&self) -> AdminCalls<'_> {
+        AdminCalls::Fixed {
             client: &self.admin,
             token: &self.token,
         }

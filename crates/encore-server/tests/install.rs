@@ -981,7 +981,8 @@ async fn the_background_reconciler_reads_orders_queued_while_the_server_was_down
 
 #[tokio::test]
 async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_goes_on() {
-    use encore_app::reconcile::{self, AdminCalls};
+    use encore_app::attribution::AdminCalls;
+    use encore_app::reconcile;
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
         let sim = sim(HOUR, DAYS_90).await;

@@ -11,7 +11,7 @@ use encore_engine::Currency;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::JsonBody;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;

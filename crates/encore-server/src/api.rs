@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,25 +20,6 @@ use encore_app::clock::now;
 use encore_app::events::{self, BuyerEvent};
 use encore_app::offer;
 use encore_store::decisions::EventKind;
-
-/// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
-/// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's
-/// business.
-pub struct JsonBody(pub Value);
-
-impl FromRequest<Arc<AppState>> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
-        let bytes = crate::body::read_capped(req.into_body(), state.settings.body_limit).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(json!({})));
-        }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::BadJson(e.to_string()))
-    }
-}
 
 /// `POST /api/post-purchase/offer`: the offer for the purchase's current funnel step.
 async fn post_offer(
@@ -217,7 +198,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/webhooks/shopify", post(crate::webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::metrics::serve))
+        .route("/metrics", get(crate::scrape::serve))
         .merge(crate::admin::routes())
         .merge(crate::admin_app::routes())
         .merge(crate::admin_lookup::routes())
@@ -236,7 +217,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Inside the router's layers, so it sees the matched route and every status.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            crate::scrape::track,
         ))
         .with_state(state)
         // For extractors that read through axum's limit (the webhook's raw bytes); JsonBody and

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::api::JsonBody;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mining;
 pub mod purchase_request;
 pub mod retention;
+pub mod scrape;
 pub mod serve;
 pub mod session;
 pub mod settings;

@@ -276,14 +276,14 @@ test('analytics over a chosen range move after a buyer accepts an offer through 
   await ready();
   assert.equal((await page.locator('tr[data-campaign="cookbook-pods"] [data-testid=campaign-figures]').textContent()).trim(), '1 / 1');
   assert.equal((await page.locator('tr[data-campaign="phone-case"] [data-testid=campaign-figures]').textContent()).trim(), '0 / 0');
-  assert.match(await page.getByTestId('shop-figures').textContent(), /last 30 days: 1 offers shown, 1 accepted, \$0\.00 net of refunds/, 'an accept is not revenue until its order is found');
+  assert.match(await page.getByTestId('shop-figures').textContent(), /last 30 days: 1 offer shown, 1 accepted, \$0\.00 net of refunds/, 'an accept is not revenue until its order is found');
   await page.goto(app('/app/analytics'));
   await ready();
   assert.equal(await text('accepted'), '1');
   assert.equal(await text('shown'), '1');
   assert.equal(await text('conversion'), '100%');
   // Accepted but not yet found on its order: pending, and not counted as revenue.
-  assert.match(await page.getByTestId('unconfirmed').textContent(), /1 accepted offers are waiting/);
+  assert.match(await page.getByTestId('unconfirmed').textContent(), /1 accepted offer is waiting for its order/);
   assert.match(await text('revenue'), /^\$0\.00$/);
   const row = page.locator(`[data-testid=refund-rates] tr[data-offer="cookbook-pods/${offer.offers[0].stepId}"]`);
   assert.match(await row.textContent(), /over 5% after 20 accepts/, 'the pause threshold of the offer');

@@ -9,6 +9,7 @@ import {gzipSync} from 'node:zlib';
 import {createAuthorizedFetch, RETRY_HEADER} from '../app/js/auth.js';
 import {catalogWarnings, indexCatalog} from '../app/js/catalog-warnings.js';
 import {ancestors, jsonPath, setAt} from '../app/js/editor.js';
+import {setLocale, t} from '../app/js/i18n.js';
 import en from '../app/js/messages-en.js';
 import fr from '../app/js/messages-fr.js';
 import {parseMinor, toDecimal} from '../app/js/money.js';
@@ -62,10 +63,41 @@ test('the English and French tables have the same keys and every key the code na
     for (const [, key] of source.matchAll(/\bt\('([a-zA-Z.]+)'/g)) assert.ok(key in en, `${file} names ${key}, which en lacks`);
   }
   for (const [key, text] of Object.entries(en)) {
-    const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    const names = (s) => [...new Set([...s.matchAll(/\{(\w+)[}|]/g)].map((m) => m[1]))].sort();
     assert.deepEqual(names(fr[key]), names(text), `${key} has the same placeholders in French`);
   }
 });
+
+test('counted words agree with their number in English and in French', () => {
+  globalThis.document ??= {documentElement: {}};
+  try {
+    counted();
+  } finally {
+    setLocale('en');
+  }
+});
+
+function counted() {
+  setLocale('en');
+  assert.equal(t('editor.productCount', {count: 1}), '1 product');
+  assert.equal(t('editor.productCount', {count: 0}), '0 products');
+  assert.equal(t('status.catalogCounts', {products: '1,234', variants: '1'}), '1,234 products, 1 variant');
+  assert.equal(t('analytics.conversionText', {accepted: 1, shown: 1}), '1 of 1 offer shown was accepted.');
+  assert.equal(t('analytics.conversionText', {accepted: 2, shown: 5}), '2 of 5 offers shown were accepted.');
+  setLocale('fr-CA');
+  // French counts 0 and 1 as singular.
+  assert.equal(t('editor.productCount', {count: 0}), '0 produit');
+  assert.equal(t('editor.productCount', {count: '1\u202f234'}), '1\u202f234 produits');
+  assert.equal(t('status.function.runs', {runs: 1, since: 'x', offered: 1}), 'La dernière exécution (depuis le x) ; 1 a fait une offre.');
+  assert.equal(t('status.function.runs', {runs: 20, since: 'x', offered: 3}), 'Les 20 dernières exécutions (depuis le x) ; 3 ont fait une offre.');
+  for (const table of [en, fr]) {
+    for (const [key, text] of Object.entries(table)) {
+      for (const [, name] of text.matchAll(/\{(\w+)\|/g)) {
+        assert.match(text, new RegExp(`\\{${name}\\}`), `${key}: the number {${name}} appears beside its words`);
+      }
+    }
+  }
+}
 
 test('money reads and writes decimal strings exactly in the currency\'s minor units', () => {
   assert.equal(parseMinor('19.98', 2), 1998n);

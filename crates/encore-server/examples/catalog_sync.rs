@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::catalog_sync::run::full_sync;
-use encore_server::catalog_sync::{SyncOptions, Syncer};
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::catalog_sync::run::full_sync;
+use encore_app::catalog_sync::{SyncOptions, Syncer};
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;
 use encore_shopify::oauth::{AppCredentials, TokenClient};

@@ -166,7 +166,7 @@ async fn while_mining(
     (orders, products): (u64, u32),
     (total, concurrency, max_time): (usize, usize, Duration),
 ) {
-    use encore_server::catalog_sync::access::StaticAccess;
+    use encore_app::catalog_sync::access::StaticAccess;
     use encore_shopify::{Secret, ShopDomain};
 
     let sim = shopify_sim::Sim::start(shopify_sim::SimConfig {
@@ -210,21 +210,13 @@ async fn while_mining(
         },
         access_token,
     )));
-    state
-        .mining
-        .set_options(encore_server::mining::MiningOptions {
-            poll_every: Duration::from_millis(100),
-            ..Default::default()
-        });
+    state.mining.set_options(encore_app::mining::MiningOptions {
+        poll_every: Duration::from_millis(100),
+        ..Default::default()
+    });
     let import = tokio::spawn(async move {
-        encore_server::mining::import::import(
-            &state.store,
-            &state.mining,
-            &state.sync,
-            &shop,
-            &|_| {},
-        )
-        .await
+        encore_app::mining::import::import(&state.store, &state.mining, &state.sync, &shop, &|_| {})
+            .await
     });
     let cpu_before = process_cpu_seconds();
     let started = Instant::now();
@@ -440,7 +432,7 @@ async fn setup(store: &encore_store::Store, f: &Value) {
         entry.1.push(variant);
     }
     let doc = json!({"products": products.into_values().map(|(mut p, vs)| { p["variants"] = json!(vs); p }).collect::<Vec<_>>()});
-    let parsed = encore_server::admin::parse_catalog(&doc).unwrap();
+    let parsed = encore_app::loads::parse_catalog(&doc).unwrap();
     store.upsert_catalog(SHOP, &parsed).await.unwrap();
     let c = &f["customer"];
     store

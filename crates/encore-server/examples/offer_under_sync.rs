@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::catalog_sync::run::full_sync;
+use encore_app::catalog_sync::SyncOptions;
 use encore_app::host_runner::HostRunner;
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::catalog_sync::run::full_sync;
-use encore_server::catalog_sync::SyncOptions;
 use encore_server::settings::Settings;
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;

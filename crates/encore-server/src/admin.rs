@@ -9,15 +9,16 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use encore_engine::Currency;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::api::JsonBody;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::session::{AdminShop, Operator};
 use crate::state::AppState;
+use encore_app::campaigns::{self, Saved};
 use encore_app::clock::{now, rfc3339};
-use encore_shopify::post_purchase::changes::is_plain_decimal;
-use encore_store::configs::history::{Actor, SaveOutcome};
+use encore_app::loads;
+use encore_store::configs::history::Actor;
 use encore_store::shops::ShopRow;
 
 #[derive(Deserialize)]
@@ -84,14 +85,6 @@ async fn get_campaigns(
     }))
 }
 
-/// Validates a campaign configuration with the engine's own parser, reading every amount in
-/// the shop currency (an amount it cannot write is refused at its path).
-pub fn validate_config(config: &Value, currency: Currency) -> Result<(), Vec<(String, String)>> {
-    encore_engine::config::validate_json(config, currency)
-        .map(|_| ())
-        .map_err(|faults| faults.into_iter().map(|f| (f.path, f.message)).collect())
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SaveQuery {
@@ -105,43 +98,21 @@ async fn put_campaigns(
     Query(q): Query<SaveQuery>,
     JsonBody(config): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let currency = Currency::from_code(&shop.currency_code).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "the shop currency {} is not an ISO 4217 code; PUT the shop again",
-            shop.currency_code
-        ))
-    })?;
-    // The document as sent is checked first, so its faults point into what the caller sent.
-    validate_config(&config, currency).map_err(ApiError::InvalidConfig)?;
-    let outcome = state
-        .store
-        .save_config(
-            &shop.domain,
-            &config,
-            q.base_version,
-            &Actor::from(&caller),
-            now(),
-            |merged| validate_config(merged, currency),
-        )
-        .await?;
-    match outcome {
-        SaveOutcome::Saved {
-            version,
-            merged_onto,
-        } => {
-            tracing::info!(shop = %shop.domain, version, ?merged_onto, "campaign config accepted");
-            Ok(Json(
-                json!({"shop": shop.domain, "version": version, "mergedOnto": merged_onto}),
-            ))
-        }
-        SaveOutcome::UnknownBase(base) => Err(ApiError::BadRequest(format!(
-            "baseVersion {base} is not a version of this shop's configuration"
-        ))),
-        SaveOutcome::Conflict { live, subjects } => {
-            Err(ApiError::ConfigConflict { live, subjects })
-        }
-        SaveOutcome::Invalid(faults) => Err(ApiError::InvalidConfig(faults)),
-    }
+    let Saved {
+        version,
+        merged_onto,
+    } = campaigns::save(
+        &state.store,
+        &shop,
+        &config,
+        q.base_version,
+        &Actor::from(&caller),
+        now(),
+    )
+    .await?;
+    Ok(Json(
+        json!({"shop": shop.domain, "version": version, "mergedOnto": merged_onto}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -205,101 +176,6 @@ async fn get_version(
     ))
 }
 
-fn bad(path: String, what: &str) -> ApiError {
-    ApiError::BadRequest(format!("{path}: {what}"))
-}
-
-fn id_of(v: Option<&Value>, path: String) -> Result<String, ApiError> {
-    match v {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::Number(n)) if n.is_u64() => Ok(n.to_string()),
-        _ => Err(bad(path, "must be an id such as \"1234\"")),
-    }
-}
-
-fn decimal_of(v: Option<&Value>, path: String, required: bool) -> Result<Value, ApiError> {
-    match v {
-        None | Some(Value::Null) if !required => Ok(Value::Null),
-        Some(Value::String(s)) if is_plain_decimal(s.strip_prefix('-').unwrap_or(s)) => {
-            Ok(Value::String(s.clone()))
-        }
-        _ => Err(bad(path, "must be a decimal string such as \"19.99\"")),
-    }
-}
-
-/// Normalizes one variant to the Function's CatalogVariant fields (product added at load).
-fn variant_of(v: &Map<String, Value>, at: &str) -> Result<(String, Value), ApiError> {
-    let id = id_of(v.get("id"), format!("{at}.id"))?;
-    let inv = v.get("inventory").and_then(Value::as_object);
-    let tracked = inv
-        .and_then(|i| i.get("tracked"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let available = inv
-        .and_then(|i| i.get("available"))
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
-    let policy = match inv.and_then(|i| i.get("policy")).and_then(Value::as_str) {
-        None => "DENY",
-        Some(p) if p.eq_ignore_ascii_case("deny") => "DENY",
-        Some(p) if p.eq_ignore_ascii_case("continue") => "CONTINUE",
-        Some(_) => {
-            return Err(bad(
-                format!("{at}.inventory.policy"),
-                "must be DENY or CONTINUE",
-            ))
-        }
-    };
-    let mut plans = Vec::new();
-    if let Some(list) = v.get("sellingPlans").and_then(Value::as_array) {
-        for (k, p) in list.iter().enumerate() {
-            plans.push(json!({"id": id_of(p.get("id"), format!("{at}.sellingPlans[{k}].id"))?}));
-        }
-    }
-    Ok((
-        id.clone(),
-        json!({
-            "id": id,
-            "title": v.get("title").filter(|t| t.is_string()).cloned().unwrap_or(Value::Null),
-            "price": decimal_of(v.get("price"), format!("{at}.price"), true)?,
-            "compareAtPrice": decimal_of(v.get("compareAtPrice"), format!("{at}.compareAtPrice"), false)?,
-            "unitCost": decimal_of(v.get("unitCost"), format!("{at}.unitCost"), false)?,
-            "requiresShipping": v.get("requiresShipping").and_then(Value::as_bool).unwrap_or(true),
-            "inventory": {"tracked": tracked, "available": available, "policy": policy},
-            "sellingPlans": plans,
-        }),
-    ))
-}
-
-/// Parses a catalog document `{products: [{id, title, …, variants: [...]}]}`.
-pub fn parse_catalog(body: &Value) -> Result<Vec<encore_store::catalog::CatalogProduct>, ApiError> {
-    let products = body
-        .get("products")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::BadRequest("expected {\"products\": [...]}".into()))?;
-    let mut out = Vec::with_capacity(products.len());
-    for (i, p) in products.iter().enumerate() {
-        let at = format!("$.products[{i}]");
-        let obj = p
-            .as_object()
-            .ok_or_else(|| bad(at.clone(), "must be an object"))?;
-        let id = id_of(obj.get("id"), format!("{at}.id"))?;
-        let facts = encore_app::input::product_facts(obj, &id);
-        let mut variants = Vec::new();
-        if let Some(list) = obj.get("variants").and_then(Value::as_array) {
-            for (j, v) in list.iter().enumerate() {
-                let vat = format!("{at}.variants[{j}]");
-                let vo = v
-                    .as_object()
-                    .ok_or_else(|| bad(vat.clone(), "must be an object"))?;
-                variants.push(variant_of(vo, &vat)?);
-            }
-        }
-        out.push((id, facts, variants));
-    }
-    Ok(out)
-}
-
 async fn put_catalog(
     State(state): State<Arc<AppState>>,
     _: Operator,
@@ -307,45 +183,12 @@ async fn put_catalog(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop_of(&state, &q).await?;
-    let products = parse_catalog(&body)?;
+    let products = loads::parse_catalog(&body)?;
     let variants: usize = products.iter().map(|p| p.2.len()).sum();
     state.store.upsert_catalog(&shop.domain, &products).await?;
     Ok(Json(
         json!({"shop": shop.domain, "products": products.len(), "variants": variants}),
     ))
-}
-
-/// Parses `{customers: [{id, tags, numberOfOrders, amountSpent: {amount}}]}`.
-pub fn parse_customers(body: &Value) -> Result<Vec<(String, Value)>, ApiError> {
-    let list = body
-        .get("customers")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::BadRequest("expected {\"customers\": [...]}".into()))?;
-    let mut out = Vec::with_capacity(list.len());
-    for (i, c) in list.iter().enumerate() {
-        let at = format!("$.customers[{i}]");
-        let id = id_of(c.get("id"), format!("{at}.id"))?;
-        let spent = decimal_of(
-            c.pointer("/amountSpent/amount"),
-            format!("{at}.amountSpent.amount"),
-            false,
-        )?;
-        let tags: Vec<Value> = c
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|t| t.iter().filter(|x| x.is_string()).cloned().collect())
-            .unwrap_or_default();
-        out.push((
-            id.clone(),
-            json!({
-                "id": id,
-                "tags": tags,
-                "numberOfOrders": c.get("numberOfOrders").and_then(Value::as_i64).unwrap_or(0),
-                "amountSpent": {"amount": if spent.is_null() { json!("0") } else { spent }},
-            }),
-        ));
-    }
-    Ok(out)
 }
 
 async fn put_customers(
@@ -355,7 +198,7 @@ async fn put_customers(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop_of(&state, &q).await?;
-    let customers = parse_customers(&body)?;
+    let customers = loads::parse_customers(&body)?;
     state
         .store
         .upsert_customers(&shop.domain, &customers)
@@ -365,37 +208,6 @@ async fn put_customers(
     ))
 }
 
-/// Parses `{pairs: [{productId, suggestedProductId, liftPermille}]}`.
-pub fn parse_co_purchases(body: &Value) -> Result<Vec<(String, String, i64)>, ApiError> {
-    let list = body
-        .get("pairs")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::BadRequest("expected {\"pairs\": [...]}".into()))?;
-    let mut out = Vec::with_capacity(list.len());
-    for (i, p) in list.iter().enumerate() {
-        let at = format!("$.pairs[{i}]");
-        let lift = p
-            .get("liftPermille")
-            .and_then(Value::as_i64)
-            .filter(|l| *l >= 0)
-            .ok_or_else(|| {
-                bad(
-                    format!("{at}.liftPermille"),
-                    "must be a whole number ≥ 0 (1000 = independent)",
-                )
-            })?;
-        out.push((
-            id_of(p.get("productId"), format!("{at}.productId"))?,
-            id_of(
-                p.get("suggestedProductId"),
-                format!("{at}.suggestedProductId"),
-            )?,
-            lift,
-        ));
-    }
-    Ok(out)
-}
-
 async fn put_co_purchases(
     State(state): State<Arc<AppState>>,
     _: Operator,
@@ -403,7 +215,7 @@ async fn put_co_purchases(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop_of(&state, &q).await?;
-    let pairs = parse_co_purchases(&body)?;
+    let pairs = loads::parse_co_purchases(&body)?;
     state
         .store
         .upsert_co_purchases(&shop.domain, &pairs)
@@ -474,7 +286,7 @@ async fn get_analytics(
         &state.store,
         &shop,
         range,
-        state.settings.attribution_window,
+        state.settings.app.attribution_window,
         now(),
     )
     .await

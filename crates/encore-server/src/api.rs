@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,30 +14,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::offer;
 use crate::purchase_request::PurchaseRequest;
 use crate::state::AppState;
 use encore_app::clock::now;
-use encore_store::decisions::{EventEffect, EventKind, NewEvent};
-
-/// A JSON request body: 413 over the limit (read to its end first, see [`crate::body`]), 400
-/// with the parser's words when malformed, and `{}` when empty. Extra fields are the handler's
-/// business.
-pub struct JsonBody(pub Value);
-
-impl FromRequest<Arc<AppState>> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
-        let bytes = crate::body::read_capped(req.into_body(), state.settings.body_limit).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(json!({})));
-        }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::BadJson(e.to_string()))
-    }
-}
+use encore_app::events::{self, BuyerEvent};
+use encore_app::offer;
+use encore_store::decisions::EventKind;
 
 /// `POST /api/post-purchase/offer`: the offer for the purchase's current funnel step.
 async fn post_offer(
@@ -106,51 +88,13 @@ async fn post_event(
         }
         Some(_) => return Err(ApiError::BadRequest("errors must be a list".into())),
     };
-    let decision = state
-        .store
-        .decision(decision_id)
-        .await?
-        .filter(|d| d.shop == purchase.shop_domain && d.reference_id == purchase.reference_id)
-        .ok_or_else(|| ApiError::NotFound("no such decision for this purchase".into()))?;
-    if !decision.render {
-        return Err(ApiError::Conflict(
-            "this decision offered nothing, so it cannot be shown, accepted or declined".into(),
-        ));
-    }
-    let accepted_ok = !matches!(status, Some("unprocessed"));
-    let effect = state
-        .store
-        .record_event(
-            &decision,
-            &NewEvent {
-                kind,
-                status,
-                errors: errors.as_deref(),
-                detail: detail.as_deref(),
-                accepted_ok,
-            },
-            now(),
-        )
-        .await?;
-    if kind == EventKind::Accepted && effect != EventEffect::Duplicate {
-        state.offer_stats_changed(&decision.shop);
-    }
-    if let Some(detail) = &detail {
-        tracing::warn!(
-            decision = %decision.id,
-            campaign = decision.campaign_id.as_deref().unwrap_or("-"),
-            step = decision.step_id.as_deref().unwrap_or("-"),
-            %detail,
-            "Shopify prices this offer differently: the extension did not show it"
-        );
-    }
-    tracing::info!(
-        decision = %decision.id,
-        event = kind.as_str(),
-        status = status.unwrap_or("-"),
-        duplicate = matches!(effect, EventEffect::Duplicate),
-        "event"
-    );
+    let event = BuyerEvent {
+        kind,
+        status,
+        errors: errors.as_deref(),
+        detail: detail.as_deref(),
+    };
+    events::record(&state, &purchase, decision_id, &event, now()).await?;
     Ok(Json(json!({"ok": true})).into_response())
 }
 
@@ -254,7 +198,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/webhooks/shopify", post(crate::webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::metrics::serve))
+        .route("/metrics", get(crate::scrape::serve))
         .merge(crate::admin::routes())
         .merge(crate::admin_app::routes())
         .merge(crate::admin_lookup::routes())
@@ -273,7 +217,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Inside the router's layers, so it sees the matched route and every status.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            crate::scrape::track,
         ))
         .with_state(state)
         // For extractors that read through axum's limit (the webhook's raw bytes); JsonBody and

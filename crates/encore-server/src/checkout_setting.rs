@@ -1,86 +1,26 @@
-//! Whether Encore is the shop's post-purchase app, asked of Shopify for the admin's Getting
-//! started page: until the merchant chooses Encore under Settings → Checkout → Post-purchase
-//! page, Shopify shows buyers no offer however well the campaigns are built.
+//! `GET /api/checkout-setting` (the shop's session or the admin token): whether Encore is the
+//! shop's post-purchase app, as `encore_app::checkout_setting` asks Shopify.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
-
-use encore_shopify::ShopDomain;
 
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
-use encore_app::credentials::{self, AccessError};
-
-/// How long the Getting started page waits for Shopify before saying it is unavailable.
-const ASK_BUDGET: Duration = Duration::from_secs(4);
+use encore_app::checkout_setting::{checkout_setting, CheckoutSetting};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/checkout-setting", get(get_checkout_setting))
-}
-
-/// `GET /api/checkout-setting`: `{postPurchaseAppInUse: true|false}` from Shopify, or
-/// `{postPurchaseAppInUse: null, unknownBecause}` when Shopify cannot be asked now; the page
-/// then says why instead of guessing.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckoutSetting {
-    pub post_purchase_app_in_use: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unknown_because: Option<Unknown>,
-}
-
-#[derive(Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Unknown {
-    /// No stored credentials: the demo shop, or a shop loaded by the operator.
-    NotInstalled,
-    /// Shopify refused the refresh token; the merchant must open Encore again.
-    NeedsReauthorization,
-    /// Shopify answered with an error or not at all.
-    ShopifyUnavailable,
 }
 
 async fn get_checkout_setting(
     State(state): State<Arc<AppState>>,
     AdminShop { shop, .. }: AdminShop,
 ) -> Result<Json<CheckoutSetting>, ApiError> {
-    let unknown = |because| CheckoutSetting {
-        post_purchase_app_in_use: None,
-        unknown_because: Some(because),
-    };
-    let Ok(domain) = ShopDomain::parse(&shop.domain) else {
-        return Ok(Json(unknown(Unknown::NotInstalled)));
-    };
-    let ask = {
-        let domain = domain.clone();
-        async move {
-            let mut admin = state.credentials.admin_client(&domain).await?;
-            admin
-                .call(async |client, token| client.post_purchase_app_in_use(token).await)
-                .await
-        }
-    };
-    let Some(asked) = credentials::ask_within(ASK_BUDGET, ask).await else {
-        tracing::warn!(shop = %domain, "Shopify did not say within {ASK_BUDGET:?} whether Encore is the post-purchase app");
-        return Ok(Json(unknown(Unknown::ShopifyUnavailable)));
-    };
-    Ok(Json(match asked {
-        Ok(in_use) => CheckoutSetting {
-            post_purchase_app_in_use: Some(in_use),
-            unknown_because: None,
-        },
-        Err(AccessError::NotInstalled(_)) => unknown(Unknown::NotInstalled),
-        Err(AccessError::NeedsReauthorization(_)) => unknown(Unknown::NeedsReauthorization),
-        Err(AccessError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            tracing::warn!(shop = %domain, error = %e, "could not ask Shopify whether Encore is the post-purchase app");
-            unknown(Unknown::ShopifyUnavailable)
-        }
-    }))
+    Ok(Json(
+        checkout_setting(&state.credentials, &shop.domain).await?,
+    ))
 }

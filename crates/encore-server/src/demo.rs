@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::api::JsonBody;
+use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::offer::{self, Decided};
 use crate::settings::demo::{API_SECRET, SHOP};
 use crate::state::AppState;
 use encore_app::clock::now;
+use encore_app::offer::{self, Decided};
 use encore_store::decisions::FunnelRow;
 use encore_store::{Store, StoreError};
 
@@ -34,17 +34,17 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
     let usd = encore_engine::Currency::from_code("USD").expect("USD is ISO 4217");
     store.upsert_shop(SHOP, usd.code(), now).await?;
     let catalog: Value = serde_json::from_str(CATALOG)?;
-    match crate::admin::parse_catalog(&catalog) {
+    match encore_app::loads::parse_catalog(&catalog) {
         Ok(products) => store.upsert_catalog(SHOP, &products).await?,
         Err(e) => tracing::error!(error = %e, "demo catalog is invalid"),
     }
     let customers: Value = serde_json::from_str(CUSTOMERS)?;
-    match crate::admin::parse_customers(&customers) {
+    match encore_app::loads::parse_customers(&customers) {
         Ok(c) => store.upsert_customers(SHOP, &c).await?,
         Err(e) => tracing::error!(error = %e, "demo customers are invalid"),
     }
     let config: Value = serde_json::from_str(CAMPAIGNS)?;
-    match crate::admin::validate_config(&config, usd) {
+    match encore_app::campaigns::validate_config(&config, usd) {
         Ok(()) => {
             let live = store.live_config(SHOP).await?;
             if live.as_ref().map(|(_, c)| c) != Some(&config) {

@@ -177,3 +177,95 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+// The use cases' errors, each mapped to its status here, in one place.
+
+impl From<encore_app::offer::OfferError> for ApiError {
+    fn from(e: encore_app::offer::OfferError) -> Self {
+        use encore_app::offer::OfferError;
+        match e {
+            OfferError::UnknownShop(shop) => ApiError::UnknownShop(shop),
+            OfferError::Store(e) => ApiError::Store(e),
+            OfferError::Unavailable => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<encore_app::catalog_sync::run::SyncError> for ApiError {
+    fn from(e: encore_app::catalog_sync::run::SyncError) -> Self {
+        match e {
+            encore_app::catalog_sync::run::SyncError::Store(e) => ApiError::Store(e),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<encore_app::mining::import::MiningError> for ApiError {
+    fn from(e: encore_app::mining::import::MiningError) -> Self {
+        match e {
+            encore_app::mining::import::MiningError::Store(e) => ApiError::Store(e),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<encore_app::install::InstallError> for ApiError {
+    fn from(e: encore_app::install::InstallError) -> Self {
+        match e {
+            encore_app::install::InstallError::Failed(why) => ApiError::InstallFailed(why),
+            encore_app::install::InstallError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<encore_app::webhooks::WebhookError> for ApiError {
+    fn from(e: encore_app::webhooks::WebhookError) -> Self {
+        use encore_app::webhooks::WebhookError;
+        match e {
+            WebhookError::BadJson(why) => ApiError::BadJson(why),
+            WebhookError::BadRequest(why) => ApiError::BadRequest(why),
+            WebhookError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<encore_app::campaigns::SaveError> for ApiError {
+    fn from(e: encore_app::campaigns::SaveError) -> Self {
+        use encore_app::campaigns::SaveError;
+        match e {
+            SaveError::Invalid(faults) => ApiError::InvalidConfig(faults),
+            SaveError::Conflict { live, subjects } => ApiError::ConfigConflict { live, subjects },
+            SaveError::Store(e) => ApiError::Store(e),
+            other @ (SaveError::ShopCurrency(_) | SaveError::UnknownBase(_)) => {
+                ApiError::BadRequest(other.to_string())
+            }
+        }
+    }
+}
+
+impl From<encore_app::simulation_orders::PastOrdersError> for ApiError {
+    fn from(e: encore_app::simulation_orders::PastOrdersError) -> Self {
+        use encore_app::simulation_orders::PastOrdersError;
+        match e {
+            PastOrdersError::Store(e) => ApiError::Store(e),
+            other @ PastOrdersError::NotAName(_) => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<encore_app::events::EventError> for ApiError {
+    fn from(e: encore_app::events::EventError) -> Self {
+        use encore_app::events::EventError;
+        match e {
+            EventError::UnknownDecision => ApiError::NotFound(e.to_string()),
+            EventError::NothingOffered => ApiError::Conflict(e.to_string()),
+            EventError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<encore_app::loads::BadDocument> for ApiError {
+    fn from(e: encore_app::loads::BadDocument) -> Self {
+        ApiError::BadRequest(e.0)
+    }
+}

@@ -1,6 +1,7 @@
-//! Installing Encore on a shop: the embedded path (token exchange of an App Bridge session
-//! token) and the authorization-code grant (`/auth` → Shopify → `/auth/callback`), both ending
-//! in an expiring offline token stored with the shop's currency read from the Admin API.
+//! The install routes, over `encore_app::install`: the embedded path (token exchange of an App
+//! Bridge session token) and the authorization-code grant (`/auth` → Shopify →
+//! `/auth/callback`), both ending in an expiring offline token stored with the shop's currency
+//! read from the Admin API.
 //!
 //! Routes: `GET /auth?shop=`, `GET /auth/callback`, `POST /api/session/install` (the embedded
 //! page, session token) and `GET /api/session/status` (session or operator token): whether the
@@ -12,8 +13,7 @@ use axum::extract::{Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use encore_engine::Currency;
-use encore_shopify::oauth::{self, OfflineToken};
+use encore_shopify::oauth;
 use encore_shopify::{Secret, ShopDomain};
 use serde::Deserialize;
 
@@ -22,6 +22,7 @@ use crate::session::{AdminCaller, MerchantSession};
 use crate::state::AppState;
 use encore_app::clock::now;
 use encore_app::credentials::AccessStatus;
+use encore_app::install;
 
 /// How long a `state` nonce of the authorization-code grant may wait for its callback.
 pub const STATE_TTL_SECONDS: i64 = 600;
@@ -37,53 +38,6 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[derive(Deserialize)]
 struct ShopQuery {
     shop: Option<String>,
-}
-
-/// Token exchange of a verified session token, then the install.
-pub(crate) async fn exchange_session(
-    state: &AppState,
-    session: &MerchantSession,
-) -> Result<(), ApiError> {
-    let token = state
-        .credentials
-        .token_client()
-        .exchange_session_token(&session.shop, session.token.expose())
-        .await
-        .map_err(|e| ApiError::InstallFailed(format!("token exchange: {e}")))?;
-    complete(state, &session.shop, &token).await
-}
-
-/// Reads the shop's currency with the new token and stores shop and tokens together.
-async fn complete(
-    state: &AppState,
-    shop: &ShopDomain,
-    token: &OfflineToken,
-) -> Result<(), ApiError> {
-    let facts = state
-        .credentials
-        .client_for(shop)
-        .shop_facts(&token.access_token)
-        .await
-        .map_err(|e| ApiError::InstallFailed(format!("reading the shop: {e}")))?;
-    if facts.domain != *shop {
-        return Err(ApiError::InstallFailed(format!(
-            "the token belongs to {}, not {shop}",
-            facts.domain
-        )));
-    }
-    let currency = Currency::from_code(&facts.currency).ok_or_else(|| {
-        ApiError::InstallFailed(format!(
-            "the shop's currency {} is not an ISO 4217 code Encore knows",
-            facts.currency
-        ))
-    })?;
-    state
-        .credentials
-        .store_install(shop, currency.code(), token)
-        .await?;
-    state.facts.forget(shop.as_str());
-    tracing::info!(shop = %shop, currency = currency.code(), scopes = %token.scope, "shop installed");
-    Ok(())
 }
 
 /// `GET /auth?shop=`: remembers a one-time state nonce and sends the merchant to Shopify.
@@ -132,13 +86,7 @@ async fn callback(
     {
         return Err(ApiError::InstallState);
     }
-    let token = state
-        .credentials
-        .token_client()
-        .exchange_code(&verified.shop, &verified.code)
-        .await
-        .map_err(|e| ApiError::InstallFailed(format!("code grant: {e}")))?;
-    complete(&state, &verified.shop, &token).await?;
+    install::by_code(&state, &verified.shop, &verified.code).await?;
     Ok(Redirect::to(&format!(
         "https://{}/admin/apps/{}",
         verified.shop, state.settings.api_key
@@ -154,7 +102,7 @@ async fn install_embedded(
     // The extractor already exchanged the token when the shop had no usable credentials;
     // otherwise exchange now, which also picks up scopes granted since.
     if !session.installed_now {
-        exchange_session(&state, &session).await?;
+        install::by_session_token(&state, &session.shop, session.token.expose()).await?;
     }
     Ok(Json(state.credentials.status(&session.shop).await?))
 }

@@ -7,22 +7,19 @@ pub mod admin;
 pub mod admin_app;
 pub mod admin_lookup;
 pub mod api;
-pub mod attribution;
 pub mod body;
 pub mod catalog_search;
 pub mod catalog_sync;
 pub mod checkout_setting;
-pub mod customer_facts;
 pub mod data_request;
 pub mod demo;
 pub mod error;
 pub mod install;
 pub mod metrics;
 pub mod mining;
-pub mod offer;
 pub mod purchase_request;
-pub mod reconcile;
 pub mod retention;
+pub mod scrape;
 pub mod serve;
 pub mod session;
 pub mod settings;
@@ -30,7 +27,6 @@ pub mod simulation_orders;
 pub mod simulation_pairs;
 pub mod state;
 pub mod store_health;
-pub mod sweeper;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -128,16 +124,16 @@ pub async fn start(
     })?;
     let state = AppState::new(settings, store, runner);
     let app = api::router(state.clone());
-    let pruner = retention::spawn(state.clone());
-    let sweeper = sweeper::spawn_sweeper(state.clone());
-    let reconciler = reconcile::spawn(state.clone());
+    let pruner = encore_app::retention::spawn(state.app.clone());
+    let sweeper = encore_app::sweeper::spawn_sweeper(state.app.clone());
+    let reconciler = encore_app::reconcile::spawn(state.app.clone());
     let facts_listener = encore_app::facts_cache::listen(
         state.facts.clone(),
         state.store.clone(),
         state.settings.database_url.clone(),
     );
-    let publisher = mining::incremental::spawn(state.clone());
-    let mining_schedule = mining::schedule::spawn(state.clone());
+    let publisher = encore_app::mining::incremental::spawn(state.app.clone());
+    let mining_schedule = encore_app::mining::schedule::spawn(state.app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve::serve(listener, app, async {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use encore_app::catalog_sync::access::{AdminAccess, StaticAccess};
+use encore_app::catalog_sync::run::{full_sync, Progress};
+use encore_app::catalog_sync::{SyncOptions, Syncer};
 use encore_app::credentials::Credentials;
 use encore_app::host_runner::HostRunner;
-use encore_server::catalog_sync::access::{AdminAccess, StaticAccess};
-use encore_server::catalog_sync::run::{full_sync, Progress};
-use encore_server::catalog_sync::{SyncOptions, Syncer};
-use encore_server::mining::import::{import, ImportProgress};
-use encore_server::mining::{Mining, MiningOptions};
+use encore_app::mining::import::{import, ImportProgress};
+use encore_app::mining::{Mining, MiningOptions};
 use encore_server::settings::Settings;
 use encore_shopify::ShopDomain;
 use encore_store::Store;

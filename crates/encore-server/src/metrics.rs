@@ -1,4 +1,4 @@
-//! Operational metrics, served at `GET /metrics` in the Prometheus text format (0.0.4).
+//! Operational metrics in the Prometheus text format (0.0.4), served by [`crate::scrape`].
 //!
 //! One registry per server (not a process-wide recorder), so two servers in one process — the
 //! tests start many — count separately. Every label has a bounded set of values: routes are the
@@ -6,22 +6,13 @@
 //! to (`other` otherwise), failure codes are the server's own reason codes. The metric list and
 //! meanings are in docs/operations.md.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::error::ApiError;
-use crate::offer::Decided;
-use crate::state::AppState;
+use encore_app::counters::FunctionOutcome;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -223,7 +214,7 @@ impl Metrics {
         out
     }
 
-    fn request(&self, method: &'static str, route: String, status: u16, seconds: f64) {
+    pub(crate) fn request(&self, method: &'static str, route: String, status: u16, seconds: f64) {
         self.http_duration
             .get_or_create(&RouteLabels {
                 method,
@@ -236,27 +227,6 @@ impl Metrics {
                 route,
                 status,
             })
-            .inc();
-    }
-
-    /// One decision of the offer Function, with the instructions its run executed when the
-    /// runner counted them.
-    pub fn function_decided(&self, decided: &Decided, instructions: Option<u64>) {
-        if let Some(n) = instructions {
-            self.function_instructions.observe(n as f64);
-        }
-        let outcome = match decided {
-            Decided::Decision(d) if d.render => "offer",
-            Decided::Decision(_) => "no_offer",
-            Decided::Failed { code, .. } => {
-                self.function_failures
-                    .get_or_create(&CodeLabels { code })
-                    .inc();
-                "failed"
-            }
-        };
-        self.function_runs
-            .get_or_create(&OutcomeLabels { outcome })
             .inc();
     }
 
@@ -273,89 +243,35 @@ impl Metrics {
             })
             .inc();
     }
+}
 
-    /// Rows retention deleted from `table` (one of [`PRUNED_TABLES`]).
-    pub fn pruned(&self, table: &'static str, rows: u64) {
+impl encore_app::counters::Counters for Metrics {
+    /// One decision of the offer Function, with the instructions its run executed when the
+    /// runner counted them.
+    fn function_decided(&self, outcome: FunctionOutcome, instructions: Option<u64>) {
+        if let Some(n) = instructions {
+            self.function_instructions.observe(n as f64);
+        }
+        let outcome = match outcome {
+            FunctionOutcome::Offer => "offer",
+            FunctionOutcome::NoOffer => "no_offer",
+            FunctionOutcome::Failed { code } => {
+                self.function_failures
+                    .get_or_create(&CodeLabels { code })
+                    .inc();
+                "failed"
+            }
+        };
+        self.function_runs
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    fn pruned(&self, table: &'static str, rows: u64) {
         self.pruned_rows
             .get_or_create(&TableLabels { table })
             .inc_by(rows);
     }
-}
-
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        Method::HEAD => "HEAD",
-        Method::PATCH => "PATCH",
-        _ => "other",
-    }
-}
-
-/// Middleware (added with `Router::layer`, so the matched path is known): counts and times
-/// every request by its route pattern, never its raw path.
-pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = method_label(req.method());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(req).await;
-    state.metrics.request(
-        method,
-        route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
-}
-
-/// Checks `Authorization: Bearer` against ENCORE_METRICS_TOKEN or ENCORE_ADMIN_TOKEN.
-fn check_scraper(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let accepted: Vec<&str> = [
-        state.settings.metrics_token.as_deref(),
-        state.settings.admin_token.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if accepted.is_empty() {
-        return Err(ApiError::MetricsDisabled);
-    }
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| encore_shopify::post_purchase::token::bearer(Some(h)).ok())
-        .ok_or(ApiError::MetricsUnauthorized)?;
-    // Both compared, so the time says nothing about which one is set.
-    let matches = accepted
-        .iter()
-        .fold(false, |any, t| crate::session::same_secret(t, given) | any);
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::MetricsUnauthorized)
-    }
-}
-
-/// `GET /metrics`.
-pub async fn serve(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    check_scraper(&state, &headers)?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
-        )],
-        state.metrics.render(),
-    )
-        .into_response())
 }
 
 #[cfg(test)]

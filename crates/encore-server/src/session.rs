@@ -10,7 +10,8 @@
 //!
 //! A verified session for a shop without usable credentials (never installed, uninstalled,
 //! or needing re-authorization) is exchanged for an offline token on the spot
-//! (`install::exchange_session`): managed installation gives Encore nothing until then.
+//! (`encore_app::install::by_session_token`): managed installation gives Encore nothing until
+//! then.
 
 use std::sync::Arc;
 
@@ -179,7 +180,7 @@ async fn verify_session(state: &Arc<AppState>, token: &str) -> Result<MerchantSe
         return Ok(session);
     }
     if !state.credentials.usable(&session.shop).await? {
-        crate::install::exchange_session(state, &session).await?;
+        encore_app::install::by_session_token(state, &session.shop, session.token.expose()).await?;
         session.installed_now = true;
     }
     Ok(session)

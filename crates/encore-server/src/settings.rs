@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use encore_app::settings::{self as app_settings, AppSettings, RetentionSettings};
 
 /// The documented development credentials of the demo shop (never use them for a real app).
 pub mod demo {
@@ -67,11 +70,13 @@ pub struct Settings {
     pub log_json: bool,
     /// Bearer token for `GET /metrics` (the admin token works too); see docs/operations.md.
     pub metrics_token: Option<String>,
-    /// How long rows are kept and how often they are pruned.
-    pub retention: crate::retention::RetentionSettings,
-    /// How long an accepted offer may take to show up on an order before analytics reports it
-    /// as unconfirmed (ENCORE_ATTRIBUTION_WINDOW_MINUTES, default 120).
-    pub attribution_window: std::time::Duration,
+    /// The use cases' settings: retention windows (`ENCORE_RETENTION_*`), the attribution
+    /// window (`ENCORE_ATTRIBUTION_WINDOW_MINUTES`, default 120), the reconciler's period
+    /// (`ENCORE_RECONCILE_EVERY_MINUTES`, default 5; `never`: only the webhooks' own work), the
+    /// idle-token sweep (`ENCORE_REFRESH_SWEEP_MINUTES`, default 60), the co-purchase refresh
+    /// (`ENCORE_MINING_REFRESH_HOURS`, default 24; 0: never) and the wait for the buyer's facts
+    /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300).
+    pub app: AppSettings,
     /// Encrypts shop credentials at rest (`ENCORE_ENCRYPTION_KEY`, previous keys for rotation).
     pub vault: encore_app::vault::Vault,
     /// Where Shopify reaches this server over HTTPS (`ENCORE_APP_URL`): the authorization-code
@@ -82,17 +87,6 @@ pub struct Settings {
     pub shopify_host: encore_shopify::host::ShopifyHost,
     /// Scopes the authorization-code grant asks for (`ENCORE_SCOPES`).
     pub scopes: String,
-    /// How often the attribution reconciler runs a pass over every shop
-    /// (`ENCORE_RECONCILE_EVERY_MINUTES`, default 5; `never`: only the webhooks' own work).
-    pub reconcile_every: Option<std::time::Duration>,
-    /// How often idle shops' refresh tokens are checked (`ENCORE_REFRESH_SWEEP_MINUTES`).
-    pub refresh_sweep: std::time::Duration,
-    /// How old a shop's last order history import may get before a scheduled import refreshes
-    /// its co-purchases (`ENCORE_MINING_REFRESH_HOURS`, default 24; 0: never).
-    pub mining_refresh: Option<std::time::Duration>,
-    /// How long an offer waits for the buyer's facts from the Admin API
-    /// (`ENCORE_CUSTOMER_FACTS_BUDGET_MS`, default 300; see `customer_facts`).
-    pub customer_facts_budget: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -109,14 +103,11 @@ impl std::fmt::Debug for Settings {
             .field("function_wasm", &self.function_wasm)
             .field("demo", &self.demo)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
-            .field("retention", &self.retention)
-            .field("attribution_window", &self.attribution_window)
-            .field("reconcile_every", &self.reconcile_every)
+            .field("app", &self.app)
             .field("vault", &self.vault)
             .field("app_url", &self.app_url)
             .field("shopify_host", &self.shopify_host)
             .field("scopes", &self.scopes)
-            .field("customer_facts_budget", &self.customer_facts_budget)
             .finish()
     }
 }
@@ -225,7 +216,7 @@ impl Settings {
             .unwrap_or_default();
         let log_json = get("ENCORE_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json"));
         let metrics_token = get("ENCORE_METRICS_TOKEN");
-        let retention = crate::retention::RetentionSettings::from_vars(&get)?;
+        let retention = retention_from_vars(&get)?;
         let attribution_window = match get("ENCORE_ATTRIBUTION_WINDOW_MINUTES") {
             Some(v) => match v.parse::<u64>() {
                 Ok(m) if m > 0 => std::time::Duration::from_secs(m * 60),
@@ -261,11 +252,11 @@ impl Settings {
             ),
             None => std::time::Duration::from_secs(3600),
         };
-        let reconcile_every = crate::retention::count_or_never(
+        let reconcile_every = count_or_never(
             "ENCORE_RECONCILE_EVERY_MINUTES",
             get("ENCORE_RECONCILE_EVERY_MINUTES"),
         )?
-        .unwrap_or(Some(crate::reconcile::DEFAULT_EVERY_MINUTES))
+        .unwrap_or(Some(encore_app::reconcile::DEFAULT_EVERY_MINUTES))
         .map(|m| std::time::Duration::from_secs(u64::from(m) * 60));
         let mining_refresh = match get("ENCORE_MINING_REFRESH_HOURS") {
             Some(v) => match v.parse::<u64>() {
@@ -287,7 +278,7 @@ impl Settings {
                     format!("{v} is not a number of milliseconds"),
                 )
             })?),
-            None => crate::customer_facts::DEFAULT_BUDGET,
+            None => encore_app::customer_facts::DEFAULT_BUDGET,
         };
         Ok(Self {
             api_key,
@@ -302,16 +293,18 @@ impl Settings {
             cors_origins,
             log_json,
             metrics_token,
-            retention,
-            attribution_window,
+            app: AppSettings {
+                retention,
+                attribution_window,
+                reconcile_every,
+                refresh_sweep,
+                mining_refresh,
+                customer_facts_budget,
+            },
             vault,
             app_url,
             shopify_host,
             scopes,
-            reconcile_every,
-            refresh_sweep,
-            mining_refresh,
-            customer_facts_budget,
         })
     }
 }
@@ -343,6 +336,52 @@ fn vault_from(
         .transpose()?
         .unwrap_or_default();
     Ok(Vault::new(current, &previous))
+}
+
+/// A variable's value: unset (`None`), `never` (`Some(None)`) or a whole number ≥ 1.
+pub(crate) fn count_or_never(
+    key: &'static str,
+    value: Option<String>,
+) -> Result<Option<Option<u32>>, SettingsError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("never") => Ok(Some(None)),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(Some(n))),
+            _ => Err(SettingsError::Bad(
+                key,
+                format!("{v} is not a whole number ≥ 1 or \"never\""),
+            )),
+        },
+    }
+}
+
+/// Reads the ENCORE_RETENTION_* variables through `get`; unset ones take the defaults.
+pub fn retention_from_vars(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<RetentionSettings, SettingsError> {
+    let read = |key: &'static str, default: u32| {
+        count_or_never(key, get(key)).map(|v| v.unwrap_or(Some(default)))
+    };
+    let every = read(
+        "ENCORE_RETENTION_EVERY_MINUTES",
+        app_settings::DEFAULT_EVERY_MINUTES,
+    )?;
+    Ok(RetentionSettings {
+        decisions_days: read(
+            "ENCORE_RETENTION_DECISIONS_DAYS",
+            app_settings::DEFAULT_DECISIONS_DAYS,
+        )?,
+        webhook_receipts_days: read(
+            "ENCORE_RETENTION_WEBHOOKS_DAYS",
+            app_settings::DEFAULT_WEBHOOK_RECEIPTS_DAYS,
+        )?,
+        data_requests_days: read(
+            "ENCORE_RETENTION_DATA_REQUESTS_DAYS",
+            app_settings::DEFAULT_DATA_REQUESTS_DAYS,
+        )?,
+        every: every.map(|m| Duration::from_secs(u64::from(m) * 60)),
+    })
 }
 
 #[cfg(test)]
@@ -445,7 +484,7 @@ mod tests {
     #[test]
     fn the_reconciler_runs_every_five_minutes_unless_told_otherwise() {
         let every =
-            |v: &[(&str, &str)]| Settings::from_vars(&vars(v), true).map(|s| s.reconcile_every);
+            |v: &[(&str, &str)]| Settings::from_vars(&vars(v), true).map(|s| s.app.reconcile_every);
         use std::time::Duration;
         assert_eq!(every(&[]).unwrap(), Some(Duration::from_secs(300)));
         let key = "ENCORE_RECONCILE_EVERY_MINUTES";
@@ -453,5 +492,47 @@ mod tests {
         assert_eq!(every(&[(key, "never")]).unwrap(), None);
         let e = every(&[(key, "0")]).unwrap_err();
         assert!(e.to_string().contains(key), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use encore_app::settings::RetentionSettings;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<RetentionSettings, SettingsError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        retention_from_vars(&|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn unset_windows_take_the_documented_defaults() {
+        assert_eq!(read(&[]).unwrap(), RetentionSettings::default());
+        assert_eq!(read(&[]).unwrap().decisions_days, Some(400));
+        assert_eq!(read(&[]).unwrap().webhook_receipts_days, Some(30));
+    }
+
+    #[test]
+    fn never_keeps_rows_forever_and_zero_is_refused() {
+        let s = read(&[
+            ("ENCORE_RETENTION_DECISIONS_DAYS", "never"),
+            ("ENCORE_RETENTION_EVERY_MINUTES", "NEVER"),
+            ("ENCORE_RETENTION_WEBHOOKS_DAYS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(s.decisions_days, None);
+        assert_eq!(s.every, None);
+        assert_eq!(s.webhook_receipts_days, Some(7));
+        for bad in ["0", "-3", "1.5", "soon"] {
+            let e = read(&[("ENCORE_RETENTION_WEBHOOKS_DAYS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("ENCORE_RETENTION_WEBHOOKS_DAYS"),
+                "{e}"
+            );
+        }
     }
 }

@@ -1,13 +1,7 @@
-//! Shopify webhooks at `/webhooks/shopify`: HMAC-verified, handled once per delivery id.
-//!
-//! Catalog topics (products, inventory levels, collections) go to `catalog_sync::incremental`,
-//! which records the delivery in the transaction that applies it. Compliance topics act on
-//! Encore's own data: `customers/redact` deletes the customer's facts,
-//! `shop/redact` deletes the shop, `customers/data_request` is recorded for the merchant to fetch
-//! its export (`data_request`). `app/uninstalled` deletes the shop's tokens at once and stops its
-//! offers; its data stays until `shop/redact`. `orders/edited`, `refunds/create` and
-//! `orders/cancelled` become attribution facts (`attribution`); the order itself is read by the
-//! reconciler. Every delivery is recorded as handled only once its effect is committed.
+//! Shopify webhooks at `/webhooks/shopify`: HMAC-verified here, the topic and shop read from
+//! the headers, then handled once per delivery id by `encore_app::webhooks` (every delivery is
+//! recorded as handled only once its effect is committed). Failures of signed deliveries are
+//! kept for the Store status; every outcome is counted in the metrics.
 
 use std::sync::Arc;
 
@@ -16,25 +10,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use encore_shopify::webhook::{Payload, Topic};
-
-use crate::data_request::DataRequest;
 use crate::error::ApiError;
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use encore_app::catalog::incremental::{self, Applied, IncrementalError, Receipt};
 use encore_app::clock::now;
+use encore_app::webhooks::{self, Delivery, Handled};
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// What a verified delivery came to.
-enum Handled {
-    New,
-    Duplicate,
 }
 
 /// `POST /webhooks/shopify`.
@@ -75,7 +60,7 @@ async fn record_failure(state: &AppState, headers: &HeaderMap, error: &ApiError)
     ) else {
         return;
     };
-    let topic = crate::store_health::SUBSCRIBED_TOPICS
+    let topic = encore_app::store_health::SUBSCRIBED_TOPICS
         .into_iter()
         .find(|t| *t == topic)
         .unwrap_or("other");
@@ -108,174 +93,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ha
             "X-Shopify-Topic and X-Shopify-Shop-Domain are required".into(),
         ));
     }
-    let payload: Value =
-        serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))?;
     let webhook_id = header(headers, "x-shopify-webhook-id")
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{topic}:{}", uuid::Uuid::new_v4()));
-    let receipt = Receipt {
+    let delivery = Delivery {
         webhook_id: &webhook_id,
         shop: &shop,
         topic: &topic,
+        body,
     };
-    // Catalog topics are applied with their receipt in one transaction.
-    let kind = Topic::parse(&topic);
-    if incremental::is_catalog_topic(&kind) {
-        let typed = Payload::parse(&kind, body).map_err(|e| ApiError::BadJson(e.to_string()))?;
-        if let Payload::InventoryLevel(level) = &typed {
-            crate::catalog_sync::locations::fill_unreported(state, &shop, level).await;
-        }
-        let applied = incremental::apply(&state.store, &receipt, &typed, now())
-            .await
-            .map_err(|e| match e {
-                IncrementalError::Store(e) => ApiError::from(e),
-                other => ApiError::BadRequest(other.to_string()),
-            })?;
-        tracing::info!(topic = %topic, effect = ?applied, "webhook handled");
-        return Ok(match applied {
-            Applied::Duplicate => Handled::Duplicate,
-            Applied::Changed | Applied::Ignored => Handled::New,
-        });
-    }
-    // New orders feed co-purchase mining, recorded with their receipt in one transaction.
-    if matches!(kind, Topic::OrdersCreate) {
-        let Payload::OrderCreated(order) = Payload::parse(&kind, body)
-            .map_err(|e| ApiError::BadRequest(format!("orders/create payload: {e}")))?
-        else {
-            return Err(ApiError::BadRequest("orders/create payload".into()));
-        };
-        let applied = crate::mining::incremental::order_created(
-            &state.store,
-            &state.mining,
-            &receipt,
-            &order,
-            now(),
-        )
-        .await
-        .map_err(|e| match e {
-            crate::mining::incremental::OrderError::Store(e) => ApiError::from(e),
-            other => ApiError::BadRequest(other.to_string()),
-        })?;
-        tracing::info!(topic = %topic, effect = ?applied, "webhook handled");
-        return Ok(match applied {
-            Applied::Duplicate => Handled::Duplicate,
-            Applied::Changed | Applied::Ignored => Handled::New,
-        });
-    }
-    // Read before anything is written: a refused payload is not taken for handled.
-    let data_request = (topic == "customers/data_request")
-        .then(|| DataRequest::from_payload(&payload))
-        .transpose()?;
-    let order_fact = OrderFact::parse(&topic, body)?;
-    // The other topics' effects are idempotent and recorded after they are committed, so a
-    // failure leaves the delivery unrecorded and Shopify's retry applies it again.
-    if state.store.webhook_seen(&webhook_id).await? {
-        return Ok(Handled::Duplicate);
-    }
-    match topic.as_str() {
-        "customers/redact" => {
-            let customer = payload.pointer("/customer/id").map(|id| match id {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
-            if let Some(customer) = customer {
-                state.store.redact_customer(&shop, &customer).await?;
-            }
-        }
-        "customers/data_request" => {
-            if let Some(request) = data_request {
-                request.record(&state.store, &shop, now()).await?;
-            }
-        }
-        "app/uninstalled" => {
-            // Tokens go at once and offers stop; the shop's data stays until shop/redact.
-            let domain = encore_shopify::ShopDomain::parse(&shop)
-                .map_err(|e| ApiError::BadRequest(format!("X-Shopify-Shop-Domain: {e}")))?;
-            state.credentials.uninstall(&domain).await?;
-            state.facts.forget(&shop);
-            // Its imports stop at their next poll or chunk, its live miner goes, and neither
-            // the schedule nor orders/create mines it again until it installs again.
-            state.mining.forget(&shop);
-            tracing::info!(shop = %shop, "app uninstalled: tokens deleted, offers, sync and mining stopped");
-        }
-        "shop/redact" => {
-            state.store.redact_shop(&shop).await?;
-            state.mining.forget(&shop);
-            state.facts.forget(&shop);
-            state.offer_stats_changed(&shop);
-        }
-        // Wakes a sync polling its bulk operation.
-        "bulk_operations/finish" => state.sync.bulk_finished(&shop),
-        _ => {}
-    }
-    if let Some(fact) = order_fact {
-        fact.apply(state, &shop).await?;
-    }
-    if !state
-        .store
-        .record_webhook(&webhook_id, &shop, &topic, now())
-        .await?
-    {
-        return Ok(Handled::Duplicate);
-    }
-    tracing::info!(topic = %topic, "webhook handled");
-    Ok(Handled::New)
-}
-
-/// An attribution fact from an order webhook (`attribution`).
-enum OrderFact {
-    Edited(encore_shopify::webhook::OrderEditedPayload),
-    Refund(encore_shopify::webhook::RefundPayload),
-    Cancelled(encore_shopify::webhook::OrderPayload),
-}
-
-impl OrderFact {
-    /// Reads the payload of an order topic; a payload that does not fit is refused (400)
-    /// before the delivery is recorded, so Shopify's retry is not taken for a duplicate.
-    fn parse(topic: &str, body: &[u8]) -> Result<Option<Self>, ApiError> {
-        use encore_shopify::webhook::{Payload, Topic};
-        let topic = Topic::parse(topic);
-        if !matches!(
-            topic,
-            Topic::OrdersEdited | Topic::RefundsCreate | Topic::OrdersCancelled
-        ) {
-            return Ok(None);
-        }
-        let payload = Payload::parse(&topic, body)
-            .map_err(|e| ApiError::BadRequest(format!("{} payload: {e}", topic.as_str())))?;
-        Ok(match payload {
-            Payload::OrderEdited(p) => Some(Self::Edited(p)),
-            Payload::Refund(p) => Some(Self::Refund(p)),
-            Payload::OrderCancelled(p) => Some(Self::Cancelled(p)),
-            _ => None,
-        })
-    }
-
-    async fn apply(self, state: &AppState, shop: &str) -> Result<(), ApiError> {
-        let Some(shop_row) = state.store.shop(shop).await? else {
-            tracing::warn!(
-                shop,
-                "an order webhook for a shop Encore does not know: ignored"
-            );
-            return Ok(());
-        };
-        let store = &state.store;
-        let result = match &self {
-            Self::Edited(p) => crate::attribution::order_edited(store, shop, p, now()).await,
-            Self::Refund(p) => {
-                crate::attribution::refund_created(store, shop, &shop_row.currency_code, p, now())
-                    .await
-                    .map(|_| ())
-            }
-            Self::Cancelled(p) => crate::attribution::order_cancelled(store, shop, p, now()).await,
-        };
-        if let Err(e) = &result {
-            tracing::warn!(shop, error = %e, "an order webhook could not be recorded");
-        }
-        state.offer_stats_changed(shop);
-        result.map_err(|e| match e {
-            crate::attribution::AttributionError::Store(s) => ApiError::Store(s),
-            other => ApiError::BadRequest(other.to_string()),
-        })
-    }
+    Ok(webhooks::handle(state, &delivery).await?)
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use encore_app::analytics::{self, Range};
-use encore_server::reconcile;
+use encore_app::attribution::AdminCalls;
+use encore_app::reconcile;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
 use encore_shopify::oauth::{AppCredentials, TokenClient};
@@ -27,8 +28,8 @@ struct Shopify {
 
 impl Shopify {
     /// The pass's Admin calls with this test's client and token.
-    fn calls(&self) -> reconcile::AdminCalls<'_> {
-        reconcile::AdminCalls::Fixed {
+    fn calls(&self) -> AdminCalls<'_> {
+        AdminCalls::Fixed {
             client: &self.admin,
             token: &self.token,
         }
@@ -265,7 +266,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         assert_eq!(t.refund_rate, Some(1.0));
 
         // A second read of the same order changes nothing.
-        let again = encore_server::attribution::read_order(
+        let again = encore_app::attribution::read_order(
             store,
             &mut shopify.calls(),
             SHOP,
@@ -277,7 +278,7 @@ async fn a_refund_before_the_edit_is_kept_applied_once_and_reaches_the_offer_sta
         .unwrap();
         assert_eq!(
             again,
-            encore_server::attribution::ReadOutcome::Read { confirmed: 1 }
+            encore_app::attribution::ReadOutcome::Read { confirmed: 1 }
         );
         assert_eq!(stats_of(&store.offer_stats(SHOP).await.unwrap()), (1, 1, 1));
         let report2 = analytics::report(store, &shop, range, window, now())
@@ -707,7 +708,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
             .await;
         }
     }
-    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+    encore_app::mining::incremental::refresh(store, &state.mining, demo::SHOP)
         .await
         .unwrap();
     let pairs = live_pairs(store).await;
@@ -815,7 +816,7 @@ async fn a_mined_pair_whose_offer_is_refunded_is_demoted_and_the_next_pair_is_of
     deliver(&shopify, &c, demo::SHOP, "refunds/create", "r-learned", &r).await;
 
     // The next publication leaves phone → case out (case → phone stays: one direction).
-    encore_server::mining::incremental::refresh(store, &state.mining, demo::SHOP)
+    encore_app::mining::incremental::refresh(store, &state.mining, demo::SHOP)
         .await
         .unwrap();
     let pairs = live_pairs(store).await;

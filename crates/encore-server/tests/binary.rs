@@ -185,7 +185,7 @@ async fn the_sync_cli_syncs_a_shop_with_the_credentials_its_install_stored() {
         // Installed through a server (token exchange), which then stops.
         let mut s = settings(&db);
         s.shopify_host = encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-        s.retention.every = None;
+        s.app.retention.every = None;
         let server = encore_server::start(s, ScriptedRunner::new())
             .await
             .unwrap();

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::catalog_sync::SyncOptions;
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::catalog_sync::SyncOptions;
 use encore_server::Running;
 use encore_shopify::admin::{AdminClient, AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;

@@ -36,8 +36,8 @@ async fn world(db: &Db, budget: Duration, config: Value) -> World {
     let mut settings = settings(db);
     settings.shopify_host =
         encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-    settings.retention.every = None;
-    settings.customer_facts_budget = budget;
+    settings.app.retention.every = None;
+    settings.app.customer_facts_budget = budget;
     let runner = ScriptedRunner::new();
     let server = encore_server::start(settings, runner.clone())
         .await

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::catalog_sync::SyncOptions;
 use encore_app::facts_cache::ShopFacts;
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::catalog_sync::SyncOptions;
 use encore_server::Running;
 use encore_shopify::admin::{AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;

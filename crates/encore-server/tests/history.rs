@@ -229,7 +229,7 @@ async fn a_save_from_the_embedded_admin_names_the_session_tokens_staff_member() 
     let mut settings = settings(&db);
     settings.shopify_host =
         encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-    settings.retention.every = None;
+    settings.app.retention.every = None;
     let server = encore_server::start(settings, ScriptedRunner::new())
         .await
         .unwrap();

@@ -79,7 +79,7 @@ async fn server(db: &Db, sim: &Sim) -> Running {
     settings.app_url = Some(APP_URL.into());
     settings.shopify_host =
         encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-    settings.retention.every = None;
+    settings.app.retention.every = None;
     encore_server::start(settings, ScriptedRunner::new())
         .await
         .unwrap()
@@ -963,8 +963,8 @@ async fn the_background_reconciler_reads_orders_queued_while_the_server_was_down
         let mut settings = settings(&db);
         settings.shopify_host =
             encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-        settings.retention.every = None;
-        settings.reconcile_every = Some(Duration::from_secs(3600));
+        settings.app.retention.every = None;
+        settings.app.reconcile_every = Some(Duration::from_secs(3600));
         let running = encore_server::start(settings, ScriptedRunner::new())
             .await
             .unwrap();
@@ -981,7 +981,8 @@ async fn the_background_reconciler_reads_orders_queued_while_the_server_was_down
 
 #[tokio::test]
 async fn a_401_in_the_middle_of_a_reconciler_pass_refreshes_once_and_the_pass_goes_on() {
-    use encore_server::reconcile::{self, AdminCalls};
+    use encore_app::attribution::AdminCalls;
+    use encore_app::reconcile;
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
         let sim = sim(HOUR, DAYS_90).await;

@@ -66,7 +66,7 @@ async fn a_location_that_never_reported_still_counts_when_another_reports_first(
         let mut settings = settings(&db);
         settings.shopify_host =
             encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-        settings.retention.every = None;
+        settings.app.retention.every = None;
         let server = encore_server::start(settings, ScriptedRunner::new())
             .await
             .unwrap();

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::mining::MiningOptions;
 use encore_mining::generate::{History, HistorySpec};
 use encore_mining::{Day, Miner, MinerConfig, Order, OrderId, RankOptions};
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::mining::MiningOptions;
 use encore_server::Running;
 use encore_shopify::admin::{AdminConfig, RetryPolicy};
 use encore_shopify::host::ShopifyHost;
@@ -319,11 +319,11 @@ async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterr
         });
         let state = w.server.state.clone();
         let shop = ShopDomain::parse(SHOP).unwrap();
-        let first = encore_server::mining::import::enqueue(&state.store, &shop)
+        let first = encore_app::mining::import::enqueue(&state.store, &shop)
             .await
             .unwrap();
         let task = tokio::spawn(async move {
-            let _ = encore_server::mining::import::run_queued(
+            let _ = encore_app::mining::import::run_queued(
                 &state.store,
                 &state.mining,
                 &state.sync,
@@ -373,17 +373,17 @@ async fn an_interrupted_import_resumes_its_bulk_result_and_ends_like_an_uninterr
 
         let state = &w.server.state;
         let shop = ShopDomain::parse(SHOP).unwrap();
-        let second = encore_server::mining::import::enqueue(&state.store, &shop)
+        let second = encore_app::mining::import::enqueue(&state.store, &shop)
             .await
             .unwrap();
         let first_position = std::sync::Mutex::new(None);
-        let observe = |p: &encore_server::mining::import::ImportProgress| {
+        let observe = |p: &encore_app::mining::import::ImportProgress| {
             let mut seen = first_position.lock().unwrap();
             if seen.is_none() && p.counts.position > 0 {
                 *seen = Some(p.counts.position);
             }
         };
-        let report = encore_server::mining::import::run_queued(
+        let report = encore_app::mining::import::run_queued(
             &state.store,
             &state.mining,
             &state.sync,
@@ -484,7 +484,7 @@ async fn orders_create_is_counted_once_however_often_it_comes_and_is_published()
 
         let state = &w.server.state;
         let publication =
-            encore_server::mining::incremental::refresh(&state.store, &state.mining, SHOP)
+            encore_app::mining::incremental::refresh(&state.store, &state.mining, SHOP)
                 .await
                 .unwrap();
         assert_eq!(publication.orders_in_window, 2_000 + 12);
@@ -515,11 +515,11 @@ async fn orders_create_is_counted_once_however_often_it_comes_and_is_published()
 async fn import_in_background(w: &World) -> (i64, tokio::task::JoinHandle<()>) {
     let state = w.server.state.clone();
     let shop = ShopDomain::parse(SHOP).unwrap();
-    let run_id = encore_server::mining::import::enqueue(&state.store, &shop)
+    let run_id = encore_app::mining::import::enqueue(&state.store, &shop)
         .await
         .unwrap();
     let task = tokio::spawn(async move {
-        let _ = encore_server::mining::import::run_queued(
+        let _ = encore_app::mining::import::run_queued(
             &state.store,
             &state.mining,
             &state.sync,
@@ -550,7 +550,7 @@ impl World {
 #[tokio::test]
 async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_refreshed_on_schedule(
 ) {
-    use encore_server::mining::schedule;
+    use encore_app::mining::schedule;
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
         let spec = history(4, 20_000, 300);
@@ -561,13 +561,13 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
         });
         let state = w.server.state.clone();
         // Nothing is unfinished and nothing was imported: the start finds nothing to do.
-        assert!(schedule::resume_unfinished(&state, now())
+        assert!(schedule::resume_unfinished(&state.app, now())
             .await
             .unwrap()
             .is_empty());
         let far = now() + 30 * 86_400;
         assert!(
-            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+            schedule::refresh_due(&state.app, Duration::from_secs(3600), far)
                 .await
                 .unwrap()
                 .is_empty()
@@ -583,7 +583,9 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
 
         // What the server runs when it starts again resumes it without anyone asking.
         assert_eq!(
-            schedule::resume_unfinished(&state, now()).await.unwrap(),
+            schedule::resume_unfinished(&state.app, now())
+                .await
+                .unwrap(),
             [SHOP.to_string()]
         );
         let status = w.wait_for(&json!(first + 1)).await;
@@ -594,12 +596,12 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
 
         // Just imported: not due. A day on (ENCORE_MINING_REFRESH_HOURS=24), imported afresh.
         let day = Duration::from_secs(24 * 3600);
-        assert!(schedule::refresh_due(&state, day, now())
+        assert!(schedule::refresh_due(&state.app, day, now())
             .await
             .unwrap()
             .is_empty());
         assert_eq!(
-            schedule::refresh_due(&state, day, now() + 86_400 + 1)
+            schedule::refresh_due(&state.app, day, now() + 86_400 + 1)
                 .await
                 .unwrap(),
             [SHOP.to_string()]
@@ -613,7 +615,7 @@ async fn an_import_a_restart_interrupted_resumes_by_itself_and_co_purchases_are_
 
 #[tokio::test]
 async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_reinstall() {
-    use encore_server::mining::schedule;
+    use encore_app::mining::schedule;
     let dir = tempfile::tempdir().unwrap();
     for db in backends(&dir).await {
         let spec = history(6, 20_000, 300);
@@ -643,12 +645,12 @@ async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_r
         // Nothing starts it again: not the schedule, not the route, not orders/create.
         let far = now() + 30 * 86_400;
         assert!(
-            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+            schedule::refresh_due(&state.app, Duration::from_secs(3600), far)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        assert!(schedule::resume_unfinished(&state, now())
+        assert!(schedule::resume_unfinished(&state.app, now())
             .await
             .unwrap()
             .is_empty());
@@ -663,14 +665,14 @@ async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_r
         assert_eq!(r.status().as_u16(), 400);
         let shop = ShopDomain::parse(SHOP).unwrap();
         assert!(matches!(
-            encore_server::catalog_sync::run::enqueue(&state.store, &shop).await,
-            Err(encore_server::catalog_sync::run::SyncError::Uninstalled(_))
+            encore_app::catalog_sync::run::enqueue(&state.store, &shop).await,
+            Err(encore_app::catalog_sync::run::SyncError::Uninstalled(_))
         ));
         let body = order_created(7_100_000_000_000, &["9100000000001", "9100000000002"]);
         assert_eq!(w.deliver("orders/create", "oc-after", &body).await, 200);
         assert_eq!(w.status().await["inboxOrders"], 0);
         let refreshed =
-            encore_server::mining::incremental::refresh(&state.store, &state.mining, SHOP).await;
+            encore_app::mining::incremental::refresh(&state.store, &state.mining, SHOP).await;
         assert!(refreshed.is_err(), "an uninstalled shop is not published");
         assert_eq!(w.status().await["latest"]["runId"], second);
 
@@ -682,7 +684,7 @@ async fn app_uninstalled_stops_the_shop_s_mining_and_nothing_restarts_it_until_r
             .await
             .unwrap();
         assert_eq!(
-            schedule::refresh_due(&state, Duration::from_secs(3600), far)
+            schedule::refresh_due(&state.app, Duration::from_secs(3600), far)
                 .await
                 .unwrap(),
             [SHOP.to_string()]

@@ -126,7 +126,7 @@ fn demo_phone_token(reference: &str) -> String {
 /// Test settings with the background pruner off (tests prune when they choose).
 fn quiet_settings(db: &Db) -> Settings {
     let mut s = settings(db);
-    s.retention.every = None;
+    s.app.retention.every = None;
     s
 }
 
@@ -620,7 +620,7 @@ async fn the_background_task_prunes_without_being_asked() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_db(&dir);
     let mut settings = settings(&db);
-    settings.retention.every = Some(Duration::from_millis(200));
+    settings.app.retention.every = Some(Duration::from_millis(200));
     let server = encore_server::start(settings, ScriptedRunner::new())
         .await
         .unwrap();

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use encore_server::catalog_sync::access::StaticAccess;
-use encore_server::catalog_sync::SyncOptions;
+use encore_app::catalog_sync::access::StaticAccess;
+use encore_app::catalog_sync::SyncOptions;
 use encore_shopify::admin::AdminConfig;
 use encore_shopify::host::ShopifyHost;
 use encore_shopify::oauth::{AppCredentials, TokenClient};

@@ -32,7 +32,7 @@ async fn server(db: &Db, sim: &Sim) -> Running {
     let mut settings = settings(db);
     settings.shopify_host =
         encore_shopify::host::ShopifyHost::custom(&sim.host_template()).unwrap();
-    settings.retention.every = None;
+    settings.app.retention.every = None;
     encore_server::start(settings, ScriptedRunner::new())
         .await
         .unwrap()

@@ -29,7 +29,7 @@ pub enum AccessError {
     #[error("Encore has no Admin API access to {0}: install the app on the shop (or set ENCORE_SHOPIFY_ADMIN_TOKEN for the CLI)")]
     NotConfigured(String),
     #[error(transparent)]
-    Credentials(#[from] encore_app::credentials::AccessError),
+    Credentials(#[from] crate::credentials::AccessError),
 }
 
 /// A boxed future, so that the access can live behind `dyn`.
@@ -42,7 +42,7 @@ pub trait AdminAccess: Send + Sync {
 }
 
 /// The stored credentials: a token refreshed before it expires, the shop's shared client.
-impl AdminAccess for encore_app::credentials::Credentials {
+impl AdminAccess for crate::credentials::Credentials {
     fn admin<'a>(&'a self, shop: &'a ShopDomain) -> AccessFuture<'a> {
         Box::pin(async move {
             let admin = self.admin_client(shop).await?;

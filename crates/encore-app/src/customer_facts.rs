@@ -35,7 +35,7 @@ use encore_shopify::ShopDomain;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use encore_app::credentials::{AccessError, Credentials};
+use crate::credentials::{AccessError, Credentials};
 use encore_shopify::post_purchase::token::VerifiedPurchase;
 use encore_store::customers::StoredCustomer;
 use encore_store::Store;
@@ -197,7 +197,7 @@ impl CustomerFacts {
             Err(AccessError::NotInstalled(_)) => return Err(NOT_INSTALLED.into()),
             Err(e) => return Err(e.to_string()),
         };
-        let read_at = encore_app::clock::now();
+        let read_at = crate::clock::now();
         // The token is good for at least five minutes (`admin_client`); a 401 fails this read
         // and the purchase's next step reads again.
         let customer = admin
@@ -219,7 +219,7 @@ impl CustomerFacts {
             })?;
         let last_order_at = match c.last_order_at.as_deref() {
             Some(text) => Some(
-                encore_app::catalog::rows::unix_seconds(text)
+                crate::catalog::rows::unix_seconds(text)
                     .ok_or_else(|| format!("lastOrder.createdAt {text:?} is not RFC 3339"))?,
             ),
             None => None,

@@ -11,8 +11,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use encore_shopify::admin::{AdminError, Metafield, Order, OrderLine};
+use encore_shopify::admin::{AdminClient, AdminError, FoundOrder, Metafield, Order, OrderLine};
 use encore_shopify::ids::OrderId;
+use encore_shopify::secret::Secret;
 use encore_shopify::webhook::{OrderEditedPayload, OrderPayload, RefundPayload};
 use serde::Deserialize;
 
@@ -20,6 +21,8 @@ use encore_store::attribution::{
     LinkStatus, NamedDecision as Named, NewOfferLine, OfferLineRow, OrderState, RefundLine,
 };
 use encore_store::{Store, StoreError};
+
+use crate::credentials::{AccessError, ShopAdmin};
 
 /// The metafield namespace the offer Function writes (`encore_engine::decide`).
 pub const NAMESPACE: &str = "encore";
@@ -32,7 +35,7 @@ pub enum AttributionError {
     #[error("the Admin API failed: {0}")]
     Admin(#[from] AdminError),
     #[error(transparent)]
-    Access(#[from] encore_app::credentials::AccessError),
+    Access(#[from] crate::credentials::AccessError),
 }
 
 type Result<T> = std::result::Result<T, AttributionError>;
@@ -226,7 +229,7 @@ pub enum ReadOutcome {
 /// Reads `order` through the Admin API and records it with [`record_order`].
 pub async fn read_order(
     store: &Store,
-    admin: &mut crate::reconcile::AdminCalls<'_>,
+    admin: &mut AdminCalls<'_>,
     shop: &str,
     shop_currency: &str,
     order: OrderId,
@@ -538,6 +541,64 @@ fn allocate(
         start = end;
     }
     out
+}
+
+/// Who makes a pass's Admin API calls.
+pub enum AdminCalls<'a> {
+    /// The shop's stored credentials: a 401 in the middle of a pass (the token expired or was
+    /// rotated elsewhere) refreshes the token once and the call is made again, and the rest of
+    /// the pass uses the new token ([`ShopAdmin::call`]).
+    Stored(&'a mut ShopAdmin),
+    /// A client and a token held by the caller (tests, tools): a 401 is an error.
+    Fixed {
+        client: &'a AdminClient,
+        token: &'a Secret,
+    },
+}
+
+impl AdminCalls<'_> {
+    fn parts(&self) -> (&AdminClient, &Secret) {
+        match self {
+            AdminCalls::Stored(admin) => (admin.client(), admin.token()),
+            AdminCalls::Fixed { client, token } => (client, token),
+        }
+    }
+
+    /// After a 401: true when there is a new token to make the call again with.
+    async fn renewed(&mut self) -> std::result::Result<bool, AccessError> {
+        match self {
+            AdminCalls::Stored(admin) => admin.after_unauthorized().await.map(|()| true),
+            AdminCalls::Fixed { .. } => Ok(false),
+        }
+    }
+
+    /// The order with Encore's metafields ([`AdminClient::order`]).
+    pub async fn order(&mut self, id: OrderId) -> std::result::Result<Option<Order>, AccessError> {
+        let (client, token) = self.parts();
+        match client.order(token, id, NAMESPACE).await {
+            Err(AdminError::Unauthorized) if self.renewed().await? => {
+                let (client, token) = self.parts();
+                Ok(client.order(token, id, NAMESPACE).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Orders matching a search ([`AdminClient::search_orders`]).
+    pub async fn search_orders(
+        &mut self,
+        query: &str,
+        pages: usize,
+    ) -> std::result::Result<Vec<FoundOrder>, AccessError> {
+        let (client, token) = self.parts();
+        match client.search_orders(token, query, NAMESPACE, pages).await {
+            Err(AdminError::Unauthorized) if self.renewed().await? => {
+                let (client, token) = self.parts();
+                Ok(client.search_orders(token, query, NAMESPACE, pages).await?)
+            }
+            other => Ok(other?),
+        }
+    }
 }
 
 #[cfg(test)]

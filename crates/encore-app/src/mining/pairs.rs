@@ -12,7 +12,7 @@ use encore_engine::{auto_suggestions, Currency, Suggestion};
 use encore_mining::{Demotion, RankOptions, RefundRate};
 use serde_json::Value;
 
-use encore_app::facts_cache::ShopFacts;
+use crate::facts_cache::ShopFacts;
 use encore_shopify::post_purchase::token::VerifiedPurchase;
 use encore_store::co_purchases::PairRefunds;
 use encore_store::decisions::{DecisionRow, SuggestedPair};

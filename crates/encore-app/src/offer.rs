@@ -6,19 +6,32 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use encore_app::clock::rfc3339;
 use encore_engine::Currency;
 
+use crate::app::App;
+use crate::clock::rfc3339;
+use crate::counters::FunctionOutcome;
 use crate::customer_facts::ForOffer;
-use crate::error::ApiError;
-use crate::state::AppState;
-use encore_app::facts_cache::ShopFacts;
-use encore_app::input::{self, FunctionInput, InputParts};
-use encore_app::runner::RunOutcome;
+use crate::facts_cache::ShopFacts;
+use crate::input::{self, FunctionInput, InputParts};
+use crate::runner::RunOutcome;
 use encore_shopify::post_purchase::token::VerifiedPurchase;
 use encore_store::customers::StoredCustomer;
 use encore_store::decisions::{DecisionRow, FunnelRow, PurchaseState};
 use encore_store::shops::ShopRow;
+use encore_store::StoreError;
+
+/// Why there is no answer for a purchase (as opposed to an answer of no offer).
+#[derive(Debug, thiserror::Error)]
+pub enum OfferError {
+    #[error("shop {0} is not installed on this Encore server")]
+    UnknownShop(String),
+    #[error("storage is unavailable")]
+    Store(#[from] StoreError),
+    /// The runner is closing (the process is shutting down).
+    #[error("the server is shutting down")]
+    Unavailable,
+}
 
 /// One offer as the extension receives it.
 #[derive(Serialize)]
@@ -51,22 +64,33 @@ pub enum Decided {
     Failed { code: &'static str, detail: String },
 }
 
+impl Decided {
+    /// What the metrics count of this decision.
+    pub fn outcome(&self) -> FunctionOutcome {
+        match self {
+            Decided::Decision(d) if d.render => FunctionOutcome::Offer,
+            Decided::Decision(_) => FunctionOutcome::NoOffer,
+            Decided::Failed { code, .. } => FunctionOutcome::Failed { code },
+        }
+    }
+}
+
 /// The shop's facts at its current data_version (cached; see `facts_cache`).
-pub async fn facts(state: &AppState, shop: &ShopRow) -> Result<Arc<ShopFacts>, ApiError> {
+pub async fn facts(state: &App, shop: &ShopRow) -> Result<Arc<ShopFacts>, OfferError> {
     Ok(state.facts.get(&state.store, shop).await?)
 }
 
 /// Runs the Function for `purchase` at `funnel` and turns its output into a decision row,
 /// with the instructions the run executed when the host measured them.
 pub async fn decide(
-    state: &AppState,
+    state: &App,
     shop: &ShopRow,
     purchase: &VerifiedPurchase,
     funnel: &FunnelRow,
     decisions: &[DecisionRow],
     customer: Option<StoredCustomer>,
     now: i64,
-) -> Result<(Option<FunctionInput>, Decided, Option<u64>), ApiError> {
+) -> Result<(Option<FunctionInput>, Decided, Option<u64>), OfferError> {
     let facts = facts(state, shop).await?;
     let ForOffer { customer, missing } = state
         .customer_facts
@@ -95,7 +119,7 @@ pub async fn decide(
             tracing::warn!(detail = %detail, "offer Function input cannot be built; answering no offer");
             let code = "FUNCTION_FAILED";
             let decided = Decided::Failed { code, detail };
-            state.metrics.function_decided(&decided, None);
+            state.counters.function_decided(decided.outcome(), None);
             return Ok((None, decided, None));
         }
     };
@@ -126,7 +150,9 @@ pub async fn decide(
     if let (Decided::Decision(d), Some(missing)) = (&mut decided, &missing) {
         add_reason_first(d, missing.reason());
     }
-    state.metrics.function_decided(&decided, instructions);
+    state
+        .counters
+        .function_decided(decided.outcome(), instructions);
     Ok((Some(Arc::unwrap_or_clone(input)), decided, instructions))
 }
 
@@ -148,15 +174,15 @@ fn add_reason_first(d: &mut DecisionRow, reason: Value) {
 /// throughput in thread switches. A larger input, whose limits scale up to 10×, runs on the
 /// blocking pool so it cannot hold an async worker for long.
 async fn run_function(
-    state: &AppState,
+    state: &App,
     input: Arc<FunctionInput>,
-) -> Result<(RunOutcome, Option<u64>), ApiError> {
+) -> Result<(RunOutcome, Option<u64>), OfferError> {
     let _permit = state
         .run_permits
         .clone()
         .acquire_owned()
         .await
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(|_| OfferError::Unavailable)?;
     let runner = state.runner.clone();
     let counted = move |input: &FunctionInput| runner.run_counted(input);
     let panicked = |message: String| {
@@ -292,7 +318,7 @@ pub fn decision_from_output(
 /// A stored decision that does not decode (a damaged row) is an error, never a guess: nothing is
 /// signed from it and the caller answers no offer.
 fn respond(
-    state: &AppState,
+    state: &App,
     d: &DecisionRow,
     purchase: &VerifiedPurchase,
     now: i64,
@@ -335,7 +361,7 @@ fn respond(
 
 /// The answer for a stored decision, or no offer (logged) when the stored row is damaged.
 pub fn respond_stored(
-    state: &AppState,
+    state: &App,
     d: &DecisionRow,
     purchase: &VerifiedPurchase,
     now: i64,
@@ -355,12 +381,12 @@ pub fn failed_response(code: &str, detail: &str) -> OfferResponse {
     }
 }
 
-/// `POST /api/post-purchase/offer` for a verified purchase.
+/// The answer to `POST /api/post-purchase/offer` for a verified purchase.
 pub async fn offer(
-    state: &AppState,
+    state: &App,
     purchase: &VerifiedPurchase,
     now: i64,
-) -> Result<OfferResponse, ApiError> {
+) -> Result<OfferResponse, OfferError> {
     let PurchaseState {
         shop,
         funnel,
@@ -374,7 +400,7 @@ pub async fn offer(
             purchase.customer_id.as_deref(),
         )
         .await?
-        .ok_or_else(|| ApiError::UnknownShop(purchase.shop_domain.clone()))?;
+        .ok_or_else(|| OfferError::UnknownShop(purchase.shop_domain.clone()))?;
     if shop.uninstalled {
         // Nothing is stored and nothing signed: the merchant removed Encore.
         return Ok(failed_response(

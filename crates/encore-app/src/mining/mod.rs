@@ -1,4 +1,4 @@
-//! Co-purchase mining in the server: the shop's order history imported through a bulk
+//! Co-purchase mining: the shop's order history imported through a bulk
 //! operation into `encore-mining`'s miner, `orders/create` counted as it comes, and the
 //! suggestions published to `co_purchases` as versions that `auto` offers read whole.
 //!
@@ -9,20 +9,16 @@
 //!   brought up to date and published.
 //! - [`pairs`]: the co-purchase pair behind each `auto` offer, and the refund rates per pair
 //!   that demote a pair whose offers come back.
-//! - [`publish`]: a ranking written as a new version in batches, switched live in one small
-//!   transaction.
 //! - [`schedule`]: unfinished imports resumed when the server starts, co-purchases refreshed by
 //!   a new import every `ENCORE_MINING_REFRESH_HOURS`.
-//! - [`runs`]: the SQL of runs, checkpoints and the inbox.
-//! - [`status`] and [`routes`]: `GET /api/mining/status`, `POST /api/mining`.
+//! - `encore_store::mining::{runs, publish, status}`: the SQL of runs, checkpoints and the
+//!   inbox; a ranking written as a new version in batches, switched live in one small
+//!   transaction; the status the server's `mining` routes answer.
 
 pub mod import;
 pub mod incremental;
 pub mod pairs;
-pub mod routes;
 pub mod schedule;
-
-pub use routes::routes;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

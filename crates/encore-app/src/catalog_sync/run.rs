@@ -16,8 +16,8 @@ use encore_shopify::ShopDomain;
 
 use super::access::{AccessError, AdminAccess, ShopAdmin};
 use super::{SyncOptions, Syncer};
-use encore_app::catalog::rows;
-use encore_app::clock::now;
+use crate::catalog::rows;
+use crate::clock::now;
 use encore_store::catalog::generation::{self, Batch, Claim, Counts, LateCollection};
 use encore_store::catalog::status::SyncState;
 use encore_store::catalog::{ProductRow, VariantRow};

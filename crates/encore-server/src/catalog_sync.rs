@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
-use super::run::{enqueue, run_queued, SyncError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::catalog_sync::run::{enqueue, run_queued};
 use encore_store::catalog::status::{sync_status, SyncStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -36,11 +36,8 @@ async fn start_sync(
 ) -> Result<(StatusCode, Json<SyncStatus>), ApiError> {
     let domain =
         ShopDomain::parse(&shop.domain).map_err(|e| ApiError::BadRequest(format!("shop: {e}")))?;
-    let queued = enqueue(&state.store, &domain).await.map_err(|e| match e {
-        SyncError::Store(e) => ApiError::from(e),
-        other => ApiError::BadRequest(other.to_string()),
-    })?;
-    let background = state.clone();
+    let queued = enqueue(&state.store, &domain).await?;
+    let background = state.app.clone();
     let sync_shop = domain.clone();
     // The sync's outcome lands in catalog_syncs (and the logs); the caller polls the status.
     tokio::spawn(async move {

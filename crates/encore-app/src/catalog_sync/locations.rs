@@ -14,17 +14,17 @@ use encore_shopify::webhook::InventoryLevelPayload;
 use encore_shopify::ShopDomain;
 use encore_store::catalog::LevelRow;
 
-use crate::state::AppState;
-use encore_app::catalog::rows;
+use crate::app::App;
+use crate::catalog::rows;
 use encore_store::StoreError;
 
 /// How long a webhook waits for the item's levels.
 pub const READ_BUDGET: Duration = Duration::from_secs(2);
 
 /// Stores the levels of the item's other locations when this is its first reported level.
-pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLevelPayload) {
+pub async fn fill_unreported(app: &App, shop: &str, level: &InventoryLevelPayload) {
     let item = level.inventory_item_id;
-    match first_report(state, shop, &item.get().to_string()).await {
+    match first_report(app, shop, &item.get().to_string()).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {
@@ -36,7 +36,7 @@ pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLeve
         return;
     };
     let read = async {
-        let admin = state
+        let admin = app
             .credentials
             .admin_client(&domain)
             .await
@@ -68,19 +68,19 @@ pub async fn fill_unreported(state: &AppState, shop: &str, level: &InventoryLeve
         .filter(|l| l.location != level.location_id)
         .filter_map(|l| Some((l.location, l.available, rows::unix_seconds(&l.updated_at)?)))
         .collect();
-    if let Err(e) = store_levels(state, shop, &item.get().to_string(), &others).await {
+    if let Err(e) = store_levels(app, shop, &item.get().to_string(), &others).await {
         tracing::warn!(shop, item = item.get(), error = %e, "the item's other locations could not be stored");
     }
 }
 
 /// True when Encore sells the item and has no level of it yet.
-async fn first_report(state: &AppState, shop: &str, item: &str) -> Result<bool, StoreError> {
-    state.store.item_unreported(shop, item).await
+async fn first_report(app: &App, shop: &str, item: &str) -> Result<bool, StoreError> {
+    app.store.item_unreported(shop, item).await
 }
 
 /// Upserts levels, never over a newer one (a webhook that came in meanwhile).
 async fn store_levels(
-    state: &AppState,
+    app: &App,
     shop: &str,
     item: &str,
     levels: &[(encore_shopify::ids::LocationId, i64, i64)],
@@ -93,5 +93,5 @@ async fn store_levels(
             updated_at: *updated_at,
         })
         .collect();
-    state.store.fill_levels(shop, item, &levels).await
+    app.store.fill_levels(shop, item, &levels).await
 }

@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use encore_shopify::ShopDomain;
 
-use super::import::{enqueue, run_queued, MiningError};
 use crate::error::ApiError;
 use crate::session::AdminShop;
 use crate::state::AppState;
+use encore_app::mining::import::{enqueue, run_queued};
 use encore_store::mining::status::{mining_status, MiningStatus};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -36,11 +36,8 @@ async fn start_import(
 ) -> Result<(StatusCode, Json<MiningStatus>), ApiError> {
     let domain =
         ShopDomain::parse(&shop.domain).map_err(|e| ApiError::BadRequest(format!("shop: {e}")))?;
-    let run_id = enqueue(&state.store, &domain).await.map_err(|e| match e {
-        MiningError::Store(e) => ApiError::from(e),
-        other => ApiError::BadRequest(other.to_string()),
-    })?;
-    let background = state.clone();
+    let run_id = enqueue(&state.store, &domain).await?;
+    let background = state.app.clone();
     let import_shop = domain.clone();
     // The outcome lands in mining_runs (and the logs); the caller polls the status.
     tokio::spawn(async move {

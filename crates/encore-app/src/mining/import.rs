@@ -15,7 +15,7 @@ use encore_shopify::ShopDomain;
 use super::{pairs, Mining};
 use crate::catalog_sync::access::{AccessError, AdminAccess, ShopAdmin};
 use crate::catalog_sync::Syncer;
-use encore_app::clock::now;
+use crate::clock::now;
 use encore_store::mining::publish::{self, Made, Publication};
 use encore_store::mining::runs::{self, Claim, Resume, RunCounts, RunState};
 use encore_store::{Store, StoreError};

@@ -17,9 +17,9 @@ use encore_store::mining::publish::{self, Made, Publication};
 use encore_store::mining::runs;
 
 use super::{pairs, Mining};
-use crate::state::AppState;
-use encore_app::catalog::incremental::{Applied, Receipt};
-use encore_app::clock::now;
+use crate::app::App;
+use crate::catalog::incremental::{Applied, Receipt};
+use crate::clock::now;
 use encore_store::{Store, StoreError};
 
 /// Why an orders/create delivery was refused (nothing was recorded: Shopify's retry applies it).
@@ -149,19 +149,15 @@ pub async fn refresh(
 
 /// Publishes, every `publish_every`, the shops that received orders since their last
 /// publication.
-pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(app: Arc<App>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let every = state.mining.options().publish_every;
+            let every = app.mining.options().publish_every;
             tokio::time::sleep(every).await;
-            for shop in state.mining.dirty_shops() {
-                if let Err(e) = refresh(&state.store, &state.mining, &shop).await {
+            for shop in app.mining.dirty_shops() {
+                if let Err(e) = refresh(&app.store, &app.mining, &shop).await {
                     tracing::warn!(shop = %shop, error = %e, "publishing the orders counted since the last import failed; retried next time");
-                    state
-                        .mining
-                        .shop(&shop)
-                        .dirty
-                        .store(true, Ordering::Relaxed);
+                    app.mining.shop(&shop).dirty.store(true, Ordering::Relaxed);
                 }
             }
         }

@@ -5,19 +5,17 @@
 //! - [`run`]: one full sync — queue, bulk operation, JSONL streamed into a staging generation in
 //!   batches, switched live in one transaction.
 //! - `encore_store::catalog::generation`: the staging generation's SQL and the switch.
-//! - `encore_app::catalog::incremental`: products, inventory levels and collections from
+//! - `crate::catalog::incremental`: products, inventory levels and collections from
 //!   webhooks, each applied with its delivery receipt in one transaction, never letting an
-//!   older update win; `encore_app::catalog::rows`: Shopify's records in the catalog tables'
+//!   older update win; `crate::catalog::rows`: Shopify's records in the catalog tables'
 //!   shapes.
-//! - `encore_store::catalog::status`: what `GET /api/sync/status` answers.
+//! - `encore_store::catalog::status`: what `GET /api/sync/status` (the server's
+//!   `catalog_sync` routes) answers.
 
 pub mod access;
 pub mod locations;
-pub mod routes;
 pub mod run;
 mod selling_plans;
-
-pub use routes::routes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

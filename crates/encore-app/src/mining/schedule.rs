@@ -11,8 +11,8 @@ use std::time::Duration;
 use encore_shopify::ShopDomain;
 
 use super::import::{enqueue, run_queued, MiningError};
-use crate::state::AppState;
-use encore_app::clock::now;
+use crate::app::App;
+use crate::clock::now;
 use encore_store::mining::runs;
 
 /// How often due shops are looked for.
@@ -20,26 +20,18 @@ const CHECK_EVERY: Duration = Duration::from_secs(300);
 
 /// Queues an import of `shop` and runs it in the background; its outcome lands in
 /// `mining_runs` and the logs, like `POST /api/mining`.
-fn import_in_background(state: &Arc<AppState>, shop: &str) -> Result<(), MiningError> {
+fn import_in_background(app: &Arc<App>, shop: &str) -> Result<(), MiningError> {
     let domain = ShopDomain::parse(shop).map_err(|_| MiningError::UnknownShop(shop.into()))?;
-    let state = state.clone();
+    let app = app.clone();
     tokio::spawn(async move {
-        let run_id = match enqueue(&state.store, &domain).await {
+        let run_id = match enqueue(&app.store, &domain).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::warn!(shop = %domain, error = %e, "a scheduled import could not be queued");
                 return;
             }
         };
-        let _ = run_queued(
-            &state.store,
-            &state.mining,
-            &state.sync,
-            &domain,
-            run_id,
-            &|_| {},
-        )
-        .await;
+        let _ = run_queued(&app.store, &app.mining, &app.sync, &domain, run_id, &|_| {}).await;
     });
     Ok(())
 }
@@ -48,13 +40,13 @@ fn import_in_background(state: &Arc<AppState>, shop: &str) -> Result<(), MiningE
 /// before `started_at` (this server's start: an import queued since, by a merchant or the
 /// CLI, is already running here); returns them.
 pub async fn resume_unfinished(
-    state: &Arc<AppState>,
+    app: &Arc<App>,
     started_at: i64,
 ) -> Result<Vec<String>, MiningError> {
-    let shops = runs::unfinished(&state.store, started_at).await?;
+    let shops = runs::unfinished(&app.store, started_at).await?;
     for shop in &shops {
         tracing::info!(shop = %shop, "resuming the order history import the last run left unfinished");
-        import_in_background(state, shop)?;
+        import_in_background(app, shop)?;
     }
     Ok(shops)
 }
@@ -62,34 +54,34 @@ pub async fn resume_unfinished(
 /// Imports afresh the installed shops whose last import started `refresh_every` before `at`;
 /// returns them.
 pub async fn refresh_due(
-    state: &Arc<AppState>,
+    app: &Arc<App>,
     refresh_every: Duration,
     at: i64,
 ) -> Result<Vec<String>, MiningError> {
     let age = i64::try_from(refresh_every.as_secs()).unwrap_or(i64::MAX);
-    let shops = runs::due(&state.store, at.saturating_sub(age)).await?;
+    let shops = runs::due(&app.store, at.saturating_sub(age)).await?;
     for shop in &shops {
         tracing::info!(shop = %shop, "refreshing the shop's co-purchases: a scheduled import");
-        import_in_background(state, shop)?;
+        import_in_background(app, shop)?;
     }
     Ok(shops)
 }
 
 /// Resumes unfinished imports now, then refreshes due shops every [`CHECK_EVERY`] (never when
 /// `ENCORE_MINING_REFRESH_HOURS` is 0).
-pub fn spawn(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(app: Arc<App>) -> tokio::task::JoinHandle<()> {
     // Taken before the server accepts its first request.
     let started_at = now();
     tokio::spawn(async move {
-        if let Err(e) = resume_unfinished(&state, started_at).await {
+        if let Err(e) = resume_unfinished(&app, started_at).await {
             tracing::warn!(error = %e, "unfinished imports could not be looked up; the next import of each shop resumes them");
         }
-        let Some(refresh_every) = state.settings.mining_refresh else {
+        let Some(refresh_every) = app.settings.mining_refresh else {
             return;
         };
         loop {
             tokio::time::sleep(CHECK_EVERY.min(refresh_every)).await;
-            if let Err(e) = refresh_due(&state, refresh_every, now()).await {
+            if let Err(e) = refresh_due(&app, refresh_every, now()).await {
                 tracing::warn!(error = %e, "shops due for a co-purchase refresh could not be looked up; tried again later");
             }
         }

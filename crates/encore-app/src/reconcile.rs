@@ -12,15 +12,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_shopify::admin::{AdminClient, AdminError, FoundOrder, Order};
 use encore_shopify::ids::OrderId;
-use encore_shopify::secret::Secret;
 use encore_shopify::ShopDomain;
 use encore_store::attribution::AcceptedWithoutOrder;
 
-use crate::attribution::{self, AttributionError, OfferMetafield, NAMESPACE};
-use crate::state::AppState;
-use encore_app::credentials::{AccessError, ShopAdmin};
+use crate::app::App;
+use crate::attribution::{self, AdminCalls, AttributionError, OfferMetafield};
 use encore_store::shops::ShopRow;
 use encore_store::Store;
 
@@ -47,78 +44,20 @@ pub struct PassReport {
     pub errors: usize,
 }
 
-/// Who makes a pass's Admin API calls.
-pub enum AdminCalls<'a> {
-    /// The shop's stored credentials: a 401 in the middle of a pass (the token expired or was
-    /// rotated elsewhere) refreshes the token once and the call is made again, and the rest of
-    /// the pass uses the new token ([`ShopAdmin::call`]).
-    Stored(&'a mut ShopAdmin),
-    /// A client and a token held by the caller (tests, tools): a 401 is an error.
-    Fixed {
-        client: &'a AdminClient,
-        token: &'a Secret,
-    },
-}
-
-impl AdminCalls<'_> {
-    fn parts(&self) -> (&AdminClient, &Secret) {
-        match self {
-            AdminCalls::Stored(admin) => (admin.client(), admin.token()),
-            AdminCalls::Fixed { client, token } => (client, token),
-        }
-    }
-
-    /// After a 401: true when there is a new token to make the call again with.
-    async fn renewed(&mut self) -> Result<bool, AccessError> {
-        match self {
-            AdminCalls::Stored(admin) => admin.after_unauthorized().await.map(|()| true),
-            AdminCalls::Fixed { .. } => Ok(false),
-        }
-    }
-
-    /// The order with Encore's metafields ([`AdminClient::order`]).
-    pub async fn order(&mut self, id: OrderId) -> Result<Option<Order>, AccessError> {
-        let (client, token) = self.parts();
-        match client.order(token, id, NAMESPACE).await {
-            Err(AdminError::Unauthorized) if self.renewed().await? => {
-                let (client, token) = self.parts();
-                Ok(client.order(token, id, NAMESPACE).await?)
-            }
-            other => Ok(other?),
-        }
-    }
-
-    /// Orders matching a search ([`AdminClient::search_orders`]).
-    pub async fn search_orders(
-        &mut self,
-        query: &str,
-        pages: usize,
-    ) -> Result<Vec<FoundOrder>, AccessError> {
-        let (client, token) = self.parts();
-        match client.search_orders(token, query, NAMESPACE, pages).await {
-            Err(AdminError::Unauthorized) if self.renewed().await? => {
-                let (client, token) = self.parts();
-                Ok(client.search_orders(token, query, NAMESPACE, pages).await?)
-            }
-            other => Ok(other?),
-        }
-    }
-}
-
 /// Default for ENCORE_RECONCILE_EVERY_MINUTES: how often the background reconciler runs a pass
 /// over every installed shop.
 pub const DEFAULT_EVERY_MINUTES: u32 = 5;
 
 /// Runs a pass over every shop with usable credentials now (orders queued while the server was
 /// down) and then each `settings.reconcile_every`, until aborted; nothing when that is `never`.
-pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
-    let every = state.settings.reconcile_every?;
+pub fn spawn(app: Arc<App>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = app.settings.reconcile_every?;
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let domains = match state.store.shop_domains().await {
+            let domains = match app.store.shop_domains().await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!(error = %e, "the reconciler cannot list shops");
@@ -126,7 +65,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 }
             };
             for domain in &domains {
-                let shop = match state.store.shop(domain).await {
+                let shop = match app.store.shop(domain).await {
                     Ok(Some(shop)) if !shop.uninstalled => shop,
                     Ok(_) => continue,
                     Err(e) => {
@@ -137,17 +76,17 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 let Ok(domain) = ShopDomain::parse(&shop.domain) else {
                     continue;
                 };
-                let mut admin = match state.credentials.admin_client(&domain).await {
+                let mut admin = match app.credentials.admin_client(&domain).await {
                     Ok(admin) => admin,
                     Err(e) => {
                         tracing::debug!(shop = %shop.domain, error = %e, "no Admin API access: attribution pass skipped");
                         continue;
                     }
                 };
-                let window = state.settings.attribution_window;
-                let now = encore_app::clock::now();
+                let window = app.settings.attribution_window;
+                let now = crate::clock::now();
                 match pass(
-                    &state.store,
+                    &app.store,
                     &mut AdminCalls::Stored(&mut admin),
                     &shop,
                     window,
@@ -157,7 +96,7 @@ pub fn spawn(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
                 {
                     Ok(report) => {
                         if report.orders_read > 0 {
-                            state.offer_stats_changed(&shop.domain);
+                            app.offer_stats_changed(&shop.domain);
                         }
                         tracing::info!(shop = %shop.domain, ?report, "attribution pass");
                     }
@@ -208,8 +147,8 @@ pub async fn pass(
     {
         let mut query = format!(
             "created_at:>='{}' created_at:<='{}'",
-            encore_app::clock::rfc3339(at - ORDER_BEFORE_DECISION),
-            encore_app::clock::rfc3339(at + 60),
+            crate::clock::rfc3339(at - ORDER_BEFORE_DECISION),
+            crate::clock::rfc3339(at + 60),
         );
         let pages = match customer
             .as_deref()

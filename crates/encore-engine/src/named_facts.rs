@@ -56,11 +56,6 @@ impl NamedFacts {
         named
     }
 
-    /// The values named by a packed configuration (the Function's metafield `value`).
-    pub fn of_packed_config(packed: &str) -> NamedFacts {
-        NamedFacts::of_config(&crate::pack::unpack(crate::pack::Packed::open(packed)))
-    }
-
     /// Drops from a purchased product's facts (`tags`, `productType`, `vendor`,
     /// `collectionIds`) every value no trigger names — tags, types and vendors compare without
     /// regard to ASCII case, collections exactly, as triggers compare them — and a fact left

@@ -352,7 +352,7 @@ mod write {
         let named = packed
             .get("shop")
             .and_then(|s| s.get("metafield")?.get("value")?.as_str())
-            .map(NamedFacts::of_packed_config)
+            .map(|value| NamedFacts::of_config(&unpack(Packed::open(value))))
             .unwrap_or_default();
         if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
             *purchase = std::mem::take(purchase)

@@ -3,6 +3,7 @@
 
 use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
 use encore_engine::named_facts::NamedFacts;
+use encore_engine::pack;
 use encore_engine::Funnel;
 use serde::Deserialize;
 use serde_json::Value;
@@ -102,7 +103,7 @@ impl Input {
     pub fn pack(&mut self) {
         if let Some(m) = self.shop.metafield.as_mut() {
             if let (None, Some(json)) = (&m.value, m.json_value.take()) {
-                m.value = (!json.is_null()).then(|| encore_engine::pack::pack(&json));
+                m.value = (!json.is_null()).then(|| pack::pack(&json));
             }
         }
         let named = self
@@ -110,12 +111,12 @@ impl Input {
             .metafield
             .as_ref()
             .and_then(|m| m.value.as_deref())
-            .map(NamedFacts::of_packed_config)
+            .map(|value| NamedFacts::of_config(&pack::unpack(pack::Packed::open(value))))
             .unwrap_or_default();
         if let Some(lines) = self.purchase.lines.take() {
             self.purchase.packed_lines = lines
                 .iter()
-                .map(|line| encore_engine::pack::pack_line(line, &named))
+                .map(|line| pack::pack_line(line, &named))
                 .collect();
         }
         if self.facts.is_none() {
@@ -124,12 +125,12 @@ impl Input {
                 self.co_purchases.take(),
                 self.catalog.take(),
             ];
-            let facts: serde_json::Map<String, Value> = encore_engine::pack::FACT_LISTS
+            let facts: serde_json::Map<String, Value> = pack::FACT_LISTS
                 .iter()
                 .zip(lists)
                 .map(|(key, list)| ((*key).to_owned(), Value::Array(list.unwrap_or_default())))
                 .collect();
-            self.facts = Some(encore_engine::pack::pack(&Value::Object(facts)));
+            self.facts = Some(pack::pack(&Value::Object(facts)));
         }
     }
 }

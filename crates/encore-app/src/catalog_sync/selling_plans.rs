@@ -13,7 +13,7 @@ use encore_shopify::ids::{ProductId, VariantId};
 use encore_shopify::ShopDomain;
 use serde_json::{json, Value};
 
-use super::run::{start_bulk, wait, Heartbeat, SyncError};
+use super::bulk_operation::{start_bulk, wait, Heartbeat, SyncError};
 use super::{SyncOptions, Syncer};
 use encore_store::catalog::VariantRow;
 use encore_store::Store;

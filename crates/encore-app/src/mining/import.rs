@@ -423,7 +423,7 @@ async fn start(
     options: &super::MiningOptions,
 ) -> Result<BulkOperationId, MiningError> {
     let start = || admin.client.start_orders_bulk(&admin.token, first_day);
-    Ok(crate::catalog_sync::run::start_bulk(
+    Ok(crate::catalog_sync::bulk_operation::start_bulk(
         admin,
         options.bulk_deadline,
         options.poll_every,

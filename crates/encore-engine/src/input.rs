@@ -136,10 +136,7 @@ fn read_purchase<I: FunctionInput>(
     let mut lines = Vec::with_capacity(count);
     for i in 0..count {
         let line = Packed::open(input.packed_line(i));
-        let amount = line
-            .get("totalPriceSet")
-            .and_then(|t| t.get("shopMoney")?.get("amount")?.str())
-            .unwrap_or_default();
+        let amount = line.get("total").and_then(|t| t.str()).unwrap_or_default();
         let shop_total = shop_currency
             .parse(amount)
             .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
@@ -150,7 +147,7 @@ fn read_purchase<I: FunctionInput>(
         lines.push(PurchaseLine {
             quantity,
             shop_total,
-            ..read_line(line.get("product"), needs)
+            ..read_line(line, needs)
         });
     }
     let ids = input.purchase_ids();
@@ -165,11 +162,9 @@ fn read_purchase<I: FunctionInput>(
     })
 }
 
-/// A purchased line's product with only the facts `needs` names.
-fn read_line(product: Option<Packed>, needs: FactNeeds) -> PurchaseLine {
-    let Some(product) = product else {
-        return PurchaseLine::default();
-    };
+/// A packed line's product and variant and only the facts `needs` names
+/// (`encore_engine::pack::pack_line` writes it).
+fn read_line(product: Packed, needs: FactNeeds) -> PurchaseLine {
     let text = |key: &str| product.get(key).and_then(|v| v.str()).map(str::to_owned);
     let texts = |key: &str| -> Vec<String> {
         let Some(list) = product.get(key) else {
@@ -180,12 +175,8 @@ fn read_line(product: Option<Packed>, needs: FactNeeds) -> PurchaseLine {
             .collect()
     };
     PurchaseLine {
-        product_id: text("id").unwrap_or_default(),
-        variant_id: product
-            .get("variant")
-            .and_then(|v| v.get("id")?.str())
-            .unwrap_or_default()
-            .to_owned(),
+        product_id: text("productId").unwrap_or_default(),
+        variant_id: text("variantId").unwrap_or_default(),
         quantity: 0,
         shop_total: 0,
         tags: if needs.tags {

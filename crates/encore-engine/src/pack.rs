@@ -372,15 +372,39 @@ mod write {
         Value::Object(packed)
     }
 
-    /// A purchased line packed with only the product facts some trigger names
-    /// ([`NamedFacts::retain_in`]).
+    /// A purchased line (schema.graphql's `PurchaseLine`) packed as one flat record the
+    /// Function reads with a lookup per member: `quantity`, `total` (the shop-currency amount
+    /// of `totalPriceSet`), `productId`, `variantId`, then the product facts some trigger names
+    /// ([`NamedFacts::retain_in`]: `tags`, `productType`, `vendor`, `collectionIds`). A member
+    /// the line lacks is left out, and reads as absent.
     pub fn pack_line(line: &Value, named: &NamedFacts) -> String {
-        let mut line = line.clone();
-        if let Some(product) = line.get_mut("product").and_then(Value::as_object_mut) {
-            named.retain_in(product);
-        }
-        pack(&line)
+        let product = line.get("product");
+        let mut facts = product
+            .and_then(Value::as_object)
+            .map(|p| {
+                p.iter()
+                    .filter(|(k, _)| LINE_FACTS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        named.retain_in(&mut facts);
+        let members = [
+            ("quantity", line.get("quantity")),
+            ("total", line.pointer("/totalPriceSet/shopMoney/amount")),
+            ("productId", product.and_then(|p| p.get("id"))),
+            ("variantId", line.pointer("/product/variant/id")),
+        ];
+        let mut flat: serde_json::Map<String, Value> = members
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v?.clone())))
+            .collect();
+        flat.extend(facts);
+        pack(&Value::Object(flat))
     }
+
+    /// The product facts a packed line may carry, in the order it carries them.
+    const LINE_FACTS: [&str; 4] = ["tags", "productType", "vendor", "collectionIds"];
 
     /// The JSON a packed value reads as: what the Function sees of it (for tests and tools).
     pub fn unpack(p: Packed) -> Value {

@@ -260,7 +260,7 @@ async fn demo_preview_page_and_api() {
         .as_str()
         .expect("a packed line");
     let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
-    assert_eq!(line["product"]["vendor"], "Glow");
+    assert_eq!(line["vendor"], "Glow");
     // Previews are not stored.
     let (_, sum) = c
         .admin_get_with(

@@ -407,7 +407,7 @@ impl OfferRunner for ScriptedRunner {
             .collect();
         let products: Vec<&str> = lines
             .iter()
-            .filter_map(|l| l["product"]["id"].as_str())
+            .filter_map(|l| l["productId"].as_str())
             .collect();
         if products.contains(&"997") {
             panic!("scripted panic");

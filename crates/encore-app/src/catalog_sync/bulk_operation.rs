@@ -14,6 +14,27 @@ use crate::clock::now;
 use encore_store::catalog::generation;
 use encore_store::{Store, StoreError};
 
+/// Why a bulk operation gave no result: the part of a catalog sync's and an order history
+/// import's failures they share.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("Shopify's Admin API: {0}")]
+    Admin(#[from] AdminError),
+    #[error("the bulk operation ended {status:?}{}", .code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Ended {
+        status: BulkStatus,
+        code: Option<String>,
+    },
+    #[error("reading the bulk result failed after {lines} lines: {source}")]
+    Download {
+        lines: u64,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Why a full sync stopped. The live catalog is untouched whatever the error.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -24,22 +45,21 @@ pub enum SyncError {
     #[error("the shop's currency {0} is not an ISO 4217 code Encore knows")]
     Currency(String),
     #[error(transparent)]
-    Access(#[from] AccessError),
-    #[error("Shopify's Admin API: {0}")]
-    Admin(#[from] AdminError),
-    #[error("the bulk operation ended {status:?}{}", .code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    Bulk {
-        status: BulkStatus,
-        code: Option<String>,
-    },
-    #[error("reading the bulk result failed after {lines} lines: {source}")]
-    Download {
-        lines: u64,
-        #[source]
-        source: std::io::Error,
-    },
+    Bulk(#[from] BulkError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AdminError> for SyncError {
+    fn from(e: AdminError) -> Self {
+        SyncError::Bulk(e.into())
+    }
+}
+
+impl From<AccessError> for SyncError {
+    fn from(e: AccessError) -> Self {
+        SyncError::Bulk(e.into())
+    }
 }
 
 /// Starts a bulk operation with `start`. OPERATION_IN_PROGRESS (a bulk query started elsewhere,

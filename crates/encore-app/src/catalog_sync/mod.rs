@@ -13,7 +13,7 @@
 //!   `catalog_sync` routes) answers.
 
 pub mod access;
-pub(crate) mod bulk_operation;
+pub mod bulk_operation;
 pub mod locations;
 pub mod run;
 mod selling_plans;

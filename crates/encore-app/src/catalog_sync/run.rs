@@ -15,6 +15,7 @@ use encore_shopify::ids::BulkOperationId;
 use encore_shopify::ShopDomain;
 
 use super::access::ShopAdmin;
+use super::bulk_operation::BulkError;
 pub use super::bulk_operation::SyncError;
 use super::bulk_operation::{start_bulk, wait, Heartbeat};
 use super::{SyncOptions, Syncer};
@@ -180,10 +181,10 @@ async fn run(
     )
     .await?;
     if done.status != BulkStatus::Completed {
-        return Err(SyncError::Bulk {
+        return Err(SyncError::Bulk(BulkError::Ended {
             status: done.status,
             code: done.error_code,
-        });
+        }));
     }
     progress.expected_objects = Some(done.object_count);
     generation::set_bulk(
@@ -278,9 +279,11 @@ async fn read_result(
     let mut reader = CatalogReader::new(body, CatalogAssembler::new(writer.currency));
     let mut next_log = 10_000;
     loop {
-        let entry = reader.next().await.map_err(|source| SyncError::Download {
-            lines: reader.stats().lines,
-            source,
+        let entry = reader.next().await.map_err(|source| {
+            SyncError::Bulk(BulkError::Download {
+                lines: reader.stats().lines,
+                source,
+            })
         })?;
         let Some(entry) = entry else { break };
         writer.push(entry);

@@ -13,7 +13,7 @@ use encore_shopify::ids::{ProductId, VariantId};
 use encore_shopify::ShopDomain;
 use serde_json::{json, Value};
 
-use super::bulk_operation::{start_bulk, wait, Heartbeat, SyncError};
+use super::bulk_operation::{start_bulk, wait, BulkError, Heartbeat, SyncError};
 use super::{SyncOptions, Syncer};
 use encore_store::catalog::VariantRow;
 use encore_store::Store;
@@ -45,10 +45,10 @@ pub(super) async fn read(
     )
     .await?;
     if done.status != BulkStatus::Completed {
-        return Err(SyncError::Bulk {
+        return Err(SyncError::Bulk(BulkError::Ended {
             status: done.status,
             code: done.error_code,
-        });
+        }));
     }
     // No file: the shop has no selling plan groups.
     let Some(url) = done.url else {
@@ -57,7 +57,7 @@ pub(super) async fn read(
     let body = download::open(&syncer.http, &url, options.download_timeout).await?;
     let index = SellingPlanIndex::read(body)
         .await
-        .map_err(|source| SyncError::Download { lines: 0, source })?;
+        .map_err(|source| SyncError::Bulk(BulkError::Download { lines: 0, source }))?;
     tracing::info!(
         shop = shop.as_str(),
         sync_id,

@@ -14,6 +14,7 @@ use encore_shopify::ShopDomain;
 
 use super::{pairs, Mining};
 use crate::catalog_sync::access::{AccessError, AdminAccess, ShopAdmin};
+use crate::catalog_sync::bulk_operation::BulkError;
 use crate::catalog_sync::Syncer;
 use crate::clock::now;
 use encore_store::mining::publish::{self, Made, Publication};
@@ -28,26 +29,25 @@ pub enum MiningError {
     #[error("{0} uninstalled Encore: its orders are not imported until it installs again")]
     Uninstalled(String),
     #[error(transparent)]
-    Access(#[from] AccessError),
-    #[error("Shopify's Admin API: {0}")]
-    Admin(#[from] AdminError),
-    #[error("the bulk operation ended {status:?}{}", .code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    Bulk {
-        status: BulkStatus,
-        code: Option<String>,
-    },
-    #[error("reading the bulk result failed after {lines} lines: {source}")]
-    Download {
-        lines: u64,
-        #[source]
-        source: std::io::Error,
-    },
+    Bulk(#[from] BulkError),
     #[error("the stored miner cannot be read: {0}")]
     Checkpoint(#[from] CheckpointError),
     #[error("the mining thread stopped: {0}")]
     Worker(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AdminError> for MiningError {
+    fn from(e: AdminError) -> Self {
+        MiningError::Bulk(e.into())
+    }
+}
+
+impl From<AccessError> for MiningError {
+    fn from(e: AccessError) -> Self {
+        MiningError::Bulk(e.into())
+    }
 }
 
 /// What an import reports to its caller as it goes (the CLI's progress bar).
@@ -212,10 +212,10 @@ async fn run(
     )
     .await?;
     if done.status != BulkStatus::Completed {
-        return Err(MiningError::Bulk {
+        return Err(MiningError::Bulk(BulkError::Ended {
             status: done.status,
             code: done.error_code,
-        });
+        }));
     }
     progress.expected_objects = Some(done.object_count);
     runs::set_bulk(
@@ -511,9 +511,11 @@ async fn count_result(
     };
     let body = download::open(&mining.http, url, options.download_timeout).await?;
     let mut reader = OrderReader::new(body);
-    let download_error = |reader: &OrderReader<_>, source| MiningError::Download {
-        lines: reader.stats().lines,
-        source,
+    let download_error = |reader: &OrderReader<_>, source| {
+        MiningError::Bulk(BulkError::Download {
+            lines: reader.stats().lines,
+            source,
+        })
     };
     // Orders an interrupted import counted already: read past them.
     let mut skipped = 0;

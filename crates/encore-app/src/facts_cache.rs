@@ -33,6 +33,9 @@ const MAX_PATCHED_PRODUCTS: usize = 500;
 /// The PostgreSQL channel the `shops` trigger notifies.
 pub const CHANNEL: &str = "encore_facts";
 
+/// A config's compiled forms, by the shop currency code each was compiled for.
+type CompiledConfigs = Vec<(String, Arc<str>)>;
+
 /// Everything about a shop that changes only through admin writes, syncs and catalog webhooks.
 #[derive(Debug, Clone, Default)]
 pub struct ShopFacts {
@@ -42,9 +45,11 @@ pub struct ShopFacts {
     pub shop_created_at: i64,
     /// The live config, the merchant's JSON in canonical key order ([`ShopFacts::set_config`]).
     pub config: Option<Value>,
-    /// The live config packed (`encore_engine::pack`) as the Function's metafield `value`:
-    /// packed once per config version, not per offer.
-    pub packed_config: Option<Arc<str>>,
+    /// The live config compiled (`encore_engine::compiled`) as the Function's metafield
+    /// `value`, per shop currency: compiled at the first offer of a config version (and
+    /// currency), shared by every copy of these facts, not per offer
+    /// ([`ShopFacts::compiled_config`]).
+    compiled_config: Arc<Mutex<CompiledConfigs>>,
     /// The product facts the live config's triggers name: all a purchased line carries into
     /// the Function input (computed once per config version).
     pub named_facts: encore_engine::named_facts::NamedFacts,
@@ -66,19 +71,32 @@ pub struct ShopFacts {
 }
 
 impl ShopFacts {
-    /// Sets the live config (put in canonical key order), its packed form and the product
-    /// facts its triggers name.
+    /// Sets the live config (put in canonical key order) and the product facts its triggers
+    /// name; its compiled forms are made again as offers ask for them.
     pub fn set_config(&mut self, config: Option<&Value>) {
         self.config = config.map(encore_engine::config::canonical_order);
-        self.packed_config = self
-            .config
-            .as_ref()
-            .map(|c| Arc::from(encore_engine::pack::pack(c)));
+        self.compiled_config = Arc::default();
         self.named_facts = self
             .config
             .as_ref()
             .map(encore_engine::named_facts::NamedFacts::of_config)
             .unwrap_or_default();
+    }
+
+    /// The live config compiled for a shop whose currency is `currency_code`: compiled once
+    /// per config version and currency.
+    pub fn compiled_config(&self, currency_code: &str) -> Option<Arc<str>> {
+        let config = self.config.as_ref()?;
+        let mut compiled = self
+            .compiled_config
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, text)) = compiled.iter().find(|(code, _)| code == currency_code) {
+            return Some(Arc::clone(text));
+        }
+        let text: Arc<str> = Arc::from(encore_engine::compiled::compile(config, currency_code));
+        compiled.push((currency_code.to_owned(), Arc::clone(&text)));
+        Some(text)
     }
 
     /// Replaces the co-purchase pairs, grouped by their `productId`.

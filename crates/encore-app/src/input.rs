@@ -205,7 +205,7 @@ struct ShopDoc<'a> {
     metafield: Option<MetafieldDoc<'a>>,
 }
 
-/// The configuration metafield: its packed `value`, which the Function reads in place.
+/// The configuration metafield: its compiled `value`, which the Function reads in place.
 #[derive(Serialize)]
 struct MetafieldDoc<'a> {
     value: &'a str,
@@ -233,7 +233,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
             });
-            encore_engine::pack::pack_line(&line, &parts.facts.named_facts)
+            encore_engine::line_record::write(&line, &parts.facts.named_facts)
         })
         .collect();
     let lines_len = lines.len();
@@ -262,16 +262,13 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
         },
         "packedLines": lines,
     });
+    let config = parts.facts.compiled_config(parts.currency_code);
     let doc = InputDoc {
         locale: &purchase.locale,
         now: &parts.now_rfc3339,
         shop: ShopDoc {
             currency_code: parts.currency_code,
-            metafield: parts
-                .facts
-                .packed_config
-                .as_deref()
-                .map(|value| MetafieldDoc { value }),
+            metafield: config.as_deref().map(|value| MetafieldDoc { value }),
         },
         funnel: &parts.funnel,
         customer,
@@ -375,7 +372,6 @@ pub fn relevant_facts<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use encore_engine::json::JsonNode;
 
     #[test]
     fn only_named_and_suggested_variants_reach_the_function() {
@@ -483,16 +479,21 @@ mod tests {
             keys,
             ["locale", "now", "shop", "funnel", "customer", "purchase", "facts"]
         );
-        // The config arrives packed, as it was packed once for this config version.
-        let packed = json["shop"]["metafield"]["value"].as_str().unwrap();
-        assert_eq!(Some(packed), facts.packed_config.as_deref());
-        let limit = encore_engine::pack::Packed::open(packed)
-            .get("campaigns")
-            .and_then(|c| c.at(0)?.get("steps")?.at(0)?.get("offer")?.get("limit"))
-            .and_then(|l| l.as_i64());
-        assert_eq!(limit, Some(-40000));
+        // The config arrives compiled for the shop currency, as it was compiled once for
+        // this config version.
+        let compiled = json["shop"]["metafield"]["value"].as_str().unwrap();
+        let once = facts.compiled_config("USD").unwrap();
+        assert!(std::ptr::eq(
+            once.as_ref(),
+            facts.compiled_config("USD").unwrap().as_ref()
+        ));
+        assert_eq!(compiled, once.as_ref());
+        let usd = encore_engine::Currency::from_code("USD").unwrap();
+        let opened = encore_engine::compiled::open(compiled, usd).unwrap();
+        let header = opened.campaign_header(0).unwrap();
+        assert_eq!((header.id.as_str(), header.priority), ("c", 300));
         let line = json["purchase"]["packedLines"][0].as_str().unwrap();
-        let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
+        let line = encore_engine::line_record::to_json(line);
         // One flat record, with only the product facts a trigger names: the tag `gift`
         // (named as GIFT), no vendor.
         assert_eq!(

@@ -554,26 +554,59 @@ impl<N: JsonNode + Clone> ConfigDoc<N> {
         index: usize,
         step_id: &str,
     ) -> Result<Option<Step>, Vec<ConfigFault>> {
-        let mut r = Reader::<false>::new(self.currency);
+        let mut found = None;
+        self.each_step(index, |id, read| {
+            if id != step_id {
+                return true;
+            }
+            found = Some(read());
+            false
+        });
+        found.transpose()
+    }
+
+    /// Every step of campaign `index` that has a string id, in document order: its id and the
+    /// step or its faults, as [`ConfigDoc::campaign_step`] reads it (what the server compiles,
+    /// [`crate::compiled`]).
+    pub fn campaign_steps(&self, index: usize) -> Vec<(String, Result<Step, Vec<ConfigFault>>)> {
+        let mut steps = Vec::new();
+        self.each_step(index, |id, read| {
+            steps.push((id.to_owned(), read()));
+            true
+        });
+        steps
+    }
+
+    /// Calls `visit` with the id of each step of campaign `index` that has a string id, and a
+    /// function that reads that step, while `visit` answers `true`.
+    fn each_step(
+        &self,
+        index: usize,
+        mut visit: impl FnMut(&str, &mut dyn FnMut() -> Result<Step, Vec<ConfigFault>>) -> bool,
+    ) {
         let root = Path::Root;
         let list = root.key("campaigns");
         let path = list.index(index);
         let steps_path = path.key("steps");
         let Some(steps) = self.campaign_node(index).and_then(|n| n.get("steps")) else {
-            return Ok(None);
+            return;
         };
         for i in 0..steps.array_len().unwrap_or(0) {
             let Some(step) = steps.at(i) else { continue };
-            if step.get("id").and_then(|v| v.as_str()).as_deref() != Some(step_id) {
+            let Some(id) = step.get("id").and_then(|v| v.as_str()) else {
                 continue;
-            }
-            let parsed = r.step(&step, &steps_path.index(i));
-            return match parsed {
-                Some(s) if r.faults.is_empty() => Ok(Some(s)),
-                _ => Err(r.faults),
             };
+            let mut read = || {
+                let mut r = Reader::<false>::new(self.currency);
+                match r.step(&step, &steps_path.index(i)) {
+                    Some(s) if r.faults.is_empty() => Ok(s),
+                    _ => Err(r.faults),
+                }
+            };
+            if !visit(&id, &mut read) {
+                return;
+            }
         }
-        Ok(None)
     }
 
     /// The id of the first step of campaign `index`.

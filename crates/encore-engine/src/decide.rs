@@ -6,13 +6,13 @@
 //! entry step has no viable candidate, the next campaign is tried. Later in a funnel, a step
 //! with no viable candidate falls through to its `onDecline` step (the buyer never saw it).
 
+use crate::compiled::{self, CompiledConfig};
 use crate::config::{
-    self, Amount, CampaignHeader, CapSource, ConfigDoc, ConfigFault, CopyText, Discount,
-    Guardrails, ProductSource, Status, Step,
+    self, Amount, CampaignHeader, CapSource, ConfigFault, CopyText, Discount, Guardrails,
+    ProductSource, Status, Step,
 };
 use crate::experiment;
 use crate::facts::{CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, Purchase};
-use crate::json::JsonNode;
 use crate::money::{share_floor, Currency};
 use crate::pricing::{self, PriceError, Prices};
 use crate::reason::{Reason, ReasonCode, Reasons};
@@ -129,19 +129,19 @@ pub enum Change {
 }
 
 /// A configuration opened for one decision: campaign headers read, steps read on demand.
-pub struct Plan<N> {
-    doc: ConfigDoc<N>,
+pub struct Plan<'a> {
+    doc: CompiledConfig<'a>,
     headers: Vec<(usize, Result<CampaignHeader, Vec<ConfigFault>>)>,
 }
 
-/// Opens the configuration and reads the campaign headers this decision may use.
+/// Opens the configuration, compiled by the server for `currency` (the shop currency:
+/// [`crate::compiled`]), and reads the campaign headers this decision may use.
 /// On failure, the one reason there can be no offer.
-/// Amounts in the configuration are read in `currency`, the shop currency.
-pub fn plan<N: JsonNode + Clone>(
-    config: Option<&N>,
+pub fn plan<'a>(
+    config: Option<&'a str>,
     funnel: &Funnel,
     currency: Currency,
-) -> Result<Plan<N>, Reason> {
+) -> Result<Plan<'a>, Reason> {
     let Some(root) = config else {
         return Err(reason(
             ReasonCode::ConfigMissing,
@@ -151,7 +151,7 @@ pub fn plan<N: JsonNode + Clone>(
             "the shop has no Encore configuration; save campaigns in the Encore admin".into(),
         ));
     };
-    let doc = config::open(root, currency).map_err(|faults| {
+    let doc = compiled::open(root, currency).map_err(|faults| {
         let detail = faults.first().map(ToString::to_string).unwrap_or_default();
         reason(ReasonCode::ConfigInvalid, None, None, None, detail)
     })?;
@@ -170,7 +170,7 @@ pub fn plan<N: JsonNode + Clone>(
     Ok(Plan { doc, headers })
 }
 
-impl<N: JsonNode + Clone> Plan<N> {
+impl Plan<'_> {
     /// The purchase facts the campaigns' triggers test.
     pub fn fact_needs(&self) -> FactNeeds {
         let mut needs = FactNeeds::default();

@@ -4,9 +4,8 @@
 
 use crate::decide::{self, Context, Decision};
 use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
-use crate::json::JsonNode;
+use crate::line_record;
 use crate::money::Currency;
-use crate::pack::Packed;
 use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
 
@@ -41,16 +40,15 @@ pub trait FunctionInput {
     fn locale(&self) -> &str;
     fn now(&self) -> &str;
     fn shop_currency_code(&self) -> &str;
-    /// The configuration metafield's value: the merchant's JSON in its packed form
-    /// ([`crate::pack`]), read in place.
+    /// The configuration metafield's value: the merchant's JSON compiled by the server
+    /// ([`crate::compiled`]), read in place.
     fn config(&self) -> Option<&str>;
     fn funnel(&self) -> Funnel;
     fn customer(&self) -> Option<CustomerText<'_>>;
     fn purchase_totals(&self) -> TotalsText<'_>;
     fn line_count(&self) -> usize;
-    /// Line `index` (below [`FunctionInput::line_count`]) packed ([`crate::pack`]): the
-    /// object `{quantity, totalPriceSet: {shopMoney: {amount}}, product: {id, variant: {id},
-    /// productType, vendor, tags, collectionIds}}`, read in place.
+    /// Line `index` (below [`FunctionInput::line_count`]) as the server compiled it
+    /// ([`crate::line_record`]), read in place.
     fn packed_line(&self, index: usize) -> &str;
     fn purchase_ids(&self) -> PurchaseIds<'_>;
     /// The catalog, offer statistics and co-purchase pairs, packed ([`PackedFacts`]): looked
@@ -85,8 +83,7 @@ fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
         )
     })?;
     let funnel = input.funnel();
-    let config = input.config().map(Packed::open);
-    let plan = decide::plan(config.as_ref(), &funnel, shop_currency)?;
+    let plan = decide::plan(input.config(), &funnel, shop_currency)?;
     let purchase = read_purchase(input, shop_currency, plan.fact_needs())?;
     let customer = input.customer().map(|c| read_customer(c, shop_currency));
     let now_text = input.now();
@@ -135,19 +132,21 @@ fn read_purchase<I: FunctionInput>(
     let count = input.line_count();
     let mut lines = Vec::with_capacity(count);
     for i in 0..count {
-        let line = Packed::open(input.packed_line(i));
-        let amount = line.get("total").and_then(|t| t.str()).unwrap_or_default();
+        let Some(read) = line_record::read(input.packed_line(i), needs) else {
+            return Err(invalid(format!(
+                "line {i} is not a line record this version of Encore reads"
+            )));
+        };
         let shop_total = shop_currency
-            .parse(amount)
-            .map_err(|e| invalid(format!("line {i}'s total \"{amount}\" {e}")))?;
-        let quantity = line.get("quantity").and_then(|q| q.as_i64()).unwrap_or(0);
+            .parse(read.total)
+            .map_err(|e| invalid(format!("line {i}'s total \"{}\" {e}", read.total)))?;
+        let quantity = read.line.quantity;
         if quantity <= 0 {
             return Err(invalid(format!("line {i} has the quantity {quantity}")));
         }
         lines.push(PurchaseLine {
-            quantity,
             shop_total,
-            ..read_line(line, needs)
+            ..read.line
         });
     }
     let ids = input.purchase_ids();
@@ -160,42 +159,6 @@ fn read_purchase<I: FunctionInput>(
         presentment_currency,
         lines,
     })
-}
-
-/// A packed line's product and variant and only the facts `needs` names
-/// (`encore_engine::pack::pack_line` writes it).
-fn read_line(product: Packed, needs: FactNeeds) -> PurchaseLine {
-    let text = |key: &str| product.get(key).and_then(|v| v.str()).map(str::to_owned);
-    let texts = |key: &str| -> Vec<String> {
-        let Some(list) = product.get(key) else {
-            return Vec::new();
-        };
-        (0..list.array_len().unwrap_or(0))
-            .filter_map(|i| list.at(i)?.str().map(str::to_owned))
-            .collect()
-    };
-    PurchaseLine {
-        product_id: text("productId").unwrap_or_default(),
-        variant_id: text("variantId").unwrap_or_default(),
-        quantity: 0,
-        shop_total: 0,
-        tags: if needs.tags {
-            texts("tags")
-        } else {
-            Vec::new()
-        },
-        product_type: if needs.product_types {
-            text("productType")
-        } else {
-            None
-        },
-        vendor: if needs.vendors { text("vendor") } else { None },
-        collection_ids: if needs.collections {
-            texts("collectionIds")
-        } else {
-            Vec::new()
-        },
-    }
 }
 
 fn read_customer(c: CustomerText<'_>, shop_currency: Currency) -> Customer {

@@ -1,12 +1,14 @@
 //! Encore's offer engine: pure pick-and-price logic on its own types (campaigns, triggers,
 //! funnel, experiments, guardrails, money). No I/O, no Shopify wire types, no floats for money.
 
+pub mod compiled;
 pub mod config;
 pub mod decide;
 pub mod experiment;
 pub mod facts;
 pub mod input;
 pub mod json;
+pub mod line_record;
 pub mod money;
 #[cfg(feature = "serde_json")]
 pub mod named_facts;
@@ -14,6 +16,7 @@ pub mod pack;
 pub mod packed_facts;
 pub mod pricing;
 pub mod reason;
+pub mod record;
 pub mod time;
 pub mod triggers;
 

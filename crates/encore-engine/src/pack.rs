@@ -310,9 +310,10 @@ mod write {
     pub const FACT_LISTS: [&str; 3] = ["offerStats", "coPurchases", "catalog"];
 
     /// The offer Function's input with its readable parts packed: the configuration
-    /// metafield's `jsonValue` becomes the packed `value`, the purchase's `lines` its
-    /// `packedLines` (one packed string per line, with only the product facts the
-    /// configuration's triggers name: [`pack_line`]), and the lists `offerStats`,
+    /// metafield's `jsonValue` becomes the `value` compiled for the input's shop currency
+    /// ([`crate::compiled`]), the purchase's `lines` its
+    /// `packedLines` (one line record per line, with only the product facts the
+    /// configuration's triggers name: [`crate::line_record`]), and the lists `offerStats`,
     /// `coPurchases` and `catalog` one packed `facts` string in their place. Anything
     /// else, and an input already packed, is kept as it is.
     pub fn pack_input(input: &Value) -> Value {
@@ -340,20 +341,23 @@ mod write {
                 Value::String(pack(&Value::Object(facts))),
             );
         }
+        let mut named = NamedFacts::default();
+        let currency_code = packed
+            .get("shop")
+            .and_then(|s| s.get("currencyCode")?.as_str())
+            .unwrap_or_default()
+            .to_owned();
         if let Some(metafield) = packed
             .get_mut("shop")
             .and_then(|s| s.get_mut("metafield"))
             .and_then(Value::as_object_mut)
         {
             if let Some(json) = metafield.remove("jsonValue") {
-                metafield.insert("value".to_owned(), Value::String(pack(&json)));
+                named = NamedFacts::of_config(&json);
+                let compiled = crate::compiled::compile(&json, &currency_code);
+                metafield.insert("value".to_owned(), Value::String(compiled));
             }
         }
-        let named = packed
-            .get("shop")
-            .and_then(|s| s.get("metafield")?.get("value")?.as_str())
-            .map(|value| NamedFacts::of_config(&unpack(Packed::open(value))))
-            .unwrap_or_default();
         if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
             *purchase = std::mem::take(purchase)
                 .into_iter()
@@ -362,7 +366,7 @@ mod write {
                         "packedLines".to_owned(),
                         lines
                             .iter()
-                            .map(|l| Value::String(pack_line(l, &named)))
+                            .map(|l| Value::String(crate::line_record::write(l, &named)))
                             .collect(),
                     ),
                     _ => (key, value),
@@ -371,40 +375,6 @@ mod write {
         }
         Value::Object(packed)
     }
-
-    /// A purchased line (schema.graphql's `PurchaseLine`) packed as one flat record the
-    /// Function reads with a lookup per member: `quantity`, `total` (the shop-currency amount
-    /// of `totalPriceSet`), `productId`, `variantId`, then the product facts some trigger names
-    /// ([`NamedFacts::retain_in`]: `tags`, `productType`, `vendor`, `collectionIds`). A member
-    /// the line lacks is left out, and reads as absent.
-    pub fn pack_line(line: &Value, named: &NamedFacts) -> String {
-        let product = line.get("product");
-        let mut facts = product
-            .and_then(Value::as_object)
-            .map(|p| {
-                p.iter()
-                    .filter(|(k, _)| LINE_FACTS.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        named.retain_in(&mut facts);
-        let members = [
-            ("quantity", line.get("quantity")),
-            ("total", line.pointer("/totalPriceSet/shopMoney/amount")),
-            ("productId", product.and_then(|p| p.get("id"))),
-            ("variantId", line.pointer("/product/variant/id")),
-        ];
-        let mut flat: serde_json::Map<String, Value> = members
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.to_owned(), v?.clone())))
-            .collect();
-        flat.extend(facts);
-        pack(&Value::Object(flat))
-    }
-
-    /// The product facts a packed line may carry, in the order it carries them.
-    const LINE_FACTS: [&str; 4] = ["tags", "productType", "vendor", "collectionIds"];
 
     /// The JSON a packed value reads as: what the Function sees of it (for tests and tools).
     pub fn unpack(p: Packed) -> Value {
@@ -535,7 +505,7 @@ mod write {
 }
 
 #[cfg(feature = "serde_json")]
-pub use write::{pack, pack_input, pack_line, unpack, FACT_LISTS};
+pub use write::{pack, pack_input, unpack, FACT_LISTS};
 
 #[cfg(test)]
 mod tests {

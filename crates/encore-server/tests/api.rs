@@ -185,8 +185,8 @@ async fn function_input_is_built_from_token_and_store() {
         json!({"amount": "512.50", "currencyCode": "USD"})
     );
     let line = |i: usize| {
-        let packed = p["packedLines"][i].as_str().expect("a packed line");
-        encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
+        let record = p["packedLines"][i].as_str().expect("a line record");
+        encore_engine::line_record::to_json(record)
     };
     // No campaign names a product fact yet, so the lines carry none (docs/cost-model.md).
     assert_eq!(
@@ -231,9 +231,9 @@ async fn function_input_is_built_from_token_and_store() {
     let (s, _) = c.offer(&token, json!({})).await;
     assert_eq!(s, 200);
     let input = runner.inputs.lock().unwrap().last().unwrap().clone();
-    let packed = input["purchase"]["packedLines"][0].as_str().unwrap();
+    let record = input["purchase"]["packedLines"][0].as_str().unwrap();
     assert_eq!(
-        encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed)),
+        encore_engine::line_record::to_json(record),
         json!({"quantity": 1, "total": "500.00", "productId": "1", "variantId": "101",
                "tags": ["phone"], "vendor": "Acme"})
     );

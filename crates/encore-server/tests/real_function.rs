@@ -259,7 +259,7 @@ async fn demo_preview_page_and_api() {
     let line = r["functionInput"]["purchase"]["packedLines"][0]
         .as_str()
         .expect("a packed line");
-    let line = encore_engine::pack::unpack(encore_engine::pack::Packed::open(line));
+    let line = encore_engine::line_record::to_json(line);
     assert_eq!(line["vendor"], "Glow");
     // Previews are not stored.
     let (_, sum) = c

@@ -3,8 +3,8 @@
 
 use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
 use encore_engine::named_facts::NamedFacts;
-use encore_engine::pack;
 use encore_engine::Funnel;
+use encore_engine::{compiled, line_record, pack};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -98,25 +98,21 @@ struct Purchase {
 }
 
 impl Input {
-    /// Packs a readable `jsonValue` configuration and readable fact lists with the server's
-    /// packer, so the decision reads exactly what the Function would be given.
+    /// Compiles a readable `jsonValue` configuration and packs readable lines and fact lists
+    /// as the server does, so the decision reads exactly what the Function would be given.
     pub fn pack(&mut self) {
+        let mut named = NamedFacts::default();
         if let Some(m) = self.shop.metafield.as_mut() {
             if let (None, Some(json)) = (&m.value, m.json_value.take()) {
-                m.value = (!json.is_null()).then(|| pack::pack(&json));
+                named = NamedFacts::of_config(&json);
+                m.value =
+                    (!json.is_null()).then(|| compiled::compile(&json, &self.shop.currency_code));
             }
         }
-        let named = self
-            .shop
-            .metafield
-            .as_ref()
-            .and_then(|m| m.value.as_deref())
-            .map(|value| NamedFacts::of_config(&pack::unpack(pack::Packed::open(value))))
-            .unwrap_or_default();
         if let Some(lines) = self.purchase.lines.take() {
             self.purchase.packed_lines = lines
                 .iter()
-                .map(|line| pack::pack_line(line, &named))
+                .map(|line| line_record::write(line, &named))
                 .collect();
         }
         if self.facts.is_none() {

@@ -403,7 +403,7 @@ impl OfferRunner for ScriptedRunner {
             .unwrap()
             .iter()
             .filter_map(|l| l.as_str())
-            .map(|l| encore_engine::pack::unpack(encore_engine::pack::Packed::open(l)))
+            .map(encore_engine::line_record::to_json)
             .collect();
         let products: Vec<&str> = lines
             .iter()

@@ -159,43 +159,15 @@ struct InputDoc<'a> {
     facts: String,
 }
 
-/// The product fields of a catalog variant the Function reads: what an offer shows. The store's
-/// product also has the facts triggers test (tags, type, vendor, collections), but triggers
-/// test the purchased products, and every value in the input costs instructions to read past.
-const CATALOG_PRODUCT_KEYS: [&str; 3] = ["id", "title", "imageUrl"];
-
-/// A store catalog variant as the Function reads it: its product cut to what an offer shows.
-fn variant_for_function(variant: &Value) -> Value {
-    let Some(fields) = variant.as_object() else {
-        return variant.clone();
-    };
-    let fields = fields.iter().map(|(key, value)| {
-        let value = match value.as_object().filter(|_| key == "product") {
-            Some(product) => Value::Object(
-                CATALOG_PRODUCT_KEYS
-                    .iter()
-                    .map(|k| {
-                        (
-                            (*k).to_owned(),
-                            product.get(*k).cloned().unwrap_or(Value::Null),
-                        )
-                    })
-                    .collect(),
-            ),
-            None => value.clone(),
-        };
-        (key.clone(), value)
-    });
-    Value::Object(fields.collect())
-}
-
 /// The input's `facts`: the offer statistics, the purchase's co-purchase pairs and the catalog
-/// variants it can use, packed (`encore_engine::pack`) into the one string the Function reads
-/// in place.
+/// variants it can use, packed (`encore_engine::packed_facts`) into the one string the Function
+/// reads in place.
 fn packed_facts(offer_stats: &[Value], co_purchases: &[&Value], catalog: &[&Value]) -> String {
-    let catalog: Vec<Value> = catalog.iter().map(|v| variant_for_function(v)).collect();
-    let doc = json!({"offerStats": offer_stats, "coPurchases": co_purchases, "catalog": catalog});
-    encore_engine::pack::pack(&doc)
+    encore_engine::packed_facts::pack(
+        offer_stats,
+        co_purchases.iter().copied(),
+        catalog.iter().copied(),
+    )
 }
 
 #[derive(Serialize)]
@@ -503,20 +475,22 @@ mod tests {
         );
         // Only the suggested variant reaches the Function, packed with the purchase's pairs.
         let packed = json["facts"].as_str().unwrap();
-        let facts = encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed));
+        let facts = encore_engine::packed_facts::to_json(packed);
         let keys: Vec<&str> = facts
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys, encore_engine::pack::FACT_LISTS);
+        assert_eq!(keys, encore_engine::packed_facts::LISTS);
         assert_eq!(facts["catalog"].as_array().unwrap().len(), 1);
         assert_eq!(facts["coPurchases"].as_array().unwrap().len(), 1);
-        // With its product cut to what an offer shows.
+        // As the Function reads it: its price, and its product as an offer shows it (the
+        // product's tags are not carried).
+        assert_eq!(facts["catalog"][0]["price"], "10.00");
         assert_eq!(
             facts["catalog"][0]["product"],
-            json!({"id": "p1", "title": null, "imageUrl": null})
+            json!({"id": "p1", "title": "", "imageUrl": null})
         );
         // The purchased lines' length scales the limits.
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();

@@ -145,14 +145,15 @@ impl<'a> Packed<'a> {
     /// with their values' offsets, so no value is skipped over.
     fn member(&self, key: &[u8]) -> Option<usize> {
         let (count, width, table) = self.members()?;
-        let first = key.first().copied();
+        let last = key.last().copied();
         let mut at = table;
         for _ in 0..count {
             let (key_len, key_start) = self.len_at(at)?;
             let offset_at = key_start.checked_add(key_len)?;
-            // Length and first byte before a full comparison: most keys differ there.
+            // Length and last byte before a full comparison: most keys differ there (ids
+            // share their prefix, `gid://shopify/ProductVariant/`, and differ at the end).
             if key_len == key.len()
-                && self.bytes.get(key_start).copied() == first
+                && self.bytes.get(offset_at.wrapping_sub(1)).copied() == last
                 && self
                     .bytes
                     .get(key_start..offset_at)?
@@ -306,40 +307,37 @@ mod write {
         out
     }
 
-    /// The lists of the input that are packed together as its `facts`, in their order.
-    pub const FACT_LISTS: [&str; 3] = ["offerStats", "coPurchases", "catalog"];
-
     /// The offer Function's input with its readable parts packed: the configuration
     /// metafield's `jsonValue` becomes the `value` compiled for the input's shop currency
-    /// ([`crate::compiled`]), the purchase's `lines` its
-    /// `packedLines` (one line record per line, with only the product facts the
-    /// configuration's triggers name: [`crate::line_record`]), and the lists `offerStats`,
-    /// `coPurchases` and `catalog` one packed `facts` string in their place. Anything
-    /// else, and an input already packed, is kept as it is.
+    /// ([`crate::compiled`]), the purchase's `lines` its `packedLines` (one line record per
+    /// line, with only the product facts the configuration's triggers name:
+    /// [`crate::line_record`]), and the lists `offerStats`, `coPurchases` and `catalog` one
+    /// `facts` string in their place ([`crate::packed_facts`]). Anything else, and an input
+    /// already packed, is kept as it is.
     pub fn pack_input(input: &Value) -> Value {
         let Some(fields) = input.as_object() else {
             return input.clone();
         };
         let mut packed = serde_json::Map::new();
-        let mut facts = serde_json::Map::new();
+        let lists = crate::packed_facts::LISTS;
         for (key, value) in fields {
-            if FACT_LISTS.contains(&key.as_str()) {
-                facts.insert(key.clone(), value.clone());
-                if facts.len() == FACT_LISTS.len() {
-                    packed.insert(
-                        "facts".to_owned(),
-                        Value::String(pack(&Value::Object(std::mem::take(&mut facts)))),
-                    );
+            if lists.contains(&key.as_str()) {
+                // The facts take the place of the first of their lists.
+                if !packed.contains_key("facts") {
+                    let list = |name: &str| {
+                        input
+                            .get(name)
+                            .and_then(Value::as_array)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default()
+                    };
+                    let facts =
+                        crate::packed_facts::pack(list(lists[0]), list(lists[1]), list(lists[2]));
+                    packed.insert("facts".to_owned(), Value::String(facts));
                 }
                 continue;
             }
             packed.insert(key.clone(), value.clone());
-        }
-        if !facts.is_empty() {
-            packed.insert(
-                "facts".to_owned(),
-                Value::String(pack(&Value::Object(facts))),
-            );
         }
         let mut named = NamedFacts::default();
         let currency_code = packed
@@ -505,7 +503,7 @@ mod write {
 }
 
 #[cfg(feature = "serde_json")]
-pub use write::{pack, pack_input, unpack, FACT_LISTS};
+pub use write::{pack, pack_input, unpack};
 
 #[cfg(test)]
 mod tests {

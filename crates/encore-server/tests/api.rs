@@ -783,12 +783,16 @@ async fn campaign_configs_are_validated_versioned_and_live() {
             .await;
         assert_eq!(b["config"], good);
 
-        // The live config reaches the Function packed, as the metafield's value.
+        // The live config reaches the Function compiled for the shop currency, as the
+        // metafield's value.
         let token = token_for(&input_data("ref-config", &[PHONE]));
         c.offer(&token, json!({})).await;
         let input = runner.inputs.lock().unwrap().last().unwrap().clone();
-        let packed = encore_engine::pack::pack(&encore_engine::config::canonical_order(&second));
-        assert_eq!(input["shop"]["metafield"]["value"], packed);
+        let compiled = encore_engine::compiled::compile(
+            &encore_engine::config::canonical_order(&second),
+            "USD",
+        );
+        assert_eq!(input["shop"]["metafield"]["value"], compiled);
         server.stop().await;
         db.dispose().await;
     }

@@ -4,7 +4,7 @@
 use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
 use encore_engine::named_facts::NamedFacts;
 use encore_engine::Funnel;
-use encore_engine::{compiled, line_record, pack};
+use encore_engine::{compiled, line_record, packed_facts};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -116,17 +116,13 @@ impl Input {
                 .collect();
         }
         if self.facts.is_none() {
-            let lists = [
-                self.offer_stats.take(),
-                self.co_purchases.take(),
-                self.catalog.take(),
-            ];
-            let facts: serde_json::Map<String, Value> = pack::FACT_LISTS
-                .iter()
-                .zip(lists)
-                .map(|(key, list)| ((*key).to_owned(), Value::Array(list.unwrap_or_default())))
-                .collect();
-            self.facts = Some(pack::pack(&Value::Object(facts)));
+            let list = |l: Option<Vec<Value>>| l.unwrap_or_default();
+            let (stats, pairs, catalog) = (
+                list(self.offer_stats.take()),
+                list(self.co_purchases.take()),
+                list(self.catalog.take()),
+            );
+            self.facts = Some(packed_facts::pack(&stats, &pairs, &catalog));
         }
     }
 }

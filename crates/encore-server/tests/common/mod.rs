@@ -389,7 +389,7 @@ fn scripted_offer(step: &str, funnel: &Value) -> Value {
 /// The packed `facts` of a Function input (offer statistics, co-purchase pairs, catalog), as JSON.
 pub fn facts_of(input: &Value) -> Value {
     let packed = input["facts"].as_str().expect("the input's packed facts");
-    encore_engine::pack::unpack(encore_engine::pack::Packed::open(packed))
+    encore_engine::packed_facts::to_json(packed)
 }
 
 impl OfferRunner for ScriptedRunner {

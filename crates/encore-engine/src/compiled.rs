@@ -24,7 +24,7 @@ use crate::config::{
 };
 use crate::money::Currency;
 use crate::record::{Cursor, Record, Writer};
-use crate::{record_struct, record_unit_enum};
+use crate::{record_sparse_struct, record_struct, record_unit_enum};
 
 /// The first bytes of a compiled configuration: the layout's version.
 pub const HEADER: &str = "EC1";
@@ -251,7 +251,7 @@ record_struct!(Guardrails {
     refund_rate_min_accepts,
     margin_floor,
 });
-record_struct!(GuardrailOverrides {
+record_sparse_struct!(GuardrailOverrides {
     max_offer_price,
     max_share_of_purchase,
     min_purchase,
@@ -263,7 +263,7 @@ record_struct!(Defaults {
     guardrails,
     max_offers_per_purchase
 });
-record_struct!(Triggers {
+record_sparse_struct!(Triggers {
     products,
     variants,
     collections,

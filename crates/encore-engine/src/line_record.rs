@@ -50,6 +50,10 @@ pub fn read(record: &str, needs: FactNeeds) -> Option<ReadLine<'_>> {
 fn texts(c: &mut Cursor<'_>, keep: bool) -> Option<Vec<String>> {
     let count = c.usize()?;
     let mut out = Vec::new();
+    if keep {
+        // Bounded: a corrupt count must not reserve memory for it.
+        out.reserve(count.min(64));
+    }
     for _ in 0..count {
         let s = c.str()?;
         if keep {

@@ -250,30 +250,35 @@ pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
 
 /// Parses a signed decimal string into an integer scaled by 10^`exponent`.
 pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
-    let text = text.trim();
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    // ASCII whitespace is trimmed without decoding characters (the offer Function parses a
+    // total per purchased line); other whitespace as `str::trim` trims it.
+    let text = text.trim_ascii();
+    let text = if text.is_ascii() { text } else { text.trim() };
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
     };
-    let (whole, fraction) = match digits.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (digits, ""),
+    let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
+        Some(point) => (&digits[..point], &digits[point + 1..]),
+        None => (digits, &[][..]),
     };
     if whole.is_empty() && fraction.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || !whole.iter().all(u8::is_ascii_digit)
+        || !fraction.iter().all(u8::is_ascii_digit)
     {
         return Err(MoneyError::NotDecimal);
     }
+    // `value` is at most MAX_MINOR before each step, so `value * 10 + 9` cannot overflow.
     let mut value: i64 = 0;
-    for b in whole.bytes() {
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .filter(|v| *v <= MAX_MINOR)
-            .ok_or(MoneyError::TooLarge)?;
+    for &b in whole {
+        value = value * 10 + i64::from(b - b'0');
+        if value > MAX_MINOR {
+            return Err(MoneyError::TooLarge);
+        }
     }
-    for (i, b) in fraction.bytes().enumerate() {
+    for (i, &b) in fraction.iter().enumerate() {
         let digit = i64::from(b - b'0');
         if i < exponent as usize {
             value = value * 10 + digit;
@@ -285,10 +290,10 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
         }
     }
     for _ in fraction.len()..exponent as usize {
-        value = value
-            .checked_mul(10)
-            .filter(|v| *v <= MAX_MINOR)
-            .ok_or(MoneyError::TooLarge)?;
+        value *= 10;
+        if value > MAX_MINOR {
+            return Err(MoneyError::TooLarge);
+        }
     }
     Ok(if negative { -value } else { value })
 }
@@ -383,6 +388,15 @@ mod tests {
             assert_eq!(usd.parse(bad), Err(MoneyError::NotDecimal), "{bad:?}");
         }
         assert_eq!(usd.parse("99999999999999999999"), Err(MoneyError::TooLarge));
+        assert_eq!(usd.parse("10000000000000.01"), Err(MoneyError::TooLarge));
+        assert_eq!(usd.parse("10000000000000.00"), Ok(MAX_MINOR));
+        // Surrounding whitespace, ASCII or not, is trimmed; inside an amount it is not.
+        assert_eq!(usd.parse(" \t12.5\n"), Ok(1250));
+        assert_eq!(usd.parse("\u{a0}12.50\u{2003}"), Ok(1250));
+        assert_eq!(usd.parse("+7"), Ok(700));
+        for bad in ["1 2", "-+1", "+-1", "12.\u{a0}5", "\u{a0}", "-"] {
+            assert_eq!(usd.parse(bad), Err(MoneyError::NotDecimal), "{bad:?}");
+        }
         assert_eq!(usd.format(2999), "29.99");
         assert_eq!(usd.format(5), "0.05");
         assert_eq!(usd.format(-310), "-3.10");

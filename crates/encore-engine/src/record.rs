@@ -276,6 +276,48 @@ macro_rules! record_struct {
     };
 }
 
+/// Implements [`Record`] for a struct most of whose fields usually keep their `Default` value
+/// (triggers, guardrail overrides): a mask of the fields that differ from it (bit `i` for the
+/// `i`th field listed), then only those fields. A reader then spends nothing on the others.
+#[macro_export]
+macro_rules! record_sparse_struct {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::record::Record for $ty {
+            fn write(&self, w: &mut $crate::record::Writer) {
+                let default = $ty::default();
+                let mut mask = 0u64;
+                let mut bit = 1u64;
+                $(
+                    if self.$field != default.$field {
+                        mask |= bit;
+                    }
+                    bit <<= 1;
+                )*
+                let _ = bit;
+                w.uint(mask);
+                $(
+                    if self.$field != default.$field {
+                        $crate::record::Record::write(&self.$field, w);
+                    }
+                )*
+            }
+            fn read(c: &mut $crate::record::Cursor<'_>) -> Option<Self> {
+                let mask = c.uint()?;
+                let mut out = $ty::default();
+                let mut bit = 1u64;
+                $(
+                    if mask & bit != 0 {
+                        out.$field = $crate::record::Record::read(c)?;
+                    }
+                    bit <<= 1;
+                )*
+                let _ = bit;
+                Some(out)
+            }
+        }
+    };
+}
+
 /// Implements [`Record`] for an enum whose variants have no fields: each its number in the list.
 #[macro_export]
 macro_rules! record_unit_enum {

@@ -251,45 +251,63 @@ pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
 /// Parses a signed decimal string into an integer scaled by 10^`exponent`.
 pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
     // ASCII whitespace is trimmed without decoding characters (the offer Function parses a
-    // total per purchased line); other whitespace as `str::trim` trims it.
-    let text = text.trim_ascii();
-    let text = if text.is_ascii() { text } else { text.trim() };
+    // total per purchased line); other whitespace, which starts and ends with a non-ASCII
+    // byte, as `str::trim` trims it.
+    let mut text = text.trim_ascii();
+    if text.bytes().next().is_some_and(|b| !b.is_ascii())
+        || text.bytes().next_back().is_some_and(|b| !b.is_ascii())
+    {
+        text = text.trim();
+    }
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),
         _ => (false, bytes),
     };
-    let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
-        Some(point) => (&digits[..point], &digits[point + 1..]),
-        None => (digits, &[][..]),
-    };
-    if whole.is_empty() && fraction.is_empty()
-        || !whole.iter().all(u8::is_ascii_digit)
-        || !fraction.iter().all(u8::is_ascii_digit)
-    {
+    // One pass. Any character that is not a digit (or the first point) makes the text not a
+    // decimal, whatever came before it; otherwise the first amount fault, in reading order.
+    let exponent_digits = exponent as usize;
+    let mut value: i64 = 0;
+    let mut point = false;
+    let mut fraction_digits = 0usize;
+    let mut any_digit = false;
+    let mut fault = None;
+    for &b in digits {
+        if b == b'.' && !point {
+            point = true;
+            continue;
+        }
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(MoneyError::NotDecimal);
+        }
+        any_digit = true;
+        if fault.is_some() {
+            continue;
+        }
+        if point {
+            fraction_digits += 1;
+            if fraction_digits > exponent_digits {
+                if digit != 0 {
+                    fault = Some(MoneyError::TooPrecise { exponent });
+                }
+                continue;
+            }
+        }
+        // `value` is at most MAX_MINOR here, so `value * 10 + 9` cannot overflow.
+        value = value * 10 + i64::from(digit);
+        if value > MAX_MINOR {
+            fault = Some(MoneyError::TooLarge);
+        }
+    }
+    if !any_digit {
         return Err(MoneyError::NotDecimal);
     }
-    // `value` is at most MAX_MINOR before each step, so `value * 10 + 9` cannot overflow.
-    let mut value: i64 = 0;
-    for &b in whole {
-        value = value * 10 + i64::from(b - b'0');
-        if value > MAX_MINOR {
-            return Err(MoneyError::TooLarge);
-        }
+    if let Some(fault) = fault {
+        return Err(fault);
     }
-    for (i, &b) in fraction.iter().enumerate() {
-        let digit = i64::from(b - b'0');
-        if i < exponent as usize {
-            value = value * 10 + digit;
-        } else if digit != 0 {
-            return Err(MoneyError::TooPrecise { exponent });
-        }
-        if value > MAX_MINOR {
-            return Err(MoneyError::TooLarge);
-        }
-    }
-    for _ in fraction.len()..exponent as usize {
+    for _ in fraction_digits..exponent_digits {
         value *= 10;
         if value > MAX_MINOR {
             return Err(MoneyError::TooLarge);
@@ -394,9 +412,14 @@ mod tests {
         assert_eq!(usd.parse(" \t12.5\n"), Ok(1250));
         assert_eq!(usd.parse("\u{a0}12.50\u{2003}"), Ok(1250));
         assert_eq!(usd.parse("+7"), Ok(700));
-        for bad in ["1 2", "-+1", "+-1", "12.\u{a0}5", "\u{a0}", "-"] {
+        for bad in ["1 2", "-+1", "+-1", "12.\u{a0}5", "\u{a0}", "-", "-.", "99999999999999999999x"] {
             assert_eq!(usd.parse(bad), Err(MoneyError::NotDecimal), "{bad:?}");
         }
+        // The first fault in reading order: too large before too precise, and back.
+        assert_eq!(usd.parse("99999999999999999.123"), Err(MoneyError::TooLarge));
+        assert_eq!(usd.parse("1.123"), Err(MoneyError::TooPrecise { exponent: 2 }));
+        assert_eq!(usd.parse("5."), Ok(500));
+        assert_eq!(usd.parse(".5"), Ok(50));
         assert_eq!(usd.format(2999), "29.99");
         assert_eq!(usd.format(5), "0.05");
         assert_eq!(usd.format(-310), "-3.10");

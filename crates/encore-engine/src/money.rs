@@ -412,12 +412,27 @@ mod tests {
         assert_eq!(usd.parse(" \t12.5\n"), Ok(1250));
         assert_eq!(usd.parse("\u{a0}12.50\u{2003}"), Ok(1250));
         assert_eq!(usd.parse("+7"), Ok(700));
-        for bad in ["1 2", "-+1", "+-1", "12.\u{a0}5", "\u{a0}", "-", "-.", "99999999999999999999x"] {
+        for bad in [
+            "1 2",
+            "-+1",
+            "+-1",
+            "12.\u{a0}5",
+            "\u{a0}",
+            "-",
+            "-.",
+            "99999999999999999999x",
+        ] {
             assert_eq!(usd.parse(bad), Err(MoneyError::NotDecimal), "{bad:?}");
         }
         // The first fault in reading order: too large before too precise, and back.
-        assert_eq!(usd.parse("99999999999999999.123"), Err(MoneyError::TooLarge));
-        assert_eq!(usd.parse("1.123"), Err(MoneyError::TooPrecise { exponent: 2 }));
+        assert_eq!(
+            usd.parse("99999999999999999.123"),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(
+            usd.parse("1.123"),
+            Err(MoneyError::TooPrecise { exponent: 2 })
+        );
         assert_eq!(usd.parse("5."), Ok(500));
         assert_eq!(usd.parse(".5"), Ok(50));
         assert_eq!(usd.format(2999), "29.99");

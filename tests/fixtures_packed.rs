@@ -1,7 +1,8 @@
 //! The fixture inputs the Function reads (tests/fixtures/*.input.json and the benchmarks) are
 //! their readable sources (tests/fixtures/readable, written by generate.py) with the
-//! configuration packed by `encore_engine::pack`, the server's packer. `UPDATE_PACKED=1` writes
-//! them; otherwise a fixture that differs from its packed source fails.
+//! configuration compiled, the lines written as records and the facts packed by
+//! `encore_engine::pack::pack_input`, as the server writes them. `UPDATE_PACKED=1` writes them;
+//! otherwise a fixture that differs from its packed source fails.
 
 use std::path::{Path, PathBuf};
 

@@ -66,7 +66,8 @@ pub fn open(text: &str, currency: Currency) -> Result<CompiledConfig<'_>, Vec<Co
     }
     let defaults = <Result<Defaults, Vec<ConfigFault>>>::read(&mut c).ok_or_else(damaged)??;
     let count = c.usize().ok_or_else(damaged)?;
-    let mut campaigns = Vec::with_capacity(count.min(text.len()));
+    // Bounded: a corrupt count must not reserve memory for it.
+    let mut campaigns = Vec::with_capacity(count.min(256));
     for _ in 0..count {
         let header = c.section().ok_or_else(damaged)?;
         let steps = c.section().ok_or_else(damaged)?;

@@ -251,12 +251,11 @@ pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
 /// Parses a signed decimal string into an integer scaled by 10^`exponent`.
 pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
     // ASCII whitespace is trimmed without decoding characters (the offer Function parses a
-    // total per purchased line); other whitespace, which starts and ends with a non-ASCII
-    // byte, as `str::trim` trims it.
+    // total per purchased line); the rest of what `str::trim` trims (the vertical tab, and
+    // whitespace that starts and ends with a non-ASCII byte) as it trims it.
     let mut text = text.trim_ascii();
-    if text.bytes().next().is_some_and(|b| !b.is_ascii())
-        || text.bytes().next_back().is_some_and(|b| !b.is_ascii())
-    {
+    let trims = |b: u8| !b.is_ascii() || b == 0x0B;
+    if text.bytes().next().is_some_and(trims) || text.bytes().next_back().is_some_and(trims) {
         text = text.trim();
     }
     let bytes = text.as_bytes();
@@ -412,6 +411,7 @@ mod tests {
         assert_eq!(usd.parse(" \t12.5\n"), Ok(1250));
         assert_eq!(usd.parse("\u{a0}12.50\u{2003}"), Ok(1250));
         assert_eq!(usd.parse("+7"), Ok(700));
+        assert_eq!(usd.parse("\x0b5 \x0b"), Ok(500));
         for bad in [
             "1 2",
             "-+1",

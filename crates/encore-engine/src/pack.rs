@@ -27,8 +27,9 @@
 //! significant first in base 16: a varint's last digit is one of `` ` `` to `o` (0x60–0x6F),
 //! the digits before it `@` to `O` (0x40–0x4F); fixed digits are all of the first kind.
 //!
-//! A packed string is made by [`pack`] (on the server, from the merchant's JSON) and is never
-//! trusted: a truncated or altered string reads as absent values, never a panic.
+//! A packed string is made by [`pack`] (on the server: the offer Function's facts,
+//! [`crate::packed_facts`]) and is never trusted: a truncated or altered string reads as absent
+//! values, never a panic.
 
 use crate::json::JsonNode;
 

@@ -18,7 +18,9 @@
 //! | enum | the variant's number, then its fields |
 //! | struct | its fields in declaration order |
 //!
-//! A record is never trusted: a truncated or altered one reads as `None`, never a panic.
+//! A record is never trusted: reading one never panics, and a truncated one, or one whose
+//! framing was altered, reads as `None`. A record carries no checksum, so an altered digit
+//! reads as another value: records are written by Encore's server, which alone stores them.
 
 /// Something written and read as a record.
 pub trait Record: Sized {
@@ -218,9 +220,8 @@ impl<T: Record> Record for Vec<T> {
         if count == 0 {
             return Some(Vec::new());
         }
-        // Every element takes at least one byte: a count beyond what is left is corrupt, and
-        // must not reserve memory for it.
-        let mut out = Vec::with_capacity(count.min(c.text.len().saturating_sub(c.at)));
+        // Bounded: a corrupt count must not reserve memory for it (an element may be large).
+        let mut out = Vec::with_capacity(count.min(16));
         for _ in 0..count {
             out.push(T::read(c)?);
         }

@@ -35,8 +35,8 @@ struct Shop {
     metafield: Option<Metafield>,
 }
 
-/// The configuration metafield: its packed `value` as the Function reads it, or the readable
-/// `jsonValue` the admin's simulator sends, packed by [`Input::pack_config`] before deciding.
+/// The configuration metafield: its compiled `value` as the Function reads it, or the readable
+/// `jsonValue` the admin's simulator sends, compiled by [`Input::pack`] before deciding.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Metafield {
@@ -90,8 +90,9 @@ struct Purchase {
     customer_id: Option<String>,
     destination_country_code: Option<String>,
     total_price_set: Totals,
-    /// The packed lines the Function reads, or the readable `lines` the admin's simulator
-    /// sends, packed by [`Input::pack`] before deciding.
+    /// The line records the Function reads, or the readable `lines` the admin's simulator
+    /// sends (with a readable `jsonValue`, whose triggers name the facts lines carry), written
+    /// by [`Input::pack`] before deciding.
     #[serde(default)]
     packed_lines: Vec<String>,
     lines: Option<Vec<Value>>,

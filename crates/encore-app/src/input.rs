@@ -205,7 +205,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
                     "collectionIds": fact("collectionIds").unwrap_or_else(|| json!([])),
                 },
             });
-            encore_engine::line_record::write(&line, &parts.facts.named_facts)
+            encore_engine::line_record::write(&line, &parts.facts.named_facts, parts.currency_code)
         })
         .collect();
     let lines_len = lines.len();
@@ -470,7 +470,7 @@ mod tests {
         // (named as GIFT), no vendor.
         assert_eq!(
             line,
-            json!({"quantity": 200, "total": "300.00", "productId": "p0", "variantId": "v0",
+            json!({"quantity": 200, "total": 30000, "productId": "p0", "variantId": "v0",
                    "tags": ["gift"]})
         );
         // Only the suggested variant reaches the Function, packed with the purchase's pairs.

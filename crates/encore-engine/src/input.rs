@@ -4,7 +4,7 @@
 
 use crate::decide::{self, Context, Decision};
 use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
-use crate::line_record;
+use crate::line_record::{self, LineTotal};
 use crate::money::Currency;
 use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
@@ -137,9 +137,12 @@ fn read_purchase<I: FunctionInput>(
                 "line {i} is not a line record this version of Encore reads"
             )));
         };
-        let shop_total = shop_currency
-            .parse(read.total)
-            .map_err(|e| invalid(format!("line {i}'s total \"{}\" {e}", read.total)))?;
+        let shop_total = match read.total {
+            LineTotal::Minor(minor) => minor,
+            LineTotal::Text(text) => shop_currency
+                .parse(text)
+                .map_err(|e| invalid(format!("line {i}'s total \"{text}\" {e}")))?,
+        };
         let quantity = read.line.quantity;
         if quantity <= 0 {
             return Err(invalid(format!("line {i} has the quantity {quantity}")));

@@ -1,10 +1,14 @@
 //! A purchased line as the server compiles it for the offer Function: one [`crate::record`]
 //! the Function reads field after field, with no key lookups.
 //!
-//! After the [`HEADER`]: the quantity, the line's total in the shop currency (decimal text, as
-//! the input has it), the product id, the variant id, then the product facts some trigger names
-//! ([`crate::named_facts`]): tags, product type, vendor, collection ids. A missing id or total is
-//! written empty and a missing quantity as 0, so the Function's checks refuse them as before.
+//! After the [`HEADER`]: the quantity, the line's total in the shop currency, the product id,
+//! the variant id, then the product facts some trigger names ([`crate::named_facts`]): tags,
+//! product type, vendor, collection ids. The total is minor units of the shop currency the
+//! server wrote it for (the input's `shop.currencyCode`), read by the server so the Function
+//! parses no decimal per line; a total the server cannot read in that currency is written as
+//! its text, which the Function then refuses with the reason it always gave. A missing id or
+//! total is written empty and a missing quantity as 0, so the Function's checks refuse them as
+//! before.
 
 use crate::facts::{FactNeeds, PurchaseLine};
 use crate::record::{Cursor, Record};
@@ -12,11 +16,28 @@ use crate::record::{Cursor, Record};
 /// The first bytes of a line record: the layout's version.
 pub const HEADER: &str = "EL1";
 
-/// A line read from its record: its total still as text, to be read in the shop currency.
+/// A line read from its record.
 pub struct ReadLine<'a> {
-    pub total: &'a str,
-    /// The line with `shop_total` 0 until its total is read, and only the facts asked for.
+    pub total: LineTotal<'a>,
+    /// The line with `shop_total` 0 until its total is known, and only the facts asked for.
     pub line: PurchaseLine,
+}
+
+/// A line's total in the shop currency, as the server wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineTotal<'a> {
+    /// Minor units of the shop currency.
+    Minor(i64),
+    /// The input's text, which the server could not read in the shop currency.
+    Text(&'a str),
+}
+
+fn read_total<'a>(c: &mut Cursor<'a>) -> Option<LineTotal<'a>> {
+    Some(match c.uint()? {
+        0 => LineTotal::Minor(i64::read(c)?),
+        1 => LineTotal::Text(c.str()?),
+        _ => return None,
+    })
 }
 
 /// Reads a line record, keeping only the product facts `needs` names; `None` when `record`
@@ -24,7 +45,7 @@ pub struct ReadLine<'a> {
 pub fn read(record: &str, needs: FactNeeds) -> Option<ReadLine<'_>> {
     let mut c = Cursor::open(record, HEADER)?;
     let quantity = i64::read(&mut c)?;
-    let total = c.str()?;
+    let total = read_total(&mut c)?;
     let product_id = c.str()?.to_owned();
     let variant_id = c.str()?.to_owned();
     let tags = texts(&mut c, needs.tags)?;
@@ -77,7 +98,8 @@ fn text(c: &mut Cursor<'_>, keep: bool) -> Option<Option<String>> {
 
 #[cfg(feature = "serde_json")]
 mod write {
-    use super::HEADER;
+    use super::{read_total, LineTotal, HEADER};
+    use crate::money::Currency;
     use crate::named_facts::NamedFacts;
     use crate::record::{Cursor, Record, Writer};
     use serde_json::{json, Map, Value};
@@ -87,9 +109,9 @@ mod write {
 
     /// A purchased line (schema.graphql's readable `PurchaseLine`: `quantity`,
     /// `totalPriceSet.shopMoney.amount`, `product {id, variant {id}, tags, productType, vendor,
-    /// collectionIds}`) as a record, with only the product facts `named` names
-    /// ([`NamedFacts::retain_in`]).
-    pub fn write(line: &Value, named: &NamedFacts) -> String {
+    /// collectionIds}`) as a record for a shop whose currency is `currency_code`, with only the
+    /// product facts `named` names ([`NamedFacts::retain_in`]).
+    pub fn write(line: &Value, named: &NamedFacts, currency_code: &str) -> String {
         let product = line.get("product");
         let mut facts: Map<String, Value> = product
             .and_then(Value::as_object)
@@ -119,7 +141,17 @@ mod write {
             .and_then(Value::as_i64)
             .unwrap_or(0)
             .write(&mut w);
-        w.str(&text(line.pointer("/totalPriceSet/shopMoney/amount")));
+        let total = text(line.pointer("/totalPriceSet/shopMoney/amount"));
+        match Currency::from_code(currency_code).and_then(|c| c.parse(&total).ok()) {
+            Some(minor) => {
+                w.uint(0);
+                minor.write(&mut w);
+            }
+            None => {
+                w.uint(1);
+                w.str(&total);
+            }
+        }
         w.str(&text(product.and_then(|p| p.get("id"))));
         w.str(&text(line.pointer("/product/variant/id")));
         texts("tags").write(&mut w);
@@ -129,15 +161,18 @@ mod write {
         w.finish()
     }
 
-    /// What a line record holds, as a flat JSON object (`quantity`, `total`, `productId`,
-    /// `variantId`, then each fact it carries): for tests and tools. `Null` when `text` is not
-    /// a line record.
+    /// What a line record holds, as a flat JSON object (`quantity`, `total` — minor units, or
+    /// the text the server could not read —, `productId`, `variantId`, then each fact it
+    /// carries): for tests and tools. `Null` when `text` is not a line record.
     pub fn to_json(text: &str) -> Value {
         let read = || -> Option<Value> {
             let mut c = Cursor::open(text, HEADER)?;
             let mut out = json!({
                 "quantity": i64::read(&mut c)?,
-                "total": c.str()?,
+                "total": match read_total(&mut c)? {
+                    LineTotal::Minor(minor) => json!(minor),
+                    LineTotal::Text(text) => json!(text),
+                },
                 "productId": c.str()?,
                 "variantId": c.str()?,
             });
@@ -179,12 +214,17 @@ mod tests {
         let line = json!({"quantity": 2, "totalPriceSet": {"shopMoney": {"amount": "30.00"}},
             "product": {"id": "p1", "variant": {"id": "v1"}, "tags": ["gift", "sale"],
                         "vendor": "Acme", "productType": "Mug", "collectionIds": ["c1"]}});
-        let text = write(&line, &named);
+        let text = write(&line, &named, "USD");
         assert_eq!(
             to_json(&text),
-            json!({"quantity": 2, "total": "30.00", "productId": "p1", "variantId": "v1",
+            json!({"quantity": 2, "total": 3000, "productId": "p1", "variantId": "v1",
                    "tags": ["gift"], "vendor": "Acme"})
         );
+        // A total the shop currency cannot write stays text, for the Function to refuse.
+        let mut cents = line.clone();
+        cents["totalPriceSet"]["shopMoney"]["amount"] = json!("30.50");
+        assert_eq!(to_json(&write(&cents, &named, "JPY"))["total"], "30.50");
+        assert_eq!(to_json(&write(&line, &named, "JPY"))["total"], 30);
         let all = FactNeeds {
             tags: true,
             product_types: true,
@@ -192,7 +232,7 @@ mod tests {
             collections: true,
         };
         let read_all = read(&text, all).unwrap();
-        assert_eq!(read_all.total, "30.00");
+        assert_eq!(read_all.total, LineTotal::Minor(3000));
         assert_eq!(read_all.line.quantity, 2);
         assert_eq!(read_all.line.tags, ["gift"]);
         assert_eq!(read_all.line.vendor.as_deref(), Some("Acme"));

@@ -365,7 +365,9 @@ mod write {
                         "packedLines".to_owned(),
                         lines
                             .iter()
-                            .map(|l| Value::String(crate::line_record::write(l, &named)))
+                            .map(|l| {
+                                Value::String(crate::line_record::write(l, &named, &currency_code))
+                            })
                             .collect(),
                     ),
                     _ => (key, value),

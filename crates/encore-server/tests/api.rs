@@ -191,11 +191,11 @@ async fn function_input_is_built_from_token_and_store() {
     // No campaign names a product fact yet, so the lines carry none (docs/cost-model.md).
     assert_eq!(
         line(0),
-        json!({"quantity": 1, "total": "500.00", "productId": "1", "variantId": "101"})
+        json!({"quantity": 1, "total": 50000, "productId": "1", "variantId": "101"})
     );
     assert_eq!(
         line(1),
-        json!({"quantity": 1, "total": "12.50", "productId": "2", "variantId": "202"})
+        json!({"quantity": 1, "total": 1250, "productId": "2", "variantId": "202"})
     );
     assert_eq!(
         input["customer"],
@@ -234,7 +234,7 @@ async fn function_input_is_built_from_token_and_store() {
     let record = input["purchase"]["packedLines"][0].as_str().unwrap();
     assert_eq!(
         encore_engine::line_record::to_json(record),
-        json!({"quantity": 1, "total": "500.00", "productId": "1", "variantId": "101",
+        json!({"quantity": 1, "total": 50000, "productId": "1", "variantId": "101",
                "tags": ["phone"], "vendor": "Acme"})
     );
     server.stop().await;

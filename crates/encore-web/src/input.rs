@@ -113,7 +113,7 @@ impl Input {
         if let Some(lines) = self.purchase.lines.take() {
             self.purchase.packed_lines = lines
                 .iter()
-                .map(|line| line_record::write(line, &named))
+                .map(|line| line_record::write(line, &named, &self.shop.currency_code))
                 .collect();
         }
         if self.facts.is_none() {

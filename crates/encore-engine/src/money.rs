@@ -317,18 +317,30 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
 
 /// Formats an integer scaled by 10^`exponent` as a decimal string.
 pub fn format_decimal(value: i64, exponent: u32) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let magnitude = value.unsigned_abs();
-    if exponent == 0 {
-        return format!("{sign}{magnitude}");
+    // Digits written by hand, not with `format!`: the offer Function formats every price it
+    // shows, and `core::fmt` costs several times the digits.
+    // Written least significant first, then reversed.
+    let mut text = Vec::with_capacity(24);
+    let mut magnitude = value.unsigned_abs();
+    let mut written = 0u32;
+    while magnitude > 0 || written <= exponent {
+        if written == exponent && exponent > 0 {
+            text.push(b'.');
+        }
+        text.push(b'0' + (magnitude % 10) as u8);
+        magnitude /= 10;
+        written += 1;
     }
-    let scale = 10u64.pow(exponent);
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / scale,
-        magnitude % scale,
-        width = exponent as usize
-    )
+    if value < 0 {
+        text.push(b'-');
+    }
+    text.reverse();
+    text.into_iter().map(char::from).collect()
+}
+
+/// An integer as decimal text, without `core::fmt` (see [`format_decimal`]).
+pub fn int_text(value: i64) -> String {
+    format_decimal(value, 0)
 }
 
 /// `value × numerator / denominator`, rounded half away from zero (Encore's rounding rule).
@@ -436,6 +448,11 @@ mod tests {
         assert_eq!(usd.parse("5."), Ok(500));
         assert_eq!(usd.parse(".5"), Ok(50));
         assert_eq!(usd.format(2999), "29.99");
+        assert_eq!(usd.format(0), "0.00");
+        assert_eq!(int_text(0), "0");
+        assert_eq!(int_text(i64::MIN), i64::MIN.to_string());
+        assert_eq!(format_decimal(i64::MAX, 4), "922337203685477.5807");
+        assert_eq!(format_decimal(-7, 30), format!("-0.{}7", "0".repeat(29)));
         assert_eq!(usd.format(5), "0.05");
         assert_eq!(usd.format(-310), "-3.10");
         assert_eq!(jpy.format(1200), "1200");

@@ -1,10 +1,12 @@
 //! Campaign triggers: does this purchase, buyer and destination call for the campaign?
 //! Within one list any value matches; every list given must match. Tags, product types and
 //! vendors compare without regard to ASCII case; ids and country codes compare exactly.
+//! A miss's words are joined with `concat`, not `format!`: every campaign a purchase misses
+//! writes one, and `core::fmt` costs the Function several times the copy.
 
 use crate::config::{Amount, CampaignHeader, CustomerOrders, Triggers};
 use crate::facts::{Customer, FactNeeds, Purchase};
-use crate::money::Currency;
+use crate::money::{int_text, Currency};
 use crate::reason::ReasonCode;
 
 /// Which purchase facts these triggers test.
@@ -43,19 +45,13 @@ pub fn check(
     if !t.products.is_empty() && !lines.iter().any(|l| any_eq(&t.products, &l.product_id)) {
         return Err((
             ReasonCode::TriggerProductsNotMatched,
-            format!(
-                "the purchase has none of the products {}",
-                list(&t.products)
-            ),
+            ["the purchase has none of the products ", &list(&t.products)].concat(),
         ));
     }
     if !t.variants.is_empty() && !lines.iter().any(|l| any_eq(&t.variants, &l.variant_id)) {
         return Err((
             ReasonCode::TriggerVariantsNotMatched,
-            format!(
-                "the purchase has none of the variants {}",
-                list(&t.variants)
-            ),
+            ["the purchase has none of the variants ", &list(&t.variants)].concat(),
         ));
     }
     if !t.collections.is_empty()
@@ -65,10 +61,11 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerCollectionsNotMatched,
-            format!(
-                "no purchased product is in the collections {}",
-                list(&t.collections)
-            ),
+            [
+                "no purchased product is in the collections ",
+                &list(&t.collections),
+            ]
+            .concat(),
         ));
     }
     if !t.tags.is_empty()
@@ -78,7 +75,7 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerTagsNotMatched,
-            format!("no purchased product has the tags {}", list(&t.tags)),
+            ["no purchased product has the tags ", &list(&t.tags)].concat(),
         ));
     }
     if !t.product_types.is_empty()
@@ -90,10 +87,11 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerProductTypesNotMatched,
-            format!(
-                "no purchased product is of the types {}",
-                list(&t.product_types)
-            ),
+            [
+                "no purchased product is of the types ",
+                &list(&t.product_types),
+            ]
+            .concat(),
         ));
     }
     if !t.vendors.is_empty()
@@ -105,21 +103,24 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerVendorsNotMatched,
-            format!(
-                "no purchased product is from the vendors {}",
-                list(&t.vendors)
-            ),
+            [
+                "no purchased product is from the vendors ",
+                &list(&t.vendors),
+            ]
+            .concat(),
         ));
     }
     if let Some(min) = t.purchase_min.map(Amount::minor) {
         if subtotal < min {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
-                format!(
-                    "the merchandise subtotal {} is below the trigger minimum {}",
-                    currency.format(subtotal),
-                    currency.format(min)
-                ),
+                [
+                    "the merchandise subtotal ",
+                    &currency.format(subtotal),
+                    " is below the trigger minimum ",
+                    &currency.format(min),
+                ]
+                .concat(),
             ));
         }
     }
@@ -127,11 +128,13 @@ pub fn check(
         if subtotal > max {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
-                format!(
-                    "the merchandise subtotal {} is above the trigger maximum {}",
-                    currency.format(subtotal),
-                    currency.format(max)
-                ),
+                [
+                    "the merchandise subtotal ",
+                    &currency.format(subtotal),
+                    " is above the trigger maximum ",
+                    &currency.format(max),
+                ]
+                .concat(),
             ));
         }
     }
@@ -141,17 +144,19 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerCountryNotMatched,
-            format!(
-                "the destination {} is not one of {}",
+            [
+                "the destination ",
                 country.unwrap_or("(none)"),
-                list(&t.countries_include)
-            ),
+                " is not one of ",
+                &list(&t.countries_include),
+            ]
+            .concat(),
         ));
     }
     if let Some(c) = country.filter(|c| any_eq(&t.countries_exclude, c)) {
         return Err((
             ReasonCode::TriggerCountryNotMatched,
-            format!("the destination {c} is excluded"),
+            ["the destination ", c, " is excluded"].concat(),
         ));
     }
     if let Some(l) = lines
@@ -160,10 +165,7 @@ pub fn check(
     {
         return Err((
             ReasonCode::ExcludedByPurchase,
-            format!(
-                "the purchase contains the excluded product {}",
-                l.product_id
-            ),
+            ["the purchase contains the excluded product ", &l.product_id].concat(),
         ));
     }
     if let Some(tag) = lines
@@ -173,7 +175,12 @@ pub fn check(
     {
         return Err((
             ReasonCode::ExcludedByPurchase,
-            format!("the purchase contains a product tagged {tag}, which is excluded"),
+            [
+                "the purchase contains a product tagged ",
+                tag,
+                ", which is excluded",
+            ]
+            .concat(),
         ));
     }
     Ok(())
@@ -202,24 +209,31 @@ fn check_customer(
             .iter()
             .any(|g| any_eq_ci(&t.customer_tags_include, g))
     {
-        return miss(format!(
-            "the customer has none of the tags {}",
-            list(&t.customer_tags_include)
-        ));
+        return miss(
+            [
+                "the customer has none of the tags ",
+                &list(&t.customer_tags_include),
+            ]
+            .concat(),
+        );
     }
     if let Some(tag) = c
         .tags
         .iter()
         .find(|g| any_eq_ci(&t.customer_tags_exclude, g))
     {
-        return miss(format!("the customer is tagged {tag}, which is excluded"));
+        return miss(["the customer is tagged ", tag, ", which is excluded"].concat());
     }
     match t.customer_orders {
         Some(CustomerOrders::First) if c.number_of_orders > 1 => {
-            return miss(format!(
-                "the campaign is for first orders; the customer has {} orders",
-                c.number_of_orders
-            ))
+            return miss(
+                [
+                    "the campaign is for first orders; the customer has ",
+                    &int_text(c.number_of_orders),
+                    " orders",
+                ]
+                .concat(),
+            )
         }
         Some(CustomerOrders::Returning) if c.number_of_orders <= 1 => {
             return miss(
@@ -229,18 +243,27 @@ fn check_customer(
         _ => {}
     }
     if let Some(min) = t.customer_min_orders.filter(|m| c.number_of_orders < *m) {
-        return miss(format!(
-            "the customer has {} orders, fewer than {min}",
-            c.number_of_orders
-        ));
+        return miss(
+            [
+                "the customer has ",
+                &int_text(c.number_of_orders),
+                " orders, fewer than ",
+                &int_text(min),
+            ]
+            .concat(),
+        );
     }
     if let Some(min) = t.customer_min_amount_spent.map(Amount::minor) {
         if c.amount_spent < min {
-            return miss(format!(
-                "the customer has spent {}, less than {}",
-                currency.format(c.amount_spent),
-                currency.format(min)
-            ));
+            return miss(
+                [
+                    "the customer has spent ",
+                    &currency.format(c.amount_spent),
+                    ", less than ",
+                    &currency.format(min),
+                ]
+                .concat(),
+            );
         }
     }
     Ok(())

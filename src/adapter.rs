@@ -9,7 +9,7 @@ use crate::schema::{self, run as input};
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
     let decision = encore_engine::input::decide(input);
-    write_decision(&decision)
+    write_decision(decision)
 }
 
 impl FunctionInput for input::Input {
@@ -71,20 +71,22 @@ impl FunctionInput for input::Input {
     }
 }
 
-fn write_decision(decision: &Decision) -> schema::FunctionRunResult {
+// The decision is moved into the output, not copied: every string it holds is written once.
+
+fn write_decision(decision: Decision) -> schema::FunctionRunResult {
     schema::FunctionRunResult {
-        offer: decision.offer.as_ref().map(write_offer),
-        reasons: decision.reasons.iter().map(write_reason).collect(),
+        offer: decision.offer.map(write_offer),
+        reasons: decision.reasons.into_iter().map(write_reason).collect(),
     }
 }
 
-fn write_reason(r: &Reason) -> schema::Reason {
+fn write_reason(r: Reason) -> schema::Reason {
     schema::Reason {
         code: r.code.as_str().to_owned(),
-        campaign_id: r.campaign_id.clone(),
-        step_id: r.step_id.clone(),
-        variant_id: r.variant_id.clone(),
-        detail: r.detail.clone(),
+        campaign_id: r.campaign_id,
+        step_id: r.step_id,
+        variant_id: r.variant_id,
+        detail: r.detail,
     }
 }
 
@@ -100,36 +102,36 @@ fn write_prices(p: &encore_engine::pricing::Prices) -> schema::OfferPrices {
     }
 }
 
-fn write_offer(o: &decide::Offer) -> schema::Offer {
+fn write_offer(o: decide::Offer) -> schema::Offer {
     schema::Offer {
-        campaign_id: o.campaign_id.clone(),
-        step_id: o.step_id.clone(),
-        experiment_id: o.experiment_id.clone(),
-        arm_id: o.arm_id.clone(),
-        next_step_on_accept: o.next_step_on_accept.clone(),
-        next_step_on_decline: o.next_step_on_decline.clone(),
+        campaign_id: o.campaign_id,
+        step_id: o.step_id,
+        experiment_id: o.experiment_id,
+        arm_id: o.arm_id,
+        next_step_on_accept: o.next_step_on_accept,
+        next_step_on_decline: o.next_step_on_decline,
         products: o
             .products
-            .iter()
+            .into_iter()
             .map(|p| schema::OfferProduct {
-                product_id: p.product_id.clone(),
-                variant_id: p.variant_id.clone(),
-                title: p.title.clone(),
-                variant_title: p.variant_title.clone(),
-                image_url: p.image_url.clone(),
-                quantity: p.quantity as i32,
-                selling_plan_id: p.selling_plan_id.clone(),
                 shop_prices: write_prices(&p.shop_prices),
                 presentment_prices: write_prices(&p.presentment_prices),
+                product_id: p.product_id,
+                variant_id: p.variant_id,
+                title: p.title,
+                variant_title: p.variant_title,
+                image_url: p.image_url,
+                quantity: p.quantity as i32,
+                selling_plan_id: p.selling_plan_id,
             })
             .collect(),
-        changes: o.changes.iter().map(write_change).collect(),
+        changes: o.changes.into_iter().map(write_change).collect(),
         copy: schema::OfferCopy {
-            locale: o.copy.locale.clone(),
-            headline: o.copy.headline.clone(),
-            body: o.copy.body.clone(),
-            accept_label: o.copy.accept_label.clone(),
-            decline_label: o.copy.decline_label.clone(),
+            locale: o.copy.locale,
+            headline: o.copy.headline,
+            body: o.copy.body,
+            accept_label: o.copy.accept_label,
+            decline_label: o.copy.decline_label,
         },
     }
 }
@@ -154,27 +156,27 @@ fn empty_change(kind: schema::ChangeType) -> schema::Change {
     }
 }
 
-fn write_discount(d: &Option<encore_engine::ExplicitDiscount>) -> Option<schema::ExplicitDiscount> {
-    d.as_ref().map(|d| schema::ExplicitDiscount {
-        value: d.value.clone(),
+fn write_discount(d: Option<encore_engine::ExplicitDiscount>) -> Option<schema::ExplicitDiscount> {
+    d.map(|d| schema::ExplicitDiscount {
         value_type: if d.value_type == "percentage" {
             schema::DiscountValueType::Percentage
         } else {
             schema::DiscountValueType::FixedAmount
         },
-        title: d.title.clone(),
+        value: d.value,
+        title: d.title,
     })
 }
 
-fn write_change(c: &Change) -> schema::Change {
+fn write_change(c: Change) -> schema::Change {
     match c {
         Change::AddVariant {
             variant_id,
             quantity,
             discount,
         } => schema::Change {
-            variant_id: Some(variant_id.clone()),
-            quantity: Some(*quantity as i32),
+            variant_id: Some(variant_id),
+            quantity: Some(quantity as i32),
             discount: write_discount(discount),
             ..empty_change(schema::ChangeType::AddVariant)
         },
@@ -187,22 +189,22 @@ fn write_change(c: &Change) -> schema::Change {
             shipping_title,
             discount,
         } => schema::Change {
-            variant_id: Some(variant_id.clone()),
-            selling_plan_id: Some(selling_plan_id.clone()),
-            quantity: Some(*quantity as i32),
-            initial_shipping_price: Some(initial_shipping_price.clone()),
-            recurring_shipping_price: Some(recurring_shipping_price.clone()),
+            variant_id: Some(variant_id),
+            selling_plan_id: Some(selling_plan_id),
+            quantity: Some(quantity as i32),
+            initial_shipping_price: Some(initial_shipping_price),
+            recurring_shipping_price: Some(recurring_shipping_price),
             shipping_option: Some(schema::ShippingOption {
-                title: shipping_title.clone(),
                 presentment_title: shipping_title.clone(),
+                title: shipping_title,
             }),
             discount: write_discount(discount),
             ..empty_change(schema::ChangeType::AddSubscription)
         },
         Change::AddShippingLine { price, title } => schema::Change {
-            price: Some(price.clone()),
-            title: Some(title.clone()),
+            price: Some(price),
             presentment_title: Some(title.clone()),
+            title: Some(title),
             ..empty_change(schema::ChangeType::AddShippingLine)
         },
         Change::SetMetafield {
@@ -211,10 +213,10 @@ fn write_change(c: &Change) -> schema::Change {
             value,
             value_type,
         } => schema::Change {
-            namespace: Some(namespace.clone()),
-            key: Some(key.clone()),
-            value: Some(value.clone()),
-            value_type: Some((*value_type).to_owned()),
+            namespace: Some(namespace),
+            key: Some(key),
+            value: Some(value),
+            value_type: Some(value_type.to_owned()),
             ..empty_change(schema::ChangeType::SetMetafield)
         },
     }

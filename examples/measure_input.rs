@@ -20,7 +20,7 @@ fn main() {
         let text = std::fs::read_to_string(&path).expect("read the input");
         let input: serde_json::Value = serde_json::from_str(&text).expect("the input is JSON");
         // A readable input (generate.py's) is packed as the server packs it.
-        let input = encore_engine::pack::pack_input(&input);
+        let input = encore_engine::readable_input::write(&input);
         if write_packed {
             let out = format!("{}.packed.json", path.trim_end_matches(".json"));
             std::fs::write(&out, serde_json::to_string(&input).expect("JSON"))

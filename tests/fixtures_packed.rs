@@ -1,7 +1,7 @@
 //! The fixture inputs the Function reads (tests/fixtures/*.input.json and the benchmarks) are
 //! their readable sources (tests/fixtures/readable, written by generate.py) with the
 //! configuration compiled, the lines written as records and the facts packed by
-//! `encore_engine::pack::pack_input`, as the server writes them. `UPDATE_PACKED=1` writes them;
+//! `encore_engine::readable_input::write`, as the server writes them. `UPDATE_PACKED=1` writes them;
 //! otherwise a fixture that differs from its packed source fails.
 
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ fn fixtures_dir() -> PathBuf {
 fn packed_text(name: &str, readable: &str) -> String {
     let source: serde_json::Value = serde_json::from_str(readable)
         .unwrap_or_else(|e| panic!("readable/{name} is not JSON: {e}"));
-    let packed = encore_engine::pack::pack_input(&source);
+    let packed = encore_engine::readable_input::write(&source);
     let text = if name.starts_with("bench-") {
         serde_json::to_string(&packed)
     } else {

@@ -43,8 +43,9 @@ pub struct ShopFacts {
     pub data_version: i64,
     /// The shop row's `created_at`: a shop redacted and installed again starts its versions over.
     pub shop_created_at: i64,
-    /// The live config, the merchant's JSON in canonical key order ([`ShopFacts::set_config`]).
-    pub config: Option<Value>,
+    /// The live config, the merchant's JSON in canonical key order: set only by
+    /// [`ShopFacts::set_config`], which also drops its compiled forms.
+    config: Option<Value>,
     /// The live config compiled (`encore_engine::compiled`) as the Function's metafield
     /// `value`, per shop currency: compiled at the first offer of a config version (and
     /// currency), shared by every copy of these facts, not per offer
@@ -81,6 +82,11 @@ impl ShopFacts {
             .as_ref()
             .map(encore_engine::named_facts::NamedFacts::of_config)
             .unwrap_or_default();
+    }
+
+    /// The live config, the merchant's JSON in canonical key order.
+    pub fn config(&self) -> Option<&Value> {
+        self.config.as_ref()
     }
 
     /// The live config compiled for a shop whose currency is `currency_code`: compiled once

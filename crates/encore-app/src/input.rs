@@ -214,8 +214,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
         .iter()
         .map(|l| l.product_id.as_str())
         .collect();
-    let (catalog, co_purchases) =
-        relevant_facts(parts.facts.config.as_ref(), parts.facts, &purchased);
+    let (catalog, co_purchases) = relevant_facts(parts.facts.config(), parts.facts, &purchased);
     let customer = parts.customer.map(|c| {
         json!({
             "id": c.get("id").cloned().unwrap_or(Value::Null),

@@ -15,6 +15,8 @@ pub mod named_facts;
 pub mod pack;
 pub mod packed_facts;
 pub mod pricing;
+#[cfg(feature = "serde_json")]
+pub mod readable_input;
 pub mod reason;
 pub mod record;
 pub mod time;

@@ -30,7 +30,7 @@ pub fn behind(
         decision.campaign_id.as_deref()?,
         decision.step_id.as_deref()?,
     );
-    let doc = config::open(&facts.config.as_ref()?, currency).ok()?;
+    let doc = config::open(&facts.config()?, currency).ok()?;
     let index = (0..doc.campaign_count()).find(|&i| {
         doc.campaign_header(i)
             .is_ok_and(|header| header.id == campaign_id)

@@ -1,0 +1,76 @@
+//! The offer Function's input written as the server writes it, from its readable form (the
+//! configuration as JSON, lines and fact lists as lists): what the fixtures, `measure_input`
+//! and the cost model hand the Function. The server builds the same parts with the same
+//! writers ([`crate::compiled`], [`crate::line_record`], [`crate::packed_facts`]).
+
+use crate::named_facts::NamedFacts;
+use serde_json::Value;
+
+/// The offer Function's input with its readable parts packed: the configuration
+/// metafield's `jsonValue` becomes the `value` compiled for the input's shop currency
+/// ([`crate::compiled`]), the purchase's `lines` its `packedLines` (one line record per
+/// line, with only the product facts the configuration's triggers name:
+/// [`crate::line_record`]), and the lists `offerStats`, `coPurchases` and `catalog` one
+/// `facts` string in their place ([`crate::packed_facts`]). Anything else, and an input
+/// already packed, is kept as it is.
+pub fn write(input: &Value) -> Value {
+    let Some(fields) = input.as_object() else {
+        return input.clone();
+    };
+    let mut packed = serde_json::Map::new();
+    let lists = crate::packed_facts::LISTS;
+    for (key, value) in fields {
+        if lists.contains(&key.as_str()) {
+            // The facts take the place of the first of their lists.
+            if !packed.contains_key("facts") {
+                let list = |name: &str| {
+                    input
+                        .get(name)
+                        .and_then(Value::as_array)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                };
+                let facts =
+                    crate::packed_facts::pack(list(lists[0]), list(lists[1]), list(lists[2]));
+                packed.insert("facts".to_owned(), Value::String(facts));
+            }
+            continue;
+        }
+        packed.insert(key.clone(), value.clone());
+    }
+    let mut named = NamedFacts::default();
+    let currency_code = packed
+        .get("shop")
+        .and_then(|s| s.get("currencyCode")?.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(metafield) = packed
+        .get_mut("shop")
+        .and_then(|s| s.get_mut("metafield"))
+        .and_then(Value::as_object_mut)
+    {
+        if let Some(json) = metafield.remove("jsonValue") {
+            named = NamedFacts::of_config(&json);
+            let compiled = crate::compiled::compile(&json, &currency_code);
+            metafield.insert("value".to_owned(), Value::String(compiled));
+        }
+    }
+    if let Some(purchase) = packed.get_mut("purchase").and_then(Value::as_object_mut) {
+        *purchase = std::mem::take(purchase)
+            .into_iter()
+            .map(|(key, value)| match (key.as_str(), &value) {
+                ("lines", Value::Array(lines)) => (
+                    "packedLines".to_owned(),
+                    lines
+                        .iter()
+                        .map(|l| {
+                            Value::String(crate::line_record::write(l, &named, &currency_code))
+                        })
+                        .collect(),
+                ),
+                _ => (key, value),
+            })
+            .collect();
+    }
+    Value::Object(packed)
+}

@@ -1,8 +1,8 @@
 //! Reads the typed Function input into engine types and writes the engine's decision back.
 //! The only module that knows both Shopify's Function types and the engine's.
 
-use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
-use encore_engine::{decide, Change, Decision, Funnel, Reason};
+use encore_engine::input::FunctionInput;
+use encore_engine::{decide, Change, Decision, Reason};
 
 use crate::schema::{self, run as input};
 
@@ -25,46 +25,14 @@ impl FunctionInput for input::Input {
     fn config(&self) -> Option<&str> {
         self.shop().metafield().map(|m| m.value().as_str())
     }
-    fn funnel(&self) -> Funnel {
-        let f = input::Input::funnel(self);
-        Funnel {
-            campaign_id: f.campaign_id().cloned(),
-            step_id: f.step_id().cloned(),
-            offers_shown: i64::from(*f.offers_shown()),
-            offers_accepted: i64::from(*f.offers_accepted()),
-            accepted_variant_ids: f.accepted_variant_ids().to_vec(),
-            accepted_product_ids: f.accepted_product_ids().to_vec(),
-        }
-    }
-    fn customer(&self) -> Option<CustomerText<'_>> {
-        input::Input::customer(self).map(|c| CustomerText {
-            id: c.id(),
-            tags: c.tags().to_vec(),
-            number_of_orders: i64::from(*c.number_of_orders()),
-            amount_spent: c.amount_spent().amount(),
-        })
-    }
-    fn purchase_totals(&self) -> TotalsText<'_> {
-        let totals = input::Input::purchase(self).total_price_set();
-        TotalsText {
-            shop_amount: totals.shop_money().amount(),
-            presentment_amount: totals.presentment_money().amount(),
-            presentment_currency: totals.presentment_money().currency_code(),
-        }
+    fn context(&self) -> &str {
+        input::Input::context(self)
     }
     fn line_count(&self) -> usize {
         input::Input::purchase(self).packed_lines().len()
     }
     fn packed_line(&self, index: usize) -> &str {
         &input::Input::purchase(self).packed_lines()[index]
-    }
-    fn purchase_ids(&self) -> PurchaseIds<'_> {
-        let p = input::Input::purchase(self);
-        PurchaseIds {
-            reference_id: p.reference_id(),
-            customer_id: p.customer_id().map(String::as_str),
-            destination_country: p.destination_country_code().map(String::as_str),
-        }
     }
     fn facts(&self) -> &str {
         input::Input::facts(self)

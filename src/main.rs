@@ -23,11 +23,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::LeakingAllocator> =
     "Change.price" => ::std::string::String,
 })]
 pub mod schema {
-    #[query("input.graphql", custom_scalar_overrides = {
-        "Input.purchase.totalPriceSet.shopMoney.amount" => ::std::string::String,
-        "Input.purchase.totalPriceSet.presentmentMoney.amount" => ::std::string::String,
-        "Input.customer.amountSpent.amount" => ::std::string::String,
-    })]
+    #[query("input.graphql")]
     pub mod run {}
 }
 

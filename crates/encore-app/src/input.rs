@@ -153,10 +153,18 @@ struct InputDoc<'a> {
     locale: &'a str,
     now: &'a str,
     shop: ShopDoc<'a>,
-    funnel: &'a Value,
-    customer: Option<Value>,
-    purchase: Value,
+    /// The funnel, the buyer and the purchase's ids and totals, one record
+    /// (`encore_engine::context_record`).
+    context: String,
+    purchase: PurchaseDoc,
     facts: String,
+}
+
+/// The purchase's lines, one record each (`encore_engine::line_record`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PurchaseDoc {
+    packed_lines: Vec<String>,
 }
 
 /// The input's `facts`: the offer statistics, the purchase's co-purchase pairs and the catalog
@@ -215,7 +223,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
         .map(|l| l.product_id.as_str())
         .collect();
     let (catalog, co_purchases) = relevant_facts(parts.facts.config(), parts.facts, &purchased);
-    let customer = parts.customer.map(|c| {
+    let customer = parts.customer.map_or(Value::Null, |c| {
         json!({
             "id": c.get("id").cloned().unwrap_or(Value::Null),
             "numberOfOrders": c.get("numberOfOrders").cloned().unwrap_or(json!(0)),
@@ -223,7 +231,7 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             "tags": c.get("tags").cloned().unwrap_or_else(|| json!([])),
         })
     });
-    let purchase_doc = json!({
+    let ids_and_totals = json!({
         "referenceId": purchase.reference_id,
         "customerId": purchase.customer_id,
         "destinationCountryCode": purchase.destination_country_code,
@@ -231,7 +239,6 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             "shopMoney": {"amount": purchase.total_shop.amount, "currencyCode": purchase.total_shop.currency_code},
             "presentmentMoney": {"amount": purchase.total_presentment.amount, "currencyCode": purchase.total_presentment.currency_code},
         },
-        "packedLines": lines,
     });
     let config = parts.facts.compiled_config(parts.currency_code);
     let doc = InputDoc {
@@ -241,9 +248,10 @@ pub fn build(purchase: &VerifiedPurchase, parts: InputParts<'_>) -> Result<Funct
             currency_code: parts.currency_code,
             metafield: config.as_deref().map(|value| MetafieldDoc { value }),
         },
-        funnel: &parts.funnel,
-        customer,
-        purchase: purchase_doc,
+        context: encore_engine::context_record::write(&parts.funnel, &customer, &ids_and_totals),
+        purchase: PurchaseDoc {
+            packed_lines: lines,
+        },
         facts: packed_facts(parts.offer_stats, &co_purchases, &catalog),
     };
     let msgpack = rmp_serde::to_vec_named(&doc)
@@ -448,7 +456,7 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            ["locale", "now", "shop", "funnel", "customer", "purchase", "facts"]
+            ["locale", "now", "shop", "context", "purchase", "facts"]
         );
         // The config arrives compiled for the shop currency, as it was compiled once for
         // this config version.

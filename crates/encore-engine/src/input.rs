@@ -2,36 +2,13 @@
 //! implementation for the two readers of that input, the Function adapter (Shopify's lazy
 //! values) and the browser engine (JSON), so both give the same decision and the same reasons.
 
+use crate::context_record::{self, CustomerText, PurchaseContext, PurchaseIds, TotalsText};
 use crate::decide::{self, Context, Decision};
-use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
+use crate::facts::{Customer, FactNeeds, Purchase, PurchaseLine};
 use crate::line_record::{self, LineTotal};
 use crate::money::Currency;
 use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
-
-/// The purchase's totals as the input's decimal text.
-pub struct TotalsText<'a> {
-    /// The total in the shop currency.
-    pub shop_amount: &'a str,
-    /// The total in the buyer's currency, and that currency's code.
-    pub presentment_amount: &'a str,
-    pub presentment_currency: &'a str,
-}
-
-/// Who bought and where it ships: read last, once the purchase is known to be readable.
-pub struct PurchaseIds<'a> {
-    pub reference_id: &'a str,
-    pub customer_id: Option<&'a str>,
-    pub destination_country: Option<&'a str>,
-}
-
-/// The buyer, amount spent still as decimal text.
-pub struct CustomerText<'a> {
-    pub id: &'a str,
-    pub tags: Vec<String>,
-    pub number_of_orders: i64,
-    pub amount_spent: &'a str,
-}
 
 /// The offer Function's input as the engine reads it. The Function reads its input lazily and
 /// pays for every value it reaches, so the methods are called in the input query's order and
@@ -43,14 +20,13 @@ pub trait FunctionInput {
     /// The configuration metafield's value: the merchant's JSON compiled by the server
     /// ([`crate::compiled`]), read in place.
     fn config(&self) -> Option<&str>;
-    fn funnel(&self) -> Funnel;
-    fn customer(&self) -> Option<CustomerText<'_>>;
-    fn purchase_totals(&self) -> TotalsText<'_>;
+    /// The funnel, the buyer and the purchase's ids and totals as the server wrote them
+    /// ([`crate::context_record`]).
+    fn context(&self) -> &str;
     fn line_count(&self) -> usize;
     /// Line `index` (below [`FunctionInput::line_count`]) as the server compiled it
     /// ([`crate::line_record`]), read in place.
     fn packed_line(&self, index: usize) -> &str;
-    fn purchase_ids(&self) -> PurchaseIds<'_>;
     /// The catalog, offer statistics and co-purchase pairs, packed ([`PackedFacts`]): looked
     /// up in place as the decision needs them.
     fn facts(&self) -> &str;
@@ -82,10 +58,20 @@ fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
             format!("the shop currency \"{code}\" is not an ISO 4217 code"),
         )
     })?;
-    let funnel = input.funnel();
+    let PurchaseContext {
+        funnel,
+        customer,
+        totals,
+        ids,
+    } = context_record::read(input.context()).ok_or_else(|| {
+        no_offer(
+            ReasonCode::PurchaseInvalid,
+            "the purchase context is not one this version of Encore reads".into(),
+        )
+    })?;
     let plan = decide::plan(input.config(), &funnel, shop_currency)?;
-    let purchase = read_purchase(input, shop_currency, plan.fact_needs())?;
-    let customer = input.customer().map(|c| read_customer(c, shop_currency));
+    let purchase = read_purchase(input, &totals, &ids, shop_currency, plan.fact_needs())?;
+    let customer = customer.map(|c| read_customer(c, shop_currency));
     let now_text = input.now();
     let now = crate::time::parse_rfc3339(now_text).ok_or_else(|| {
         no_offer(
@@ -107,11 +93,12 @@ fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
 
 fn read_purchase<I: FunctionInput>(
     input: &I,
+    p: &TotalsText<'_>,
+    ids: &PurchaseIds<'_>,
     shop_currency: Currency,
     needs: FactNeeds,
 ) -> Result<Purchase, Reason> {
     let invalid = |detail: String| no_offer(ReasonCode::PurchaseInvalid, detail);
-    let p = input.purchase_totals();
     let shop_total = shop_currency
         .parse(p.shop_amount)
         .map_err(|e| invalid(format!("the purchase total \"{}\" {e}", p.shop_amount)))?;
@@ -152,7 +139,6 @@ fn read_purchase<I: FunctionInput>(
             ..read.line
         });
     }
-    let ids = input.purchase_ids();
     Ok(Purchase {
         reference_id: ids.reference_id.to_owned(),
         customer_id: ids.customer_id.map(str::to_owned),

@@ -3,6 +3,7 @@
 
 pub mod compiled;
 pub mod config;
+pub mod context_record;
 pub mod decide;
 pub mod experiment;
 pub mod facts;

@@ -6,14 +6,22 @@
 use crate::named_facts::NamedFacts;
 use serde_json::Value;
 
+/// The readable parts written as the one `context` record ([`crate::context_record`]).
+const CONTEXT: [&str; 3] = ["funnel", "customer", "purchase"];
+
 /// The offer Function's input with its readable parts packed: the configuration
 /// metafield's `jsonValue` becomes the `value` compiled for the input's shop currency
 /// ([`crate::compiled`]), the purchase's `lines` its `packedLines` (one line record per
 /// line, with only the product facts the configuration's triggers name:
-/// [`crate::line_record`]), and the lists `offerStats`, `coPurchases` and `catalog` one
-/// `facts` string in their place ([`crate::packed_facts`]). Anything else, and an input
-/// already packed, is kept as it is.
+/// [`crate::line_record`]), the `funnel`, `customer` and the purchase's ids and totals one
+/// `context` record ([`crate::context_record`]), and the lists `offerStats`, `coPurchases` and
+/// `catalog` one `facts` string in their place ([`crate::packed_facts`]). Anything else, and
+/// an input already written, is kept as it is.
 pub fn write(input: &Value) -> Value {
+    // An input already written (it has its `context`) is kept as it is.
+    if input.get("context").is_some() {
+        return input.clone();
+    }
     let Some(fields) = input.as_object() else {
         return input.clone();
     };
@@ -33,6 +41,26 @@ pub fn write(input: &Value) -> Value {
                 let facts =
                     crate::packed_facts::pack(list(lists[0]), list(lists[1]), list(lists[2]));
                 packed.insert("facts".to_owned(), Value::String(facts));
+            }
+            continue;
+        }
+        if CONTEXT.contains(&key.as_str()) {
+            // The context takes the place of the funnel; the purchase keeps its lines.
+            if !packed.contains_key("context") {
+                let part = |name: &str| input.get(name).unwrap_or(&Value::Null);
+                let context = crate::context_record::write(
+                    part("funnel"),
+                    part("customer"),
+                    part("purchase"),
+                );
+                packed.insert("context".to_owned(), Value::String(context));
+            }
+            if key == "purchase" {
+                let lines = value
+                    .get("lines")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Array(Vec::new()));
+                packed.insert("purchase".to_owned(), serde_json::json!({"lines": lines}));
             }
             continue;
         }

@@ -1,15 +1,11 @@
 //! The offer Function's input (input.graphql's query over schema.graphql) as JSON, read into
 //! the engine through `encore_engine::input`, the same reading the Function's adapter does.
 
-use encore_engine::input::{CustomerText, FunctionInput, PurchaseIds, TotalsText};
+use encore_engine::input::FunctionInput;
 use encore_engine::named_facts::NamedFacts;
-use encore_engine::Funnel;
-use encore_engine::{compiled, line_record, packed_facts};
+use encore_engine::{compiled, context_record, line_record, packed_facts};
 use serde::Deserialize;
-use serde_json::Value;
-
-/// GraphQL `Int` is 32 bits: a larger number is refused as the Function refuses it.
-type Int = i32;
+use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,8 +13,13 @@ pub struct Input {
     locale: String,
     now: String,
     shop: Shop,
-    funnel: InputFunnel,
-    customer: Option<Customer>,
+    /// The context record the Function reads, or written by [`Input::pack`] from the readable
+    /// `funnel`, `customer` and purchase ids and totals the admin's simulator sends.
+    context: Option<String>,
+    #[serde(default)]
+    funnel: Value,
+    #[serde(default)]
+    customer: Value,
     purchase: Purchase,
     /// The packed facts the Function reads, or the readable lists the admin's simulator
     /// sends, packed by [`Input::pack`] before deciding.
@@ -46,50 +47,11 @@ struct Metafield {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct InputFunnel {
-    campaign_id: Option<String>,
-    step_id: Option<String>,
-    offers_shown: Int,
-    offers_accepted: Int,
-    accepted_variant_ids: Vec<String>,
-    accepted_product_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Customer {
-    id: String,
-    number_of_orders: Int,
-    amount_spent: Amount,
-    tags: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Amount {
-    amount: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Money {
-    amount: String,
-    currency_code: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Totals {
-    shop_money: Money,
-    presentment_money: Money,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Purchase {
-    reference_id: String,
-    customer_id: Option<String>,
-    destination_country_code: Option<String>,
-    total_price_set: Totals,
+    /// The readable purchase's ids and totals (`referenceId`, `customerId`,
+    /// `destinationCountryCode`, `totalPriceSet`), written into the context.
+    #[serde(flatten)]
+    ids_and_totals: Map<String, Value>,
     /// The line records the Function reads, or the readable `lines` the admin's simulator
     /// sends (with a readable `jsonValue`, whose triggers name the facts lines carry), written
     /// by [`Input::pack`] before deciding.
@@ -109,6 +71,14 @@ impl Input {
                 m.value =
                     (!json.is_null()).then(|| compiled::compile(&json, &self.shop.currency_code));
             }
+        }
+        if self.context.is_none() {
+            let purchase = Value::Object(std::mem::take(&mut self.purchase.ids_and_totals));
+            self.context = Some(context_record::write(
+                &self.funnel,
+                &self.customer,
+                &purchase,
+            ));
         }
         if let Some(lines) = self.purchase.lines.take() {
             self.purchase.packed_lines = lines
@@ -144,46 +114,14 @@ impl FunctionInput for Reader<'_> {
     fn config(&self) -> Option<&str> {
         self.0.shop.metafield.as_ref()?.value.as_deref()
     }
-    fn funnel(&self) -> Funnel {
-        let f = &self.0.funnel;
-        Funnel {
-            campaign_id: f.campaign_id.clone(),
-            step_id: f.step_id.clone(),
-            offers_shown: i64::from(f.offers_shown),
-            offers_accepted: i64::from(f.offers_accepted),
-            accepted_variant_ids: f.accepted_variant_ids.clone(),
-            accepted_product_ids: f.accepted_product_ids.clone(),
-        }
-    }
-    fn customer(&self) -> Option<CustomerText<'_>> {
-        self.0.customer.as_ref().map(|c| CustomerText {
-            id: &c.id,
-            tags: c.tags.clone(),
-            number_of_orders: i64::from(c.number_of_orders),
-            amount_spent: &c.amount_spent.amount,
-        })
-    }
-    fn purchase_totals(&self) -> TotalsText<'_> {
-        let totals = &self.0.purchase.total_price_set;
-        TotalsText {
-            shop_amount: &totals.shop_money.amount,
-            presentment_amount: &totals.presentment_money.amount,
-            presentment_currency: &totals.presentment_money.currency_code,
-        }
+    fn context(&self) -> &str {
+        self.0.context.as_deref().unwrap_or_default()
     }
     fn line_count(&self) -> usize {
         self.0.purchase.packed_lines.len()
     }
     fn packed_line(&self, index: usize) -> &str {
         &self.0.purchase.packed_lines[index]
-    }
-    fn purchase_ids(&self) -> PurchaseIds<'_> {
-        let p = &self.0.purchase;
-        PurchaseIds {
-            reference_id: &p.reference_id,
-            customer_id: p.customer_id.as_deref(),
-            destination_country: p.destination_country_code.as_deref(),
-        }
     }
     fn facts(&self) -> &str {
         self.0.facts.as_deref().unwrap_or_default()

@@ -392,11 +392,34 @@ pub fn facts_of(input: &Value) -> Value {
     encore_engine::packed_facts::to_json(packed)
 }
 
+/// A Function input with its context record shown as the readable `funnel`, `customer` and
+/// purchase ids and totals it holds (`encore_engine::context_record::to_json`), beside the
+/// record itself: what the scripted runner decides on and what tests look at.
+pub fn readable_context(mut input: Value) -> Value {
+    let record = input["context"]
+        .as_str()
+        .expect("the input's context record");
+    let context = encore_engine::context_record::to_json(record);
+    assert!(
+        !context.is_null(),
+        "the context is not a context record: {record}"
+    );
+    input["funnel"] = context["funnel"].clone();
+    input["customer"] = context["customer"].clone();
+    if let (Some(purchase), Some(read)) = (
+        input["purchase"].as_object_mut(),
+        context["purchase"].as_object(),
+    ) {
+        purchase.extend(read.clone());
+    }
+    input
+}
+
 impl OfferRunner for ScriptedRunner {
     fn run(&self, input: &encore_app::input::FunctionInput) -> encore_app::runner::RunOutcome {
         use encore_app::runner::RunOutcome;
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let input = &input.to_json();
+        let input = &readable_context(input.to_json());
         self.inputs.lock().unwrap().push(input.clone());
         let lines: Vec<Value> = input["purchase"]["packedLines"]
             .as_array()

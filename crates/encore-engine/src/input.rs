@@ -88,7 +88,20 @@ fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
         locale: input.locale(),
         now,
     };
-    Ok(plan.decide(&ctx, &mut PackedFacts::open(input.facts())))
+    let decision = plan.decide(&ctx, &mut PackedFacts::open(input.facts()));
+    release((plan, purchase, customer, funnel));
+    Ok(decision)
+}
+
+/// Lets go of a decision's working data. With the `one-shot` feature (the offer Function: one
+/// decision, then the process ends, and its allocator never frees) it is left as it is:
+/// dropping it would only walk every campaign header and line to free nothing.
+fn release<T>(working: T) {
+    if cfg!(feature = "one-shot") {
+        std::mem::forget(working);
+    } else {
+        drop(working);
+    }
 }
 
 fn read_purchase<I: FunctionInput>(

@@ -8,7 +8,8 @@ use crate::schema::{self, run as input};
 
 /// Runs the engine on the Function input.
 pub fn run(input: &input::Input) -> schema::FunctionRunResult {
-    let decision = encore_engine::input::decide(input);
+    // One decision, then the process ends; its allocator never frees.
+    let decision = encore_engine::input::decide_once(input);
     write_decision(decision)
 }
 

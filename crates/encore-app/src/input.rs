@@ -458,6 +458,17 @@ mod tests {
             keys,
             ["locale", "now", "shop", "context", "purchase", "facts"]
         );
+        // The funnel, the buyer and the purchase's ids and totals, in the one context record.
+        let context = encore_engine::context_record::to_json(json["context"].as_str().unwrap());
+        assert_eq!(context["funnel"]["offersShown"], 0);
+        assert_eq!(context["customer"]["id"], "7");
+        assert_eq!(context["customer"]["numberOfOrders"], 255);
+        assert_eq!(context["customer"]["amountSpent"]["amount"], "0");
+        assert_eq!(context["purchase"]["referenceId"], "r1");
+        assert_eq!(
+            context["purchase"]["totalPriceSet"]["presentmentMoney"],
+            serde_json::json!({"amount": "300.00", "currencyCode": "USD"})
+        );
         // The config arrives compiled for the shop currency, as it was compiled once for
         // this config version.
         let compiled = json["shop"]["metafield"]["value"].as_str().unwrap();

@@ -8,8 +8,8 @@
 //!   variant ids and product ids;
 //! - the buyer (optional): id, number of orders, amount spent (decimal text), tags;
 //! - the purchase: reference id, customer id and destination country code (optional), the
-//!   shop-currency total and its currency code, the buyer's-currency total and its code (all
-//!   text, read by the engine as before).
+//!   shop-currency total, the buyer's-currency total and its currency code (decimal text, read
+//!   by the engine as before; the shop currency is the input's `shop.currencyCode`).
 
 use crate::facts::Funnel;
 use crate::record::{Cursor, Record};
@@ -81,13 +81,14 @@ pub fn read(text: &str) -> Option<PurchaseContext<'_>> {
     let reference_id = c.str()?;
     let customer_id = optional(&mut c)?;
     let destination_country = optional(&mut c)?;
-    let shop_amount = c.str()?;
-    let _shop_currency = c.str()?;
     let totals = TotalsText {
-        shop_amount,
+        shop_amount: c.str()?,
         presentment_amount: c.str()?,
         presentment_currency: c.str()?,
     };
+    if !c.at_end() {
+        return None;
+    }
     Some(PurchaseContext {
         funnel,
         customer,
@@ -152,7 +153,6 @@ mod write {
         optional_text(purchase.get("destinationCountryCode")).write(&mut w);
         for at in [
             "/totalPriceSet/shopMoney/amount",
-            "/totalPriceSet/shopMoney/currencyCode",
             "/totalPriceSet/presentmentMoney/amount",
             "/totalPriceSet/presentmentMoney/currencyCode",
         ] {
@@ -162,7 +162,8 @@ mod write {
     }
 
     /// What a context record holds, as the readable `funnel`, `customer` and `purchase`
-    /// objects of input.graphql (without the purchase's lines): for tests and tools. `Null`
+    /// objects of input.graphql (without the purchase's lines, and without the shop money's
+    /// currency code, which is the input's `shop.currencyCode`): for tests and tools. `Null`
     /// when `text` is not a context record.
     pub fn to_json(text: &str) -> Value {
         let read = || -> Option<Value> {
@@ -190,7 +191,7 @@ mod write {
                 "customerId": optional(&mut c)?,
                 "destinationCountryCode": optional(&mut c)?,
                 "totalPriceSet": {
-                    "shopMoney": {"amount": c.str()?, "currencyCode": c.str()?},
+                    "shopMoney": {"amount": c.str()?},
                     "presentmentMoney": {"amount": c.str()?, "currencyCode": c.str()?},
                 },
             });
@@ -215,7 +216,7 @@ mod tests {
             "acceptedVariantIds": ["v1"], "acceptedProductIds": ["p1"]});
         let customer = json!({"id": "7", "numberOfOrders": 3, "amountSpent": {"amount": "812.50"}, "tags": ["vip"]});
         let purchase = json!({"referenceId": "r1", "customerId": "7", "destinationCountryCode": null,
-            "totalPriceSet": {"shopMoney": {"amount": "50.00", "currencyCode": "USD"},
+            "totalPriceSet": {"shopMoney": {"amount": "50.00"},
                               "presentmentMoney": {"amount": "45.00", "currencyCode": "EUR"}}});
         let text = write(&funnel, &customer, &purchase);
         assert_eq!(
@@ -237,5 +238,9 @@ mod tests {
         for cut in 0..text.len() {
             assert!(super::read(&text[..cut]).is_none(), "cut at {cut}");
         }
+        assert!(
+            super::read(&format!("{text}`")).is_none(),
+            "a byte after the record"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::context_record::{self, CustomerText, PurchaseContext, PurchaseIds, TotalsText};
 use crate::decide::{self, Context, Decision};
-use crate::facts::{Customer, FactNeeds, Purchase, PurchaseLine};
+use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
 use crate::line_record::{self, LineTotal};
 use crate::money::Currency;
 use crate::packed_facts::PackedFacts;
@@ -44,13 +44,30 @@ fn no_offer(code: ReasonCode, detail: String) -> Reason {
 
 /// Decides the offer for the input. Unreadable input gives no offer with the one reason why.
 pub fn decide<I: FunctionInput>(input: &I) -> Decision {
-    decide_input(input).unwrap_or_else(|reason| Decision {
-        offer: None,
-        reasons: vec![reason],
-    })
+    decide_input(input, drop).unwrap_or_else(no_decision)
 }
 
-fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
+/// [`decide`] for a process that makes one decision and ends, with an allocator that never
+/// frees (the offer Function): the decision's working data (campaign headers, lines) is left
+/// as it is, since dropping it would only walk it to free nothing.
+pub fn decide_once<I: FunctionInput>(input: &I) -> Decision {
+    decide_input(input, std::mem::forget).unwrap_or_else(no_decision)
+}
+
+fn no_decision(reason: Reason) -> Decision {
+    Decision {
+        offer: None,
+        reasons: vec![reason],
+    }
+}
+
+/// The working data of a decision, handed to `release` once the decision is made.
+type Working<'a> = (decide::Plan<'a>, Purchase, Option<Customer>, Funnel);
+
+fn decide_input<'a, I: FunctionInput>(
+    input: &'a I,
+    release: fn(Working<'a>),
+) -> Result<Decision, Reason> {
     let code = input.shop_currency_code();
     let shop_currency = Currency::from_code(code).ok_or_else(|| {
         no_offer(
@@ -91,17 +108,6 @@ fn decide_input<I: FunctionInput>(input: &I) -> Result<Decision, Reason> {
     let decision = plan.decide(&ctx, &mut PackedFacts::open(input.facts()));
     release((plan, purchase, customer, funnel));
     Ok(decision)
-}
-
-/// Lets go of a decision's working data. With the `one-shot` feature (the offer Function: one
-/// decision, then the process ends, and its allocator never frees) it is left as it is:
-/// dropping it would only walk every campaign header and line to free nothing.
-fn release<T>(working: T) {
-    if cfg!(feature = "one-shot") {
-        std::mem::forget(working);
-    } else {
-        drop(working);
-    }
 }
 
 fn read_purchase<I: FunctionInput>(

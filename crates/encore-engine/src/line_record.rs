@@ -13,8 +13,8 @@
 use crate::facts::{FactNeeds, PurchaseLine};
 use crate::record::{Cursor, Record};
 
-/// The first bytes of a line record: the layout's version.
-pub const HEADER: &str = "EL1";
+/// The first bytes of a line record: the layout's version (`EL1` carried the total as text).
+pub const HEADER: &str = "EL2";
 
 /// A line read from its record.
 pub struct ReadLine<'a> {

@@ -9,6 +9,14 @@ use serde_json::Value;
 /// The readable parts written as the one `context` record ([`crate::context_record`]).
 const CONTEXT: [&str; 3] = ["funnel", "customer", "purchase"];
 
+/// The purchase's members the context record holds; the purchase keeps the others (its lines).
+const PURCHASE_CONTEXT: [&str; 4] = [
+    "referenceId",
+    "customerId",
+    "destinationCountryCode",
+    "totalPriceSet",
+];
+
 /// The offer Function's input with its readable parts packed: the configuration
 /// metafield's `jsonValue` becomes the `value` compiled for the input's shop currency
 /// ([`crate::compiled`]), the purchase's `lines` its `packedLines` (one line record per
@@ -18,10 +26,6 @@ const CONTEXT: [&str; 3] = ["funnel", "customer", "purchase"];
 /// `catalog` one `facts` string in their place ([`crate::packed_facts`]). Anything else, and
 /// an input already written, is kept as it is.
 pub fn write(input: &Value) -> Value {
-    // An input already written (it has its `context`) is kept as it is.
-    if input.get("context").is_some() {
-        return input.clone();
-    }
     let Some(fields) = input.as_object() else {
         return input.clone();
     };
@@ -44,7 +48,7 @@ pub fn write(input: &Value) -> Value {
             }
             continue;
         }
-        if CONTEXT.contains(&key.as_str()) {
+        if CONTEXT.contains(&key.as_str()) && input.get("context").is_none() {
             // The context takes the place of the funnel; the purchase keeps its lines.
             if !packed.contains_key("context") {
                 let part = |name: &str| input.get(name).unwrap_or(&Value::Null);
@@ -55,12 +59,13 @@ pub fn write(input: &Value) -> Value {
                 );
                 packed.insert("context".to_owned(), Value::String(context));
             }
-            if key == "purchase" {
-                let lines = value
-                    .get("lines")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Array(Vec::new()));
-                packed.insert("purchase".to_owned(), serde_json::json!({"lines": lines}));
+            if let (true, Some(purchase)) = (key == "purchase", value.as_object()) {
+                let lines = purchase
+                    .iter()
+                    .filter(|(k, _)| !PURCHASE_CONTEXT.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                packed.insert("purchase".to_owned(), Value::Object(lines));
             }
             continue;
         }

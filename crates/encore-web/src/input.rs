@@ -4,8 +4,11 @@
 use encore_engine::input::FunctionInput;
 use encore_engine::named_facts::NamedFacts;
 use encore_engine::{compiled, context_record, line_record, packed_facts};
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// GraphQL `Int` is 32 bits: a larger number is refused as the Function refuses it.
+type Int = i32;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,10 +19,8 @@ pub struct Input {
     /// The context record the Function reads, or written by [`Input::pack`] from the readable
     /// `funnel`, `customer` and purchase ids and totals the admin's simulator sends.
     context: Option<String>,
-    #[serde(default)]
-    funnel: Value,
-    #[serde(default)]
-    customer: Value,
+    funnel: Option<InputFunnel>,
+    customer: Option<Customer>,
     purchase: Purchase,
     /// The packed facts the Function reads, or the readable lists the admin's simulator
     /// sends, packed by [`Input::pack`] before deciding.
@@ -45,13 +46,56 @@ struct Metafield {
     json_value: Option<Value>,
 }
 
+// The readable parts of the context, typed as input.graphql types them (so the simulator's
+// input is refused where the Function's would be), then written as the context record.
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputFunnel {
+    campaign_id: Option<String>,
+    step_id: Option<String>,
+    offers_shown: Int,
+    offers_accepted: Int,
+    accepted_variant_ids: Vec<String>,
+    accepted_product_ids: Vec<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Customer {
+    id: String,
+    number_of_orders: Int,
+    amount_spent: Amount,
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct Amount {
+    amount: String,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Money {
+    amount: String,
+    currency_code: String,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Totals {
+    shop_money: Money,
+    presentment_money: Money,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Purchase {
-    /// The readable purchase's ids and totals (`referenceId`, `customerId`,
-    /// `destinationCountryCode`, `totalPriceSet`), written into the context.
-    #[serde(flatten)]
-    ids_and_totals: Map<String, Value>,
+    /// The readable purchase's ids and totals, written into the context.
+    reference_id: Option<String>,
+    customer_id: Option<String>,
+    destination_country_code: Option<String>,
+    total_price_set: Option<Totals>,
     /// The line records the Function reads, or the readable `lines` the admin's simulator
     /// sends (with a readable `jsonValue`, whose triggers name the facts lines carry), written
     /// by [`Input::pack`] before deciding.
@@ -61,9 +105,10 @@ struct Purchase {
 }
 
 impl Input {
-    /// Compiles a readable `jsonValue` configuration and packs readable lines and fact lists
-    /// as the server does, so the decision reads exactly what the Function would be given.
-    pub fn pack(&mut self) {
+    /// Compiles a readable `jsonValue` configuration and writes the readable context, lines
+    /// and fact lists as the server does, so the decision reads exactly what the Function
+    /// would be given. An input with neither a context nor its readable parts is refused.
+    pub fn pack(&mut self) -> Result<(), String> {
         let mut named = NamedFacts::default();
         if let Some(m) = self.shop.metafield.as_mut() {
             if let (None, Some(json)) = (&m.value, m.json_value.take()) {
@@ -73,12 +118,25 @@ impl Input {
             }
         }
         if self.context.is_none() {
-            let purchase = Value::Object(std::mem::take(&mut self.purchase.ids_and_totals));
-            self.context = Some(context_record::write(
-                &self.funnel,
-                &self.customer,
-                &purchase,
-            ));
+            let p = &self.purchase;
+            let (Some(funnel), Some(reference_id), Some(totals)) =
+                (&self.funnel, &p.reference_id, &p.total_price_set)
+            else {
+                return Err(
+                    "not an offer Function input: missing field `context` (or the \
+                            readable `funnel`, `purchase.referenceId` and \
+                            `purchase.totalPriceSet`)"
+                        .into(),
+                );
+            };
+            let purchase = json!({
+                "referenceId": reference_id,
+                "customerId": p.customer_id,
+                "destinationCountryCode": p.destination_country_code,
+                "totalPriceSet": totals,
+            });
+            let (funnel, customer) = (json!(funnel), json!(self.customer));
+            self.context = Some(context_record::write(&funnel, &customer, &purchase));
         }
         if let Some(lines) = self.purchase.lines.take() {
             self.purchase.packed_lines = lines
@@ -95,6 +153,7 @@ impl Input {
             );
             self.facts = Some(packed_facts::pack(&stats, &pairs, &catalog));
         }
+        Ok(())
     }
 }
 

@@ -47,7 +47,7 @@ fn currency(code: &str) -> Result<Currency, String> {
 pub fn decide_json(input: &str) -> Result<String, String> {
     let mut input: input::Input =
         serde_json::from_str(input).map_err(|e| format!("not an offer Function input: {e}"))?;
-    input.pack();
+    input.pack()?;
     let decision = encore_engine::input::decide(&input::Reader(&input));
     Ok(to_json(&output::Output::from(decision)))
 }

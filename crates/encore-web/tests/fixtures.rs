@@ -95,4 +95,20 @@ fn validation_gives_the_engine_s_faults_with_their_paths() {
 fn an_input_that_is_not_the_function_s_shape_is_refused_with_the_reason() {
     let e = encore_web::decide_json(r#"{"locale": "en"}"#).unwrap_err();
     assert!(e.contains("missing field"), "{e}");
+    // A readable context is typed as input.graphql types it: an order count that is not an
+    // Int is refused, not read as 0.
+    let readable =
+        std::fs::read_to_string(fixtures_dir().join("readable/seed-phone-case.input.json"))
+            .expect("a readable fixture");
+    let mut input: serde_json::Value = serde_json::from_str(&readable).expect("JSON");
+    input["funnel"]["offersShown"] = serde_json::json!("3");
+    let e = encore_web::decide_json(&input.to_string()).unwrap_err();
+    assert!(
+        e.contains("offersShown") || e.contains("invalid type"),
+        "{e}"
+    );
+    // With neither a context nor its readable parts, the input is refused with what is missing.
+    input.as_object_mut().unwrap().remove("funnel");
+    let e = encore_web::decide_json(&input.to_string()).unwrap_err();
+    assert!(e.contains("missing field `context`"), "{e}");
 }

@@ -1,7 +1,8 @@
 //! The offer Function's input written as the server writes it, from its readable form (the
 //! configuration as JSON, lines and fact lists as lists): what the fixtures, `measure_input`
 //! and the cost model hand the Function. The server builds the same parts with the same
-//! writers ([`crate::compiled`], [`crate::line_record`], [`crate::packed_facts`]).
+//! writers ([`crate::compiled`], [`crate::context_record`], [`crate::line_record`],
+//! [`crate::packed_facts`]). [`read`] shows a written input as the readable parts it holds.
 
 use crate::named_facts::NamedFacts;
 use serde_json::Value;
@@ -106,4 +107,87 @@ pub fn write(input: &Value) -> Value {
             .collect();
     }
     Value::Object(packed)
+}
+
+/// An input as the Function reads it, with its records shown as the readable parts they hold:
+/// the `context` as `funnel`, `customer` and the purchase's ids and totals, each of
+/// `packedLines` as one of the purchase's `lines`, and the `facts` as their lists. The
+/// compiled configuration stays as it is. For the demo page and tools: what the Function
+/// decided on, in words a developer can read.
+pub fn read(input: &Value) -> Value {
+    let Some(fields) = input.as_object() else {
+        return input.clone();
+    };
+    let mut out = serde_json::Map::new();
+    let mut context_purchase = serde_json::Map::new();
+    for (key, value) in fields {
+        match (key.as_str(), value.as_str()) {
+            ("context", Some(record)) => {
+                let context = crate::context_record::to_json(record);
+                out.insert("funnel".to_owned(), context["funnel"].clone());
+                out.insert("customer".to_owned(), context["customer"].clone());
+                if let Some(purchase) = context["purchase"].as_object() {
+                    context_purchase = purchase.clone();
+                }
+            }
+            ("facts", Some(facts)) => {
+                if let Value::Object(lists) = crate::packed_facts::to_json(facts) {
+                    out.extend(lists);
+                }
+            }
+            ("purchase", _) => {
+                let mut purchase = std::mem::take(&mut context_purchase);
+                let lines: Vec<Value> = value
+                    .get("packedLines")
+                    .and_then(Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .map(|r| crate::line_record::to_json(r.as_str().unwrap_or_default()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                purchase.insert("lines".to_owned(), Value::Array(lines));
+                out.insert("purchase".to_owned(), Value::Object(purchase));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_input_reads_back_as_its_readable_parts() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/readable/seed-phone-case.input.json"
+        );
+        let readable: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
+        let shown = read(&write(&readable));
+        assert_eq!(shown["funnel"], readable["funnel"]);
+        assert_eq!(shown["customer"], readable["customer"]);
+        assert_eq!(
+            shown["purchase"]["referenceId"],
+            readable["purchase"]["referenceId"]
+        );
+        let lines = shown["purchase"]["lines"].as_array().expect("lines");
+        assert_eq!(
+            lines.len(),
+            readable["purchase"]["lines"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            lines[0]["productId"],
+            readable["purchase"]["lines"][0]["product"]["id"]
+        );
+        assert_eq!(
+            shown["catalog"].as_array().map(Vec::len),
+            readable["catalog"].as_array().map(Vec::len)
+        );
+    }
 }

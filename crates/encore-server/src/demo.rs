@@ -151,9 +151,16 @@ async fn preview(
         .get(0)
         .and_then(|o| o["changesetToken"].as_str())
         .and_then(decode_claims);
-    Ok(Json(
-        json!({"answer": answer, "signedClaims": signed, "functionInput": input.map(|i| i.to_json())}),
-    ))
+    let input = input.map(|i| i.to_json());
+    // The input as the Function reads it (its records and packed facts), and the same input
+    // with those shown as the readable parts they hold.
+    let readable = input.as_ref().map(encore_engine::readable_input::read);
+    Ok(Json(json!({
+        "answer": answer,
+        "signedClaims": signed,
+        "functionInput": input,
+        "readableInput": readable,
+    })))
 }
 
 fn decode_claims(token: &str) -> Option<Value> {

@@ -261,6 +261,14 @@ async fn demo_preview_page_and_api() {
         .expect("a packed line");
     let line = encore_engine::line_record::to_json(line);
     assert_eq!(line["vendor"], "Glow");
+    // The same input with its records shown as what they hold, for the page.
+    let readable = &r["readableInput"];
+    assert_eq!(readable["purchase"]["lines"][0], line, "{readable}");
+    assert_eq!(
+        readable["purchase"]["referenceId"], skincare["initialPurchase"]["referenceId"],
+        "{readable}"
+    );
+    assert!(readable["funnel"]["offersShown"].is_number(), "{readable}");
     // Previews are not stored.
     let (_, sum) = c
         .admin_get_with(

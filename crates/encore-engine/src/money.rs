@@ -318,40 +318,24 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
 /// Formats an integer scaled by 10^`exponent` as a decimal string.
 pub fn format_decimal(value: i64, exponent: u32) -> String {
     // Digits written by hand, not with `format!`: the offer Function formats every price it
-    // shows, and `core::fmt` costs several times the digits. Written from the end of a buffer
-    // wide enough for any i64 at any ISO 4217 exponent; wider exponents take the longer road.
-    const WIDTH: usize = 48;
-    if exponent as usize > WIDTH - 24 {
-        let digits = format_decimal(i64::try_from(value.unsigned_abs() / 10).unwrap_or(0), 0)
-            + &format_decimal(i64::try_from(value.unsigned_abs() % 10).unwrap_or(0), 0);
-        let digits = digits.trim_start_matches('0');
-        let zeros = "0".repeat((exponent as usize + 1).saturating_sub(digits.len()));
-        let padded = [zeros.as_str(), digits].concat();
-        let (whole, fraction) = padded.split_at(padded.len() - exponent as usize);
-        let sign = if value < 0 { "-" } else { "" };
-        return [sign, whole, ".", fraction].concat();
-    }
-    let mut buffer = [0u8; WIDTH];
-    let mut at = WIDTH;
+    // shows, and `core::fmt` costs several times the digits. Written least significant first,
+    // then reversed.
+    let mut text = Vec::with_capacity(24);
     let mut magnitude = value.unsigned_abs();
     let mut written = 0u32;
     while magnitude > 0 || written <= exponent {
         if written == exponent && exponent > 0 {
-            at -= 1;
-            buffer[at] = b'.';
+            text.push(b'.');
         }
-        at -= 1;
-        buffer[at] = b'0' + (magnitude % 10) as u8;
+        text.push(b'0' + (magnitude % 10) as u8);
         magnitude /= 10;
         written += 1;
     }
     if value < 0 {
-        at -= 1;
-        buffer[at] = b'-';
+        text.push(b'-');
     }
-    std::str::from_utf8(&buffer[at..])
-        .unwrap_or_default()
-        .to_owned()
+    text.reverse();
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// An integer as decimal text, without `core::fmt` (see [`format_decimal`]).

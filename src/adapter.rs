@@ -2,7 +2,7 @@
 //! The only module that knows both Shopify's Function types and the engine's.
 
 use encore_engine::input::FunctionInput;
-use encore_engine::{decide, Change, Decision, Reason};
+use encore_engine::{decide, reason, Change, Decision};
 
 use crate::schema::{self, run as input};
 
@@ -45,17 +45,7 @@ impl FunctionInput for input::Input {
 fn write_decision(decision: Decision) -> schema::FunctionRunResult {
     schema::FunctionRunResult {
         offer: decision.offer.map(write_offer),
-        reasons: decision.reasons.into_iter().map(write_reason).collect(),
-    }
-}
-
-fn write_reason(r: Reason) -> schema::Reason {
-    schema::Reason {
-        code: r.code.as_str().to_owned(),
-        campaign_id: r.campaign_id,
-        step_id: r.step_id,
-        variant_id: r.variant_id,
-        detail: r.detail,
+        reasons: reason::write_records(&decision.reasons),
     }
 }
 

@@ -224,10 +224,12 @@ pub fn decision_from_output(
     output: &Value,
 ) -> Result<DecisionRow, String> {
     let reasons = match output.get("reasons") {
-        Some(Value::Array(r)) => Value::Array(r.clone()),
-        None | Some(Value::Null) => json!([]),
-        Some(_) => return Err("the Function's reasons is not a list".into()),
+        Some(Value::String(text)) => encore_engine::reason::read_records(text)
+            .ok_or("the Function's reasons are not reason records (ER1)")?,
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => return Err("the Function's reasons are not a string".into()),
     };
+    let reasons = encore_engine::reason::to_json(&reasons);
     let mut d = DecisionRow {
         id: uuid::Uuid::new_v4().to_string(),
         shop: shop.domain.clone(),

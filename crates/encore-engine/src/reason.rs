@@ -1,6 +1,11 @@
-//! Reason codes: why a campaign or candidate was passed over ("why no offer?").
+//! Reason codes: why a campaign or candidate was passed over ("why no offer?"), and the
+//! reasons as the offer Function writes them: one record (header `ER1`), because the provider
+//! charges about 200 instructions for every string a Function hands it and a reason as an
+//! object was six (three keys, three values).
 
 use std::fmt;
+
+use crate::record::{Cursor, Record, Writer};
 
 /// A stable code for why a campaign, step or candidate gave no offer. docs/campaigns.md
 /// explains each.
@@ -47,6 +52,56 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ReasonCode; 38] = {
+        use ReasonCode::*;
+        [
+            ConfigMissing,
+            ConfigInvalid,
+            CampaignInvalid,
+            NoCampaigns,
+            ShopCurrencyUnknown,
+            PurchaseInvalid,
+            PurchaseEmpty,
+            FunnelComplete,
+            FunnelCampaignGone,
+            FunnelStepGone,
+            MaxOffersReached,
+            CampaignPaused,
+            CampaignDraft,
+            ScheduleNotStarted,
+            ScheduleEnded,
+            TriggerProductsNotMatched,
+            TriggerVariantsNotMatched,
+            TriggerCollectionsNotMatched,
+            TriggerTagsNotMatched,
+            TriggerProductTypesNotMatched,
+            TriggerVendorsNotMatched,
+            TriggerPurchaseValueOutOfRange,
+            TriggerCustomerNotMatched,
+            TriggerCountryNotMatched,
+            ExcludedByPurchase,
+            BelowMinPurchase,
+            RefundRatePaused,
+            NoViableCandidate,
+            VariantNotInCatalog,
+            AlreadyPurchased,
+            OutOfStock,
+            PriceInvalid,
+            PriceOverCap,
+            PriceOverShareOfPurchase,
+            MarginBelowFloor,
+            SellingPlanMissing,
+            NoSuggestions,
+            ReasonsTruncated,
+        ]
+    };
+
+    /// The code written as `code` ([`ReasonCode::as_str`]); `None` for any other text.
+    pub fn from_code(code: &str) -> Option<ReasonCode> {
+        ReasonCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
     /// The code as written in the Function output, such as `PRICE_OVER_CAP`.
     pub fn as_str(self) -> &'static str {
         use ReasonCode::*;
@@ -109,6 +164,78 @@ pub struct Reason {
     pub detail: String,
 }
 
+// The code is written as its text, not its number: the record stays legible in a fixture or a
+// log, and a code added later cannot shift the others.
+impl Record for ReasonCode {
+    fn write(&self, w: &mut Writer) {
+        w.str(self.as_str());
+    }
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        ReasonCode::from_code(c.str()?)
+    }
+}
+
+crate::record_struct!(Reason {
+    code,
+    campaign_id,
+    step_id,
+    variant_id,
+    detail
+});
+
+/// The header of the reasons as the Function writes them.
+const RECORDS_HEADER: &str = "ER1";
+
+/// The reasons as one record, as the offer Function writes them (`FunctionRunResult.reasons`).
+pub fn write_records(reasons: &[Reason]) -> String {
+    // Sized up front: the Function's allocator never frees, so a grown buffer is paid twice.
+    let bytes = reasons
+        .iter()
+        .map(|r| {
+            let id = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+            r.code.as_str().len() + id(&r.campaign_id) + id(&r.step_id) + id(&r.variant_id)
+        })
+        .sum::<usize>()
+        + reasons.iter().map(|r| r.detail.len() + 16).sum::<usize>();
+    let mut w = Writer::with_capacity(RECORDS_HEADER, bytes);
+    w.uint(reasons.len() as u64);
+    for r in reasons {
+        r.write(&mut w);
+    }
+    w.finish()
+}
+
+/// The reasons written by [`write_records`]; `None` when `text` is not such a record (cut,
+/// altered, or with bytes after the last reason).
+pub fn read_records(text: &str) -> Option<Vec<Reason>> {
+    let mut c = Cursor::open(text, RECORDS_HEADER)?;
+    let reasons = Vec::<Reason>::read(&mut c)?;
+    c.at_end().then_some(reasons)
+}
+
+/// The reasons as JSON, as the API answers them and a decision stores them: a list of objects
+/// with `code`, then `campaignId`, `stepId` and `variantId` where set, then `detail`.
+#[cfg(feature = "serde_json")]
+pub fn to_json(reasons: &[Reason]) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let one = |r: &Reason| {
+        let mut o = Map::new();
+        o.insert("code".into(), r.code.as_str().into());
+        for (key, id) in [
+            ("campaignId", &r.campaign_id),
+            ("stepId", &r.step_id),
+            ("variantId", &r.variant_id),
+        ] {
+            if let Some(id) = id {
+                o.insert(key.into(), id.as_str().into());
+            }
+        }
+        o.insert("detail".into(), r.detail.as_str().into());
+        Value::Object(o)
+    };
+    Value::Array(reasons.iter().map(one).collect())
+}
+
 /// At most this many reasons are reported, so the output stays far below 20 kB.
 pub const MAX_REASONS: usize = 40;
 
@@ -141,5 +268,76 @@ impl Reasons {
             });
         }
         self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(code: ReasonCode, campaign: Option<&str>, detail: &str) -> Reason {
+        Reason {
+            code,
+            campaign_id: campaign.map(str::to_owned),
+            step_id: None,
+            variant_id: campaign.map(|_| "30049".to_owned()),
+            detail: detail.to_owned(),
+        }
+    }
+
+    #[test]
+    fn every_code_reads_back_from_its_text_and_no_two_share_one() {
+        for code in ReasonCode::ALL {
+            assert_eq!(ReasonCode::from_code(code.as_str()), Some(code));
+        }
+        let mut texts: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), ReasonCode::ALL.len());
+        assert_eq!(ReasonCode::from_code("PRICE_OVER_CAPS"), None);
+    }
+
+    #[test]
+    fn reasons_read_back_as_written_with_their_words_legible() {
+        let reasons = vec![
+            reason(
+                ReasonCode::TriggerTagsNotMatched,
+                Some("campaign-01"),
+                "no purchased product has the tags \"é\", missing1",
+            ),
+            reason(
+                ReasonCode::ReasonsTruncated,
+                None,
+                "3 more reasons were left out",
+            ),
+        ];
+        let text = write_records(&reasons);
+        assert!(text.starts_with("ER1"));
+        assert!(text.contains("TRIGGER_TAGS_NOT_MATCHED"));
+        assert!(text.contains("3 more reasons were left out"));
+        assert_eq!(read_records(&text).as_deref(), Some(&reasons[..]));
+        assert_eq!(read_records(&write_records(&[])), Some(Vec::new()));
+        assert_eq!(
+            to_json(&reasons),
+            serde_json::json!([
+                {"code": "TRIGGER_TAGS_NOT_MATCHED", "campaignId": "campaign-01",
+                 "variantId": "30049", "detail": "no purchased product has the tags \"é\", missing1"},
+                {"code": "REASONS_TRUNCATED", "detail": "3 more reasons were left out"},
+            ])
+        );
+    }
+
+    #[test]
+    fn a_cut_extended_or_foreign_text_is_not_reasons() {
+        let text = write_records(&[reason(ReasonCode::OutOfStock, Some("c"), "0 available")]);
+        for cut in 0..text.len() {
+            assert_eq!(read_records(&text[..cut]), None, "cut at {cut}");
+        }
+        assert_eq!(read_records(&format!("{text}a")), None);
+        assert_eq!(
+            read_records(&text.replace("OUT_OF_STOCK", "OUT_OF_STOCX")),
+            None
+        );
+        assert_eq!(read_records("[]"), None);
     }
 }

@@ -20,7 +20,8 @@
 //!
 //! A record is never trusted: reading one never panics, and a truncated one, or one whose
 //! framing was altered, reads as `None`. A record carries no checksum, so an altered digit
-//! reads as another value: records are written by Encore's server, which alone stores them.
+//! reads as another value: records are written by Encore's server (which alone stores them)
+//! and by the offer Function (its reasons, read back by the server that ran it).
 
 /// Something written and read as a record.
 pub trait Record: Sized {
@@ -42,6 +43,13 @@ impl Writer {
         Writer {
             out: header.to_owned(),
         }
+    }
+
+    /// A record starting with `header`, with room for `bytes` more without growing.
+    pub fn with_capacity(header: &str, bytes: usize) -> Writer {
+        let mut out = String::with_capacity(header.len() + bytes);
+        out.push_str(header);
+        Writer { out }
     }
 
     /// An unsigned number.

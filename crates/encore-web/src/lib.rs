@@ -52,6 +52,14 @@ pub fn decide_json(input: &str) -> Result<String, String> {
     Ok(to_json(&output::Output::from(decision)))
 }
 
+/// The reasons of a decision (the Function output's `reasons`, one record) as JSON:
+/// `[{code, campaignId?, stepId?, variantId?, detail}]`, as the admin API shows them.
+pub fn read_reasons_json(records: &str) -> Result<String, String> {
+    let reasons = encore_engine::reason::read_records(records)
+        .ok_or("not the reasons an offer Function writes")?;
+    Ok(encore_engine::reason::to_json(&reasons).to_string())
+}
+
 /// The engine's faults (`[{path, message}]`, empty when valid) for a whole configuration given
 /// as JSON, amounts read in the shop currency `currency_code`, as the server validates a save.
 pub fn validate_json(config: &str, currency_code: &str) -> Result<String, String> {
@@ -69,6 +77,12 @@ pub fn validate_json(config: &str, currency_code: &str) -> Result<String, String
 #[wasm_bindgen]
 pub fn decide(input: &str) -> Result<String, JsError> {
     decide_json(input).map_err(|e| JsError::new(&e))
+}
+
+/// The reasons the Function wrote (see [`read_reasons_json`]), as JSON.
+#[wasm_bindgen]
+pub fn read_reasons(records: &str) -> Result<String, JsError> {
+    read_reasons_json(records).map_err(|e| JsError::new(&e))
 }
 
 /// The engine's faults for a configuration, as JSON `[{path, message}]`.

@@ -3,14 +3,15 @@
 //! browser's answer can be compared with the Function's field for field.
 
 use encore_engine::pricing::Prices;
-use encore_engine::{decide, Change, Decision, ExplicitDiscount, Reason};
+use encore_engine::{decide, reason, Change, Decision, ExplicitDiscount};
 use serde::Serialize;
 
 #[derive(Serialize)]
 pub struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     offer: Option<Offer>,
-    reasons: Vec<OutReason>,
+    /// The reasons as the Function writes them: one record ([`reason::write_records`]).
+    reasons: String,
 }
 
 #[derive(Serialize)]
@@ -122,35 +123,12 @@ struct ShippingOption {
     presentment_title: Option<String>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutReason {
-    code: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    campaign_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    step_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    variant_id: Option<String>,
-    detail: String,
-}
-
 impl From<Decision> for Output {
     fn from(d: Decision) -> Output {
         Output {
             offer: d.offer.map(offer),
-            reasons: d.reasons.into_iter().map(reason).collect(),
+            reasons: reason::write_records(&d.reasons),
         }
-    }
-}
-
-fn reason(r: Reason) -> OutReason {
-    OutReason {
-        code: r.code.as_str(),
-        campaign_id: r.campaign_id,
-        step_id: r.step_id,
-        variant_id: r.variant_id,
-        detail: r.detail,
     }
 }
 

@@ -418,6 +418,7 @@ pub fn readable_context(mut input: Value) -> Value {
 impl OfferRunner for ScriptedRunner {
     fn run(&self, input: &encore_app::input::FunctionInput) -> encore_app::runner::RunOutcome {
         use encore_app::runner::RunOutcome;
+        use encore_engine::{Reason, ReasonCode};
         self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let input = &readable_context(input.to_json());
         self.inputs.lock().unwrap().push(input.clone());
@@ -442,21 +443,44 @@ impl OfferRunner for ScriptedRunner {
             };
         }
         let funnel = &input["funnel"];
-        let passed = json!({"code": "TRIGGER_PRODUCTS_NOT_MATCHED", "campaignId": "c0", "stepId": null, "variantId": null, "detail": "not matched"});
+        // The reasons as the Function writes them: one record.
+        let reasons = |list: &[(ReasonCode, &str, &str)]| {
+            let list: Vec<Reason> = list
+                .iter()
+                .map(|&(code, campaign, detail)| Reason {
+                    code,
+                    campaign_id: Some(campaign.to_owned()),
+                    step_id: None,
+                    variant_id: None,
+                    detail: detail.to_owned(),
+                })
+                .collect();
+            json!(encore_engine::reason::write_records(&list))
+        };
+        let passed = (ReasonCode::TriggerProductsNotMatched, "c0", "not matched");
         if products.contains(&"998") {
             let mut o = scripted_offer("upsell", funnel);
             o["changes"][0]["discount"]["value"] = json!("1e9");
-            return RunOutcome::Output(json!({"offer": o, "reasons": [passed]}));
+            return RunOutcome::Output(json!({"offer": o, "reasons": reasons(&[passed])}));
+        }
+        if products.contains(&"996") {
+            // Reasons cut short: not a record the engine reads.
+            let cut = reasons(&[passed]).as_str().unwrap()[..9].to_owned();
+            return RunOutcome::Output(json!({"offer": null, "reasons": cut}));
         }
         let step = match (funnel["campaignId"].as_str(), funnel["stepId"].as_str()) {
             (None, _) => "upsell",
             (Some(_), Some(s)) => s,
             (Some(_), None) => {
-                return RunOutcome::Output(json!({"offer": null, "reasons": [passed,
-                    {"code": "FUNNEL_COMPLETE", "campaignId": "c1", "stepId": null, "variantId": null, "detail": "funnel complete"}]}))
+                let complete = (ReasonCode::FunnelComplete, "c1", "funnel complete");
+                return RunOutcome::Output(
+                    json!({"offer": null, "reasons": reasons(&[passed, complete])}),
+                );
             }
         };
-        RunOutcome::Output(json!({"offer": scripted_offer(step, funnel), "reasons": [passed]}))
+        RunOutcome::Output(
+            json!({"offer": scripted_offer(step, funnel), "reasons": reasons(&[passed])}),
+        )
     }
     fn describe(&self) -> String {
         "scripted".into()

@@ -56,7 +56,7 @@ test('the browser engine answers every offer Function fixture exactly as the Fun
     await engine.loadEngine();
     return inputs.map((input) => {
       try {
-        return engine.decide(JSON.parse(input));
+        return engine.functionOutput(JSON.parse(input));
       } catch (error) {
         return {refused: error.message};
       }

@@ -69,6 +69,32 @@ export function price(offer, unit_price, compare_at_price, currency_code) {
 }
 
 /**
+ * The reasons the Function wrote (see [`read_reasons_json`]), as JSON.
+ * @param {string} records
+ * @returns {string}
+ */
+export function read_reasons(records) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passStringToWasm0(records, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.read_reasons(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
  * The engine's faults for a configuration, as JSON `[{path, message}]`.
  * @param {string} config
  * @param {string} currency_code

@@ -3,7 +3,7 @@
 // this module gives them their shapes. The wasm loads once, on first use; `warmEngine` also
 // runs it once on a small purchase so that the merchant's first simulated decision does not
 // pay for V8 compiling the engine's functions (it compiles wasm lazily, on first call).
-import init, {decide as decideJson, price as priceJson, validate as validateJson} from '../engine/encore_web.js';
+import init, {decide as decideJson, price as priceJson, read_reasons as readReasons, validate as validateJson} from '../engine/encore_web.js';
 
 /**
  * @typedef {{path: string, message: string}} Fault  A configuration fault, as the admin API's.
@@ -19,7 +19,8 @@ import init, {decide as decideJson, price as priceJson, validate as validateJson
  *   products: {productId: string, variantId: string, title: string, variantTitle?: string, imageUrl?: string,
  *     quantity: number, sellingPlanId?: string, shopPrices: OfferPrices, presentmentPrices: OfferPrices}[],
  *   changes: Change[], copy: {locale: string, headline: string, body: string, acceptLabel: string, declineLabel: string}}} Offer
- * @typedef {{offer?: Offer, reasons: Reason[]}} Decision  The offer Function's output.
+ * @typedef {{offer?: Offer, reasons: string}} FunctionOutput  The offer Function's output, its reasons one record.
+ * @typedef {{offer?: Offer, reasons: Reason[]}} Decision  The offer Function's output, its reasons read.
  * @typedef {{prices?: {quantity: number, originalPrice: string, offerPrice: string, savings: string, compareAtPrice?: string, savingsPercent: number},
  *   faults?: Fault[], priceError?: string}} PricePreview
  */
@@ -85,11 +86,20 @@ export function warmEngine() {
 }
 
 /**
- * The offer Function's decision for `input`, an object in the Function's input shape
- * (input.graphql). Throws when the input is not in that shape.
+ * The offer Function's output for `input`, an object in the Function's input shape
+ * (input.graphql), exactly as the Function writes it. Throws when the input is not in that shape.
+ * @returns {FunctionOutput}
+ */
+export const functionOutput = (input) => JSON.parse(decideJson(JSON.stringify(input)));
+
+/**
+ * The offer Function's decision for `input`, its reasons read by the engine.
  * @returns {Decision}
  */
-export const decide = (input) => JSON.parse(decideJson(JSON.stringify(input)));
+export const decide = (input) => {
+  const output = functionOutput(input);
+  return {...output, reasons: JSON.parse(readReasons(output.reasons))};
+};
 
 /**
  * The engine's faults for a whole configuration, amounts in the shop currency: what saving

@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::experiment;
 use crate::facts::{CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, Purchase};
-use crate::money::{share_floor, Currency};
+use crate::money::{int_text, share_floor, Currency};
 use crate::pricing::{self, PriceError, Prices};
 use crate::reason::{Reason, ReasonCode, Reasons};
 use crate::triggers;
@@ -672,11 +672,11 @@ impl Plan<'_> {
         value.push_str(",\"referenceId\":");
         push_json_string(&mut value, &ctx.purchase.reference_id);
         value.push_str(",\"seq\":");
-        value.push_str(&ctx.funnel.offers_shown.to_string());
+        value.push_str(&int_text(ctx.funnel.offers_shown));
         value.push('}');
         changes.push(Change::SetMetafield {
             namespace: METAFIELD_NAMESPACE.to_owned(),
-            key: format!("offer-{}", ctx.funnel.offers_shown + 1),
+            key: ["offer-", &int_text(ctx.funnel.offers_shown + 1)].concat(),
             value,
             value_type: "json_string",
         });
@@ -790,7 +790,13 @@ impl Checker<'_> {
                 reasons,
                 ReasonCode::OutOfStock,
                 &v.id,
-                format!("{} available, {quantity} needed, and the variant does not sell when out of stock", v.inventory_available),
+                [
+                    &int_text(v.inventory_available),
+                    " available, ",
+                    &int_text(quantity),
+                    " needed, and the variant does not sell when out of stock",
+                ]
+                .concat(),
             );
             return None;
         }
@@ -954,7 +960,7 @@ fn explicit_discount(prices: &Prices, currency: Currency, title: &str) -> Option
 
 fn default_discount_title(discount: &Discount) -> String {
     match discount {
-        Discount::Percent(bp) => format!("{}% off", pricing::percent_text(*bp)),
+        Discount::Percent(bp) => [&pricing::percent_text(*bp), "% off"].concat(),
         _ => "Post-purchase offer".to_owned(),
     }
 }
@@ -977,7 +983,7 @@ pub fn resolve_copy(table: &[(String, CopyText)], locale: &str, title: &str) -> 
         locale: chosen_locale,
         headline: text
             .headline
-            .unwrap_or_else(|| format!("Add {title} to your order")),
+            .unwrap_or_else(|| ["Add ", title, " to your order"].concat()),
         body: text.body.unwrap_or_else(|| {
             "A one-time offer for your order, with no need to check out again.".to_owned()
         }),
@@ -1015,13 +1021,41 @@ fn reason(
 
 fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Runs of bytes that need no escape are copied whole; a run ends only at an ASCII byte, so
+    // every run is whole UTF-8.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{:04x}", b));
+        } else {
+            out.push_str(escaped);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_json_string;
+
+    #[test]
+    fn a_metafield_string_is_json_that_reads_back_as_itself() {
+        for s in ["", "r-1001", "a\"b\\c", "\u{1}é\n\"", "camp\u{1f}ña\\"] {
+            let mut out = String::new();
+            push_json_string(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s, "{out}");
+        }
+        let mut out = String::new();
+        push_json_string(&mut out, "ñ\"\u{1}");
+        assert_eq!(out, r#""ñ\"\u0001""#);
+    }
 }

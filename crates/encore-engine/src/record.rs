@@ -54,6 +54,12 @@ impl Writer {
 
     /// An unsigned number.
     pub fn uint(&mut self, v: u64) {
+        // One digit (most counts, lengths and flags) without the loop: the Function writes
+        // its reasons with this.
+        if v < 0x10 {
+            self.out.push(char::from(0x60 | v as u8));
+            return;
+        }
         let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
         for i in (0..digits).rev() {
             let digit = ((v >> (i * 4)) & 0x0F) as u8;

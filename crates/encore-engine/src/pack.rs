@@ -5,7 +5,8 @@
 //! hundreds of instructions per value, but skips a string in O(1). A JSON document packed into
 //! one string is therefore nearly free to receive, and this layout makes it cheap to read:
 //! an array has an offset table, so its element `i` is found in O(1), and an object a table of
-//! its keys with their values' offsets, so a member is found without reading any value; numbers
+//! its keys, sorted, with their values' offsets, so a member is found by a binary search that
+//! reads a few keys and no value; numbers
 //! are hexadecimal digits read in a few instructions, not decimal text. It is ASCII framing around the document's own UTF-8 strings, so the
 //! packed form is a valid UTF-8 string (a GraphQL `String`).
 //!
@@ -18,12 +19,13 @@
 //! | any other number | `d<len><JSON text>` |
 //! | string | `s<len><UTF-8 bytes>` |
 //! | array | `a<count><w><count offsets of w fixed digits><elements>` |
-//! | object | `o<count><w><table><values>`, the table per member `<key len><key><offset: w fixed digits>` |
+//! | object | `o<count><w><index><table><values>`: the index is each table entry's position (`w` fixed digits); the table per member `<key len><key><offset: w fixed digits>`, sorted by key length, then key bytes |
 //!
-//! An array's offsets count from the start of its elements, an object's from the start of its
-//! table; `w` is one fixed digit. Element `i`
-//! is found from its offset, and a member by reading the keys of the table alone: no value is
-//! ever skipped over. Numbers are written most
+//! An array's offsets count from the start of its elements; an object's index positions and
+//! value offsets from the start of its table; `w` is one fixed digit. Element `i` is found from
+//! its offset, and a member by a binary search over the index that compares a key's length
+//! before its bytes (the order the table is sorted in): no value is ever skipped over, and a
+//! catalog of n variants costs log2(n) key reads, not n. Members are listed in that order too. Numbers are written most
 //! significant first in base 16: a varint's last digit is one of `` ` `` to `o` (0x60–0x6F),
 //! the digits before it `@` to `O` (0x40–0x4F); fixed digits are all of the first kind.
 //!
@@ -34,7 +36,7 @@
 use crate::json::JsonNode;
 
 /// The first bytes of a packed document: the layout's version.
-pub const HEADER: &str = "EP1";
+pub const HEADER: &str = "EP2";
 
 /// Integers above 2^53 in magnitude are not exact as the Wasm API's numbers: packed as other
 /// numbers, as the Function has always read them.
@@ -130,8 +132,8 @@ impl<'a> Packed<'a> {
         self.text.get(start..end)
     }
 
-    /// An object's member table: count, offset width and the table's start (where its
-    /// offsets count from).
+    /// An object's member table: count, offset width and the index's start (the table and
+    /// its offsets start `count` × width digits later).
     #[inline(always)]
     fn members(&self) -> Option<(usize, usize, usize)> {
         if self.tag() != b'o' {
@@ -142,29 +144,30 @@ impl<'a> Packed<'a> {
         Some((count, width, width_at + 1))
     }
 
-    /// The position of member `key`'s value. Only the member table is read: it lists the keys
-    /// with their values' offsets, so no value is skipped over.
+    /// The position of member `key`'s value: a binary search over the index, reading keys
+    /// alone (see the module doc).
     fn member(&self, key: &[u8]) -> Option<usize> {
-        let (count, width, table) = self.members()?;
-        let last = key.last().copied();
-        let mut at = table;
-        for _ in 0..count {
-            let (key_len, key_start) = self.len_at(at)?;
-            let offset_at = key_start.checked_add(key_len)?;
-            // Length and last byte before a full comparison: most keys differ there (ids
-            // share their prefix, `gid://shopify/ProductVariant/`, and differ at the end).
-            if key_len == key.len()
-                && self.bytes.get(offset_at.wrapping_sub(1)).copied() == last
-                && self
-                    .bytes
-                    .get(key_start..offset_at)?
-                    .iter()
-                    .zip(key)
-                    .all(|(a, b)| a == b)
-            {
-                return table.checked_add(self.fixed(offset_at, width)?);
+        let (count, width, index) = self.members()?;
+        let table = index.checked_add(count.checked_mul(width)?)?;
+        let (mut low, mut high) = (0, count);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            let entry = table.checked_add(self.fixed(index + middle * width, width)?)?;
+            let (key_len, key_start) = self.len_at(entry)?;
+            let key_end = key_start.checked_add(key_len)?;
+            let order = key_len.cmp(&key.len()).then_with(|| {
+                self.bytes
+                    .get(key_start..key_end)
+                    .unwrap_or_default()
+                    .cmp(key)
+            });
+            match order {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => {
+                    return table.checked_add(self.fixed(key_end, width)?);
+                }
             }
-            at = offset_at.checked_add(width)?;
         }
         None
     }
@@ -188,9 +191,10 @@ impl<'a> Packed<'a> {
     /// The members of an object in document order, with borrowed keys.
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, Packed<'a>)> + 'a {
         let this = *self;
-        let mut state = this
-            .members()
-            .map(|(count, width, table)| (count, width, table, table));
+        let mut state = this.members().and_then(|(count, width, index)| {
+            let table = index.checked_add(count.checked_mul(width)?)?;
+            Some((count, width, table, table))
+        });
         std::iter::from_fn(move || {
             let (count, width, table, at) = state?;
             if count == 0 {
@@ -388,27 +392,38 @@ mod write {
                 out.push_str(&elements);
             }
             Value::Object(members) => {
+                // Sorted by key length, then key bytes: the order `Packed::member` searches.
+                let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
+                sorted.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(b.0)));
                 let mut values = String::new();
-                let mut offsets = Vec::with_capacity(members.len());
-                for member in members.values() {
+                let mut offsets = Vec::with_capacity(sorted.len());
+                for (_, member) in &sorted {
                     offsets.push(values.len());
                     value_into(&mut values, member);
                 }
                 // Offsets count from the table's start, so they include the table, whose size
                 // depends on their width: the narrowest width that fits.
-                let keys: usize = members.keys().map(|k| varint_len(k.len()) + k.len()).sum();
+                let keys: usize = sorted
+                    .iter()
+                    .map(|(k, _)| varint_len(k.len()) + k.len())
+                    .sum();
                 let last = offsets.last().copied().unwrap_or(0);
                 let width = (1..=16)
                     .find(|w| {
-                        keys + members.len() * w + last
+                        keys + sorted.len() * w + last
                             < 1usize.checked_shl(4 * *w as u32).unwrap_or(usize::MAX)
                     })
                     .unwrap_or(16);
-                let table_len = keys + members.len() * width;
+                let table_len = keys + sorted.len() * width;
                 out.push('o');
-                push_len(out, members.len());
+                push_len(out, sorted.len());
                 out.push(char::from(0x60 | width as u8));
-                for (key, offset) in members.keys().zip(offsets) {
+                let mut entry = 0;
+                for (key, _) in &sorted {
+                    push_fixed(out, entry, width);
+                    entry += varint_len(key.len()) + key.len() + width;
+                }
+                for ((key, _), offset) in sorted.iter().zip(offsets) {
                     push_len(out, key.len());
                     out.push_str(key);
                     push_fixed(out, table_len + offset, width);
@@ -496,8 +511,42 @@ mod tests {
         assert!(c.get("big").unwrap().is_number());
         assert_eq!(c.get("big").unwrap().as_i64(), None);
         assert_eq!(c.get("half").unwrap().as_i64(), None);
-        let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
-        assert_eq!(root.keys().unwrap().iter().collect::<Vec<_>>(), keys);
+        // Members are listed in the order they are searched: by key length, then bytes.
+        assert_eq!(
+            root.keys().unwrap(),
+            ["long", "version", "defaults", "campaigns"]
+        );
+    }
+
+    #[test]
+    fn every_member_of_a_large_object_is_found_and_no_other() {
+        // Keys of every length from 1 to 4 digits, as variant ids of a catalog, plus long ones.
+        let mut doc = serde_json::Map::new();
+        for i in (0..3000).step_by(7) {
+            doc.insert(i.to_string(), json!(i));
+            doc.insert(format!("gid://shopify/ProductVariant/{i}"), json!(-i));
+        }
+        let packed = pack(&Value::Object(doc.clone()));
+        let root = Packed::open(&packed);
+        for (key, value) in &doc {
+            assert_eq!(
+                root.get(key).and_then(|v| v.as_i64()),
+                value.as_i64(),
+                "{key}"
+            );
+        }
+        for absent in [
+            "",
+            "1",
+            "3001",
+            "00",
+            "gid://shopify/ProductVariant/1",
+            "~",
+            "é",
+        ] {
+            assert!(root.get(absent).is_none(), "{absent}");
+        }
+        assert_eq!(root.keys().map(|k| k.len()), Some(doc.len()));
     }
 
     #[test]

@@ -318,23 +318,33 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
 /// Formats an integer scaled by 10^`exponent` as a decimal string.
 pub fn format_decimal(value: i64, exponent: u32) -> String {
     // Digits written by hand, not with `format!`: the offer Function formats every price it
-    // shows, and `core::fmt` costs several times the digits. Written least significant first,
-    // then reversed.
-    let mut text = Vec::with_capacity(24);
+    // shows, and `core::fmt` costs several times the digits. The text's length is known up
+    // front, so it is made once, filled with zeros (the leading zeros a small amount needs),
+    // and each digit is stored at its place from the end: no pushes, no reversing.
     let mut magnitude = value.unsigned_abs();
-    let mut written = 0u32;
-    while magnitude > 0 || written <= exponent {
-        if written == exponent && exponent > 0 {
-            text.push(b'.');
+    let exponent = exponent as usize;
+    let digits = (magnitude.checked_ilog10().unwrap_or(0) as usize + 1).max(exponent + 1);
+    let sign = usize::from(value < 0);
+    let point = usize::from(exponent > 0);
+    let mut text = vec![b'0'; sign + digits + point];
+    let len = text.len();
+    // The point sits `exponent` digits from the end (never at 0: there is a digit before it).
+    let point_at = if exponent > 0 { len - 1 - exponent } else { 0 };
+    if exponent > 0 {
+        text[point_at] = b'.';
+    }
+    let mut at = len;
+    while magnitude > 0 {
+        at -= 1;
+        if at == point_at && exponent > 0 {
+            at -= 1;
         }
-        text.push(b'0' + (magnitude % 10) as u8);
+        text[at] = b'0' + (magnitude % 10) as u8;
         magnitude /= 10;
-        written += 1;
     }
-    if value < 0 {
-        text.push(b'-');
+    if sign == 1 {
+        text[0] = b'-';
     }
-    text.reverse();
     String::from_utf8(text).unwrap_or_default()
 }
 
@@ -510,6 +520,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn decimals_are_written_as_core_fmt_writes_them(
+            value in proptest::prop_oneof![-100_000i64..100_000, proptest::num::i64::ANY],
+            exponent in 0u32..8,
+        ) {
+            let scale = 10u128.pow(exponent);
+            let magnitude = u128::from(value.unsigned_abs());
+            let sign = if value < 0 { "-" } else { "" };
+            let want = if exponent == 0 {
+                format!("{sign}{magnitude}")
+            } else {
+                let width = exponent as usize;
+                format!("{sign}{}.{:0width$}", magnitude / scale, magnitude % scale)
+            };
+            proptest::prop_assert_eq!(format_decimal(value, exponent), want);
+        }
+
         #[test]
         fn the_64_bit_paths_round_as_the_128_bit_rule(
             value in proptest::prop_oneof![-1_000_000_000i64..1_000_000_000, proptest::num::i64::ANY],

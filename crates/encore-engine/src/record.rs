@@ -120,15 +120,17 @@ impl<'a> Cursor<'a> {
     }
 
     fn long_uint(&mut self) -> Option<u64> {
-        let bytes = self.text.as_bytes();
+        // The position is moved once, at the end: not stored back on every digit.
+        let digits = self.text.as_bytes().get(self.at..)?;
         let mut value: u64 = 0;
-        for _ in 0..MAX_DIGITS {
-            let c = *bytes.get(self.at)?;
-            self.at += 1;
+        for (i, &c) in digits.iter().take(MAX_DIGITS).enumerate() {
             value = (value << 4) | u64::from(c & 0x0F);
             match c & 0xF0 {
                 0x40 => {}
-                0x60 => return Some(value),
+                0x60 => {
+                    self.at += i + 1;
+                    return Some(value);
+                }
                 _ => return None,
             }
         }

@@ -226,7 +226,9 @@ fn mutate(value: &mut serde_json::Value, rng: &mut XorShift) {
 }
 
 /// The Function never traps on a broken configuration: every mutation of the seed fixtures'
-/// campaigns ends in an offer or in reasons, within the limits.
+/// campaigns (the merchant's JSON, compiled as the server compiles it) and every damage to the
+/// compiled string ends in an offer or in reasons that read, within the limits; and some
+/// mutations do take the offer away, so the rounds test something.
 #[test]
 fn broken_configurations_never_trap() {
     let module = load_module();
@@ -238,25 +240,54 @@ fn broken_configurations_never_trap() {
         "experiment-arm-for-customer-a",
         "offer-auto-best-lift",
     ];
+    let mut without_offer = 0;
     for round in 0..2000 {
         let name = seeds[round % seeds.len()];
-        let mut input = read_json(&dir.join(format!("{name}.input.json")));
-        let config = &mut input["shop"]["metafield"]["jsonValue"];
+        let mut readable = read_json(&dir.join(format!("readable/{name}.input.json")));
         for _ in 0..1 + rng.below(6) {
-            mutate(config, &mut rng);
+            mutate(&mut readable["shop"]["metafield"]["jsonValue"], &mut rng);
+        }
+        let mut input = encore_engine::readable_input::write(&readable);
+        if round % 5 == 4 {
+            // Damage the compiled string itself: cut it, or change one ASCII byte.
+            let compiled = input["shop"]["metafield"]["value"]
+                .as_str()
+                .expect("a compiled configuration")
+                .to_owned();
+            let at = rng.below(compiled.len());
+            let damaged = if rng.below(2) == 0 || !compiled.is_char_boundary(at + 1) {
+                compiled[..compiled.floor_char_boundary(at)].to_owned()
+            } else {
+                let replacement = char::from(b'!' + rng.below(90) as u8);
+                format!("{}{replacement}{}", &compiled[..at], &compiled[at + 1..])
+            };
+            input["shop"]["metafield"]["value"] = damaged.into();
         }
         let report = module.run("run", &input, &Limits::shopify());
         assert!(
             report.success,
             "round {round} ({name}): {:?}, logs {:?}, config {}",
-            report.error, report.logs, input["shop"]["metafield"]["jsonValue"]
+            report.error, report.logs, input["shop"]["metafield"]["value"]
         );
         let output = report.output.expect("output");
+        let reasons = output["reasons"]
+            .as_str()
+            .and_then(encore_engine::reason::read_records)
+            .unwrap_or_else(|| {
+                panic!("round {round} ({name}): reasons that do not read: {output}")
+            });
+        let offered = output.get("offer").is_some_and(|o| !o.is_null());
+        if !offered {
+            without_offer += 1;
+        }
         assert!(
-            output.get("offer").is_some()
-                || !output["reasons"].as_array().expect("reasons").is_empty(),
+            offered || !reasons.is_empty(),
             "round {round} ({name}): no offer and no reason: {output}, config {}",
-            input["shop"]["metafield"]["jsonValue"]
+            input["shop"]["metafield"]["value"]
         );
     }
+    assert!(
+        without_offer >= 200,
+        "only {without_offer} of 2000 broken configurations lost their offer"
+    );
 }

@@ -28,6 +28,8 @@ pub enum LoadError {
     Host { path: PathBuf, message: String },
     #[error("schema.graphql rates a list the server does not build (@scaleLimits on {0}); teach input.rs its length")]
     UnknownRatedList(String),
+    #[error("the offer Function wasm {path} does not answer as this server reads it ({detail}): it was built from another version of Encore; rebuild it with scripts/build-wasm.sh")]
+    OtherVersion { path: PathBuf, detail: String },
 }
 
 /// Where scripts/build-wasm.sh puts the artifacts (encore-host's rule).
@@ -76,12 +78,49 @@ impl HostRunner {
         {
             return Err(LoadError::UnknownRatedList(field.path.join(".")));
         }
-        Ok(Self {
+        let runner = Self {
             module,
             scale,
             path: function_wasm.to_path_buf(),
             export: "run".into(),
-        })
+        };
+        runner.check_version()?;
+        Ok(runner)
+    }
+
+    /// Runs the Function once on a shop with no configuration and reads its answer as every
+    /// decision's is read: a wasm built from another version of Encore (whose output this
+    /// server would refuse on every purchase) is refused at startup instead.
+    fn check_version(&self) -> Result<(), LoadError> {
+        let input = serde_json::json!({
+            "locale": "en",
+            "now": "2026-01-01T00:00:00Z",
+            "shop": {"currencyCode": "USD", "metafield": null},
+            "context": "",
+            "purchase": {"packedLines": []},
+            "facts": "",
+        });
+        let report = self.module.run(&self.export, &input, &Limits::shopify());
+        let reasons = report
+            .output
+            .as_ref()
+            .and_then(|o| o.get("reasons")?.as_str().map(str::to_owned));
+        match reasons
+            .as_deref()
+            .and_then(encore_engine::reason::read_records)
+        {
+            Some(reasons) if !reasons.is_empty() => Ok(()),
+            _ => Err(LoadError::OtherVersion {
+                path: self.path.clone(),
+                detail: match (&report.error, &report.output) {
+                    (Some(e), _) => e.to_string(),
+                    (None, Some(output)) => {
+                        format!("its answer to a shop with no configuration was {output}")
+                    }
+                    (None, None) => "it gave no answer".into(),
+                },
+            }),
+        }
     }
 
     /// Limits for `input`: Shopify's, scaled by the schema's `@scaleLimits`.

@@ -22,7 +22,8 @@ pub trait JsonNode: Sized {
     fn is_number(&self) -> bool;
     /// Whether the value is an object.
     fn is_object(&self) -> bool;
-    /// The keys of an object, in document order; `None` when not an object.
+    /// The keys of an object, in the document's order (a packed document sorts them: see
+    /// [`crate::pack`]); `None` when not an object.
     fn keys(&self) -> Option<Vec<String>>;
     /// What kind of value this is, for messages: "string", "number", "object", …
     fn kind(&self) -> &'static str;

@@ -188,7 +188,8 @@ impl<'a> Packed<'a> {
         Some((count, width, table, elements))
     }
 
-    /// The members of an object in document order, with borrowed keys.
+    /// The members of an object in the packed order (key length, then key bytes: the order
+    /// [`Packed::member`] searches), with borrowed keys.
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, Packed<'a>)> + 'a {
         let this = *self;
         let mut state = this.members().and_then(|(count, width, index)| {

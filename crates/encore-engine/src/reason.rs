@@ -7,144 +7,77 @@ use std::fmt;
 
 use crate::record::{Cursor, Record, Writer};
 
-/// A stable code for why a campaign, step or candidate gave no offer. docs/campaigns.md
-/// explains each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReasonCode {
-    ConfigMissing,
-    ConfigInvalid,
-    CampaignInvalid,
-    NoCampaigns,
-    ShopCurrencyUnknown,
-    PurchaseInvalid,
-    PurchaseEmpty,
-    FunnelComplete,
-    FunnelCampaignGone,
-    FunnelStepGone,
-    MaxOffersReached,
-    CampaignPaused,
-    CampaignDraft,
-    ScheduleNotStarted,
-    ScheduleEnded,
-    TriggerProductsNotMatched,
-    TriggerVariantsNotMatched,
-    TriggerCollectionsNotMatched,
-    TriggerTagsNotMatched,
-    TriggerProductTypesNotMatched,
-    TriggerVendorsNotMatched,
-    TriggerPurchaseValueOutOfRange,
-    TriggerCustomerNotMatched,
-    TriggerCountryNotMatched,
-    ExcludedByPurchase,
-    BelowMinPurchase,
-    RefundRatePaused,
-    NoViableCandidate,
-    VariantNotInCatalog,
-    AlreadyPurchased,
-    OutOfStock,
-    PriceInvalid,
-    PriceOverCap,
-    PriceOverShareOfPurchase,
-    MarginBelowFloor,
-    SellingPlanMissing,
-    NoSuggestions,
-    ReasonsTruncated,
+/// Declares [`ReasonCode`], its text and the list of all codes from one table, so a code
+/// cannot be added without its text or be missing from [`ReasonCode::ALL`] (the reasons'
+/// reader finds codes there).
+macro_rules! reason_codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// A stable code for why a campaign, step or candidate gave no offer. docs/campaigns.md
+        /// explains each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ReasonCode {
+            $($variant,)*
+        }
+
+        impl ReasonCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ReasonCode] = &[$(ReasonCode::$variant,)*];
+
+            /// The code as written in the Function output, such as `PRICE_OVER_CAP`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ReasonCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+reason_codes! {
+    ConfigMissing => "CONFIG_MISSING",
+    ConfigInvalid => "CONFIG_INVALID",
+    CampaignInvalid => "CAMPAIGN_INVALID",
+    NoCampaigns => "NO_CAMPAIGNS",
+    ShopCurrencyUnknown => "SHOP_CURRENCY_UNKNOWN",
+    PurchaseInvalid => "PURCHASE_INVALID",
+    PurchaseEmpty => "PURCHASE_EMPTY",
+    FunnelComplete => "FUNNEL_COMPLETE",
+    FunnelCampaignGone => "FUNNEL_CAMPAIGN_GONE",
+    FunnelStepGone => "FUNNEL_STEP_GONE",
+    MaxOffersReached => "MAX_OFFERS_REACHED",
+    CampaignPaused => "CAMPAIGN_PAUSED",
+    CampaignDraft => "CAMPAIGN_DRAFT",
+    ScheduleNotStarted => "SCHEDULE_NOT_STARTED",
+    ScheduleEnded => "SCHEDULE_ENDED",
+    TriggerProductsNotMatched => "TRIGGER_PRODUCTS_NOT_MATCHED",
+    TriggerVariantsNotMatched => "TRIGGER_VARIANTS_NOT_MATCHED",
+    TriggerCollectionsNotMatched => "TRIGGER_COLLECTIONS_NOT_MATCHED",
+    TriggerTagsNotMatched => "TRIGGER_TAGS_NOT_MATCHED",
+    TriggerProductTypesNotMatched => "TRIGGER_PRODUCT_TYPES_NOT_MATCHED",
+    TriggerVendorsNotMatched => "TRIGGER_VENDORS_NOT_MATCHED",
+    TriggerPurchaseValueOutOfRange => "TRIGGER_PURCHASE_VALUE_OUT_OF_RANGE",
+    TriggerCustomerNotMatched => "TRIGGER_CUSTOMER_NOT_MATCHED",
+    TriggerCountryNotMatched => "TRIGGER_COUNTRY_NOT_MATCHED",
+    ExcludedByPurchase => "EXCLUDED_BY_PURCHASE",
+    BelowMinPurchase => "BELOW_MIN_PURCHASE",
+    RefundRatePaused => "REFUND_RATE_PAUSED",
+    NoViableCandidate => "NO_VIABLE_CANDIDATE",
+    VariantNotInCatalog => "VARIANT_NOT_IN_CATALOG",
+    AlreadyPurchased => "ALREADY_PURCHASED",
+    OutOfStock => "OUT_OF_STOCK",
+    PriceInvalid => "PRICE_INVALID",
+    PriceOverCap => "PRICE_OVER_CAP",
+    PriceOverShareOfPurchase => "PRICE_OVER_SHARE_OF_PURCHASE",
+    MarginBelowFloor => "MARGIN_BELOW_FLOOR",
+    SellingPlanMissing => "SELLING_PLAN_MISSING",
+    NoSuggestions => "NO_SUGGESTIONS",
+    ReasonsTruncated => "REASONS_TRUNCATED",
 }
 
 impl ReasonCode {
-    /// Every code, in declaration order.
-    pub const ALL: [ReasonCode; 38] = {
-        use ReasonCode::*;
-        [
-            ConfigMissing,
-            ConfigInvalid,
-            CampaignInvalid,
-            NoCampaigns,
-            ShopCurrencyUnknown,
-            PurchaseInvalid,
-            PurchaseEmpty,
-            FunnelComplete,
-            FunnelCampaignGone,
-            FunnelStepGone,
-            MaxOffersReached,
-            CampaignPaused,
-            CampaignDraft,
-            ScheduleNotStarted,
-            ScheduleEnded,
-            TriggerProductsNotMatched,
-            TriggerVariantsNotMatched,
-            TriggerCollectionsNotMatched,
-            TriggerTagsNotMatched,
-            TriggerProductTypesNotMatched,
-            TriggerVendorsNotMatched,
-            TriggerPurchaseValueOutOfRange,
-            TriggerCustomerNotMatched,
-            TriggerCountryNotMatched,
-            ExcludedByPurchase,
-            BelowMinPurchase,
-            RefundRatePaused,
-            NoViableCandidate,
-            VariantNotInCatalog,
-            AlreadyPurchased,
-            OutOfStock,
-            PriceInvalid,
-            PriceOverCap,
-            PriceOverShareOfPurchase,
-            MarginBelowFloor,
-            SellingPlanMissing,
-            NoSuggestions,
-            ReasonsTruncated,
-        ]
-    };
-
     /// The code written as `code` ([`ReasonCode::as_str`]); `None` for any other text.
     pub fn from_code(code: &str) -> Option<ReasonCode> {
-        ReasonCode::ALL.into_iter().find(|c| c.as_str() == code)
-    }
-
-    /// The code as written in the Function output, such as `PRICE_OVER_CAP`.
-    pub fn as_str(self) -> &'static str {
-        use ReasonCode::*;
-        match self {
-            ConfigMissing => "CONFIG_MISSING",
-            ConfigInvalid => "CONFIG_INVALID",
-            CampaignInvalid => "CAMPAIGN_INVALID",
-            NoCampaigns => "NO_CAMPAIGNS",
-            ShopCurrencyUnknown => "SHOP_CURRENCY_UNKNOWN",
-            PurchaseInvalid => "PURCHASE_INVALID",
-            PurchaseEmpty => "PURCHASE_EMPTY",
-            FunnelComplete => "FUNNEL_COMPLETE",
-            FunnelCampaignGone => "FUNNEL_CAMPAIGN_GONE",
-            FunnelStepGone => "FUNNEL_STEP_GONE",
-            MaxOffersReached => "MAX_OFFERS_REACHED",
-            CampaignPaused => "CAMPAIGN_PAUSED",
-            CampaignDraft => "CAMPAIGN_DRAFT",
-            ScheduleNotStarted => "SCHEDULE_NOT_STARTED",
-            ScheduleEnded => "SCHEDULE_ENDED",
-            TriggerProductsNotMatched => "TRIGGER_PRODUCTS_NOT_MATCHED",
-            TriggerVariantsNotMatched => "TRIGGER_VARIANTS_NOT_MATCHED",
-            TriggerCollectionsNotMatched => "TRIGGER_COLLECTIONS_NOT_MATCHED",
-            TriggerTagsNotMatched => "TRIGGER_TAGS_NOT_MATCHED",
-            TriggerProductTypesNotMatched => "TRIGGER_PRODUCT_TYPES_NOT_MATCHED",
-            TriggerVendorsNotMatched => "TRIGGER_VENDORS_NOT_MATCHED",
-            TriggerPurchaseValueOutOfRange => "TRIGGER_PURCHASE_VALUE_OUT_OF_RANGE",
-            TriggerCustomerNotMatched => "TRIGGER_CUSTOMER_NOT_MATCHED",
-            TriggerCountryNotMatched => "TRIGGER_COUNTRY_NOT_MATCHED",
-            ExcludedByPurchase => "EXCLUDED_BY_PURCHASE",
-            BelowMinPurchase => "BELOW_MIN_PURCHASE",
-            RefundRatePaused => "REFUND_RATE_PAUSED",
-            NoViableCandidate => "NO_VIABLE_CANDIDATE",
-            VariantNotInCatalog => "VARIANT_NOT_IN_CATALOG",
-            AlreadyPurchased => "ALREADY_PURCHASED",
-            OutOfStock => "OUT_OF_STOCK",
-            PriceInvalid => "PRICE_INVALID",
-            PriceOverCap => "PRICE_OVER_CAP",
-            PriceOverShareOfPurchase => "PRICE_OVER_SHARE_OF_PURCHASE",
-            MarginBelowFloor => "MARGIN_BELOW_FLOOR",
-            SellingPlanMissing => "SELLING_PLAN_MISSING",
-            NoSuggestions => "NO_SUGGESTIONS",
-            ReasonsTruncated => "REASONS_TRUNCATED",
-        }
+        ReasonCode::ALL.iter().copied().find(|c| c.as_str() == code)
     }
 }
 
@@ -287,7 +220,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_from_its_text_and_no_two_share_one() {
-        for code in ReasonCode::ALL {
+        for &code in ReasonCode::ALL {
             assert_eq!(ReasonCode::from_code(code.as_str()), Some(code));
         }
         let mut texts: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();

@@ -1,9 +1,11 @@
 //! Encore's offer engine for the admin's browser: the offer Function's decision on an input in
-//! the Function's own shape, the configuration's validation with JSON paths, and one offer's
-//! price, all by `encore-engine` (the Function's code), exported with `wasm-bindgen`.
+//! the Function's own shape, its reasons read from the record the Function writes them in, the
+//! configuration's validation with JSON paths, and one offer's price, all by `encore-engine`
+//! (the Function's code), exported with `wasm-bindgen`.
 //!
-//! Values cross as JSON text: the shapes are the Function's (schema.graphql) and the admin
-//! API's (`[{path, message}]`), and `web/app/js/engine.js` gives them their JavaScript types.
+//! Values cross as JSON text (the reasons' record inside it as a string): the shapes are the
+//! Function's (schema.graphql) and the admin API's (`[{path, message}]`, `[{code, …, detail}]`),
+//! and `web/app/js/engine.js` gives them their JavaScript types.
 //! Bad input gives an error with its reason; nothing panics on it.
 
 mod input;

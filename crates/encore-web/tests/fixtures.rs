@@ -77,6 +77,26 @@ fn answers_as_recorded(inputs: &Path) {
 }
 
 #[test]
+fn the_reasons_of_an_answer_read_as_the_admin_shows_them_and_damaged_ones_are_refused() {
+    let input = std::fs::read_to_string(fixtures_dir().join("bench-typical.json")).expect("read");
+    let answer: serde_json::Value =
+        serde_json::from_str(&encore_web::decide_json(&input).expect("answer")).expect("JSON");
+    let records = answer["reasons"].as_str().expect("the reasons' record");
+    let reasons: serde_json::Value =
+        serde_json::from_str(&encore_web::read_reasons_json(records).expect("reasons"))
+            .expect("JSON");
+    let list = reasons.as_array().expect("a list");
+    assert_eq!(list[0]["code"], "TRIGGER_PRODUCTS_NOT_MATCHED", "{reasons}");
+    assert_eq!(list[0]["campaignId"], "campaign-00", "{reasons}");
+    for r in list {
+        assert!(r["code"].is_string() && r["detail"].is_string(), "{r}");
+    }
+    let cut = &records[..records.len() - 1];
+    assert!(encore_web::read_reasons_json(cut).is_err());
+    assert!(encore_web::read_reasons_json("[]").is_err());
+}
+
+#[test]
 fn validation_gives_the_engine_s_faults_with_their_paths() {
     let config = r#"{"version": 1, "campaigns": [{"id": "c", "name": "C", "status": "active",
         "steps": [{"id": "s", "offer": {"products": ["1"], "discount": {"percent": 150}}}]}]}"#;

@@ -12,16 +12,7 @@ mod adapter;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::LeakingAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::LeakingAllocator::new()) };
 
-#[typegen("schema.graphql", enums_as_str = ["InventoryPolicy"], custom_scalar_overrides = {
-    "OfferPrices.originalPrice" => ::std::string::String,
-    "OfferPrices.offerPrice" => ::std::string::String,
-    "OfferPrices.savings" => ::std::string::String,
-    "OfferPrices.compareAtPrice" => ::std::string::String,
-    "ExplicitDiscount.value" => ::std::string::String,
-    "Change.initialShippingPrice" => ::std::string::String,
-    "Change.recurringShippingPrice" => ::std::string::String,
-    "Change.price" => ::std::string::String,
-})]
+#[typegen("schema.graphql", enums_as_str = ["InventoryPolicy"])]
 pub mod schema {
     #[query("input.graphql")]
     pub mod run {}

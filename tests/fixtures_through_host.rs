@@ -129,7 +129,11 @@ fn run_benchmark(name: &str, budget: u64, goal: u64) {
     let report = module.run("run", &input, &scaled_limits(&input));
     assert!(report.success, "{name}: {:?} {}", report.error, report.logs);
     let output = report.output.expect("output");
-    assert_eq!(output["offer"]["campaignId"], "winner", "{name}: {output}");
+    let offer = output["offer"]
+        .as_str()
+        .and_then(encore_engine::offer_record::to_json)
+        .unwrap_or_else(|| panic!("{name}: no offer record: {output}"));
+    assert_eq!(offer["campaignId"], "winner", "{name}: {output}");
     let expected_path = fixtures_dir().join(format!("{name}.output.json"));
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         let text = serde_json::to_string_pretty(&output).expect("json") + "\n";

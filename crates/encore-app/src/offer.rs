@@ -256,9 +256,11 @@ pub fn decision_from_output(
     };
     let offer = match output.get("offer") {
         None | Some(Value::Null) => return Ok(d),
-        Some(o) if o.is_object() => o,
-        Some(_) => return Err("the Function's offer is not an object".into()),
+        Some(Value::String(text)) => encore_engine::offer_record::to_json(text)
+            .ok_or("the Function's offer is not an offer record (EO1)")?,
+        Some(_) => return Err("the Function's offer is not a string".into()),
     };
+    let offer = &offer;
     let changes = encore_shopify::post_purchase::changes::to_shopify(
         offer.get("changes").unwrap_or(&Value::Null),
     )

@@ -13,6 +13,7 @@ pub mod line_record;
 pub mod money;
 #[cfg(feature = "serde_json")]
 pub mod named_facts;
+pub mod offer_record;
 pub mod pack;
 pub mod packed_facts;
 pub mod pricing;

@@ -633,6 +633,19 @@ async fn malformed_oversized_unknown_and_failing() {
             .contains("discount.value"),
         "{b}"
     );
+    // A Function whose offer does not read: no offer, and nothing signed or stored.
+    let token = token_for(&input_data("ref-cut-offer", &[("995", "9950", "20.00")]));
+    let (s, b) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["render"], false);
+    assert_eq!(b["reasons"][0]["code"], "FUNCTION_OUTPUT_INVALID");
+    assert!(
+        b["reasons"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not an offer record"),
+        "{b}"
+    );
     // A Function whose reasons do not read: no offer, and no decision stored without them.
     let token = token_for(&input_data("ref-cut-reasons", &[("996", "9960", "20.00")]));
     let (s, b) = c.offer(&token, json!({})).await;

@@ -1,9 +1,9 @@
 //! Encore's offer engine for the admin's browser: the offer Function's decision on an input in
-//! the Function's own shape, its reasons read from the record the Function writes them in, the
+//! the Function's own shape, that decision read from the records the Function writes, the
 //! configuration's validation with JSON paths, and one offer's price, all by `encore-engine`
 //! (the Function's code), exported with `wasm-bindgen`.
 //!
-//! Values cross as JSON text (the reasons' record inside it as a string): the shapes are the
+//! Values cross as JSON text (the Function's records inside it as strings): the shapes are the
 //! Function's (schema.graphql) and the admin API's (`[{path, message}]`, `[{code, …, detail}]`),
 //! and `web/app/js/engine.js` gives them their JavaScript types.
 //! Bad input gives an error with its reason; nothing panics on it.
@@ -54,12 +54,12 @@ pub fn decide_json(input: &str) -> Result<String, String> {
     Ok(to_json(&output::Output::from(decision)))
 }
 
-/// The reasons of a decision (the Function output's `reasons`, one record) as JSON:
-/// `[{code, campaignId?, stepId?, variantId?, detail}]`, as the admin API shows them.
-pub fn read_reasons_json(records: &str) -> Result<String, String> {
-    let reasons = encore_engine::reason::read_records(records)
-        .ok_or("not the reasons an offer Function writes")?;
-    Ok(encore_engine::reason::to_json(&reasons).to_string())
+/// The offer Function's output (as [`decide_json`] gives it) read as the admin shows it: the
+/// offer's fields, and the reasons as `[{code, campaignId?, stepId?, variantId?, detail}]`.
+pub fn read_output_json(output: &str) -> Result<String, String> {
+    let output: serde_json::Value =
+        serde_json::from_str(output).map_err(|e| format!("not an offer Function output: {e}"))?;
+    Ok(output::read(&output)?.to_string())
 }
 
 /// The engine's faults (`[{path, message}]`, empty when valid) for a whole configuration given
@@ -81,10 +81,10 @@ pub fn decide(input: &str) -> Result<String, JsError> {
     decide_json(input).map_err(|e| JsError::new(&e))
 }
 
-/// The reasons the Function wrote (see [`read_reasons_json`]), as JSON.
+/// The Function's output read as the admin shows it (see [`read_output_json`]), as JSON.
 #[wasm_bindgen]
-pub fn read_reasons(records: &str) -> Result<String, JsError> {
-    read_reasons_json(records).map_err(|e| JsError::new(&e))
+pub fn read_output(output: &str) -> Result<String, JsError> {
+    read_output_json(output).map_err(|e| JsError::new(&e))
 }
 
 /// The engine's faults for a configuration, as JSON `[{path, message}]`.

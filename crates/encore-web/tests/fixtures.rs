@@ -77,23 +77,30 @@ fn answers_as_recorded(inputs: &Path) {
 }
 
 #[test]
-fn the_reasons_of_an_answer_read_as_the_admin_shows_them_and_damaged_ones_are_refused() {
+fn an_answer_reads_as_the_admin_shows_it_and_damaged_records_are_refused() {
     let input = std::fs::read_to_string(fixtures_dir().join("bench-typical.json")).expect("read");
-    let answer: serde_json::Value =
-        serde_json::from_str(&encore_web::decide_json(&input).expect("answer")).expect("JSON");
-    let records = answer["reasons"].as_str().expect("the reasons' record");
-    let reasons: serde_json::Value =
-        serde_json::from_str(&encore_web::read_reasons_json(records).expect("reasons"))
-            .expect("JSON");
-    let list = reasons.as_array().expect("a list");
-    assert_eq!(list[0]["code"], "TRIGGER_PRODUCTS_NOT_MATCHED", "{reasons}");
-    assert_eq!(list[0]["campaignId"], "campaign-00", "{reasons}");
-    for r in list {
-        assert!(r["code"].is_string() && r["detail"].is_string(), "{r}");
-    }
-    let cut = &records[..records.len() - 1];
-    assert!(encore_web::read_reasons_json(cut).is_err());
-    assert!(encore_web::read_reasons_json("[]").is_err());
+    let answer = encore_web::decide_json(&input).expect("answer");
+    let read: serde_json::Value =
+        serde_json::from_str(&encore_web::read_output_json(&answer).expect("read")).expect("JSON");
+    assert_eq!(read["offer"]["campaignId"], "winner", "{read}");
+    assert_eq!(
+        read["offer"]["products"][0]["shopPrices"]["offerPrice"], "21.24",
+        "{read}"
+    );
+    assert_eq!(read["offer"]["changes"][0]["type"], "add_variant", "{read}");
+    let reasons = read["reasons"].as_array().expect("a list");
+    assert_eq!(reasons[0]["code"], "TRIGGER_PRODUCTS_NOT_MATCHED", "{read}");
+    assert_eq!(reasons[0]["campaignId"], "campaign-00", "{read}");
+    let mut output: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    let offer = output["offer"]
+        .as_str()
+        .expect("the offer's record")
+        .to_owned();
+    output["offer"] = offer[..offer.len() - 1].into();
+    assert!(encore_web::read_output_json(&output.to_string()).is_err());
+    let mut output: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    output["reasons"] = "[]".into();
+    assert!(encore_web::read_output_json(&output.to_string()).is_err());
 }
 
 #[test]

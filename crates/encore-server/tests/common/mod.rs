@@ -330,60 +330,92 @@ impl ScriptedRunner {
     }
 }
 
-fn scripted_offer(step: &str, funnel: &Value) -> Value {
+/// The scripted offer for `step`: prices in USD minor units, written by the engine's own offer
+/// record writer as the Function writes its offers.
+fn scripted_offer(step: &str, funnel: &Value) -> encore_engine::Offer {
+    use encore_engine::pricing::Prices;
+    use encore_engine::{Change, Copy, Currency, ExplicitDiscount, Offer, OfferProduct};
     let (variant, product, price, offer_price, discount, vt, on_accept, on_decline) = match step {
         "upsell" => (
             "111",
             "11",
-            "20.00",
-            "16.00",
+            2000,
+            1600,
             "20",
             "percentage",
-            json!("final"),
-            json!("downsell"),
+            Some("final"),
+            Some("downsell"),
         ),
         "downsell" => (
             "222",
             "22",
-            "9.99",
-            "5.00",
+            999,
+            500,
             "4.99",
             "fixed_amount",
-            json!("final"),
-            Value::Null,
+            Some("final"),
+            None,
         ),
-        _ => (
-            "333",
-            "33",
-            "1.10",
-            "0.10",
-            "1.00",
-            "fixed_amount",
-            Value::Null,
-            Value::Null,
-        ),
+        _ => ("333", "33", 110, 10, "1.00", "fixed_amount", None, None),
+    };
+    let prices = Prices {
+        currency: Currency::from_code("USD").expect("USD"),
+        original: price,
+        offer: offer_price,
+        savings: price - offer_price,
+        compare_at: None,
+        savings_percent: 20,
     };
     let mut changes = vec![
-        json!({"type": "add_variant", "variantId": variant, "quantity": 1,
-               "discount": {"value": discount, "valueType": vt, "title": "Encore"}}),
-        json!({"type": "set_metafield", "namespace": "encore", "key": "funnel",
-               "value": funnel.to_string(), "valueType": "json_string"}),
+        Change::AddVariant {
+            variant_id: variant.into(),
+            quantity: 1,
+            discount: Some(ExplicitDiscount {
+                value: discount.into(),
+                value_type: vt,
+                title: "Encore".into(),
+            }),
+        },
+        Change::SetMetafield {
+            namespace: "encore".into(),
+            key: "funnel".into(),
+            value: funnel.to_string(),
+            value_type: "json_string",
+        },
     ];
     if step == "final" {
-        changes.push(json!({"type": "add_shipping_line", "price": "0.30", "title": "Shipping"}));
+        changes.push(Change::AddShippingLine {
+            price: "0.30".into(),
+            title: "Shipping".into(),
+        });
     }
-    json!({
-        "campaignId": "c1", "stepId": step, "experimentId": "exp", "armId": "a",
-        "nextStepOnAccept": on_accept, "nextStepOnDecline": on_decline,
-        "products": [{
-            "productId": product, "variantId": variant, "title": format!("Product {product}"),
-            "variantTitle": null, "imageUrl": null, "quantity": 1, "sellingPlanId": null,
-            "shopPrices": {"currencyCode": "USD", "originalPrice": price, "offerPrice": offer_price, "savings": "x", "compareAtPrice": null, "savingsPercent": 20},
-            "presentmentPrices": {"currencyCode": "USD", "originalPrice": price, "offerPrice": offer_price, "savings": "x", "compareAtPrice": null, "savingsPercent": 20}
+    Offer {
+        campaign_id: "c1".into(),
+        step_id: step.into(),
+        experiment_id: Some("exp".into()),
+        arm_id: Some("a".into()),
+        next_step_on_accept: on_accept.map(Into::into),
+        next_step_on_decline: on_decline.map(Into::into),
+        products: vec![OfferProduct {
+            product_id: product.into(),
+            variant_id: variant.into(),
+            title: format!("Product {product}"),
+            variant_title: None,
+            image_url: None,
+            quantity: 1,
+            selling_plan_id: None,
+            shop_prices: prices,
+            presentment_prices: prices,
         }],
-        "changes": changes,
-        "copy": {"locale": "en", "headline": "Add this", "body": "Goes well", "acceptLabel": "Pay now", "declineLabel": "Decline"}
-    })
+        changes,
+        copy: Copy {
+            locale: "en".into(),
+            headline: "Add this".into(),
+            body: "Goes well".into(),
+            accept_label: "Pay now".into(),
+            decline_label: "Decline".into(),
+        },
+    }
 }
 
 /// The packed `facts` of a Function input (offer statistics, co-purchase pairs, catalog), as JSON.
@@ -458,10 +490,22 @@ impl OfferRunner for ScriptedRunner {
             json!(encore_engine::reason::write_records(&list))
         };
         let passed = (ReasonCode::TriggerProductsNotMatched, "c0", "not matched");
+        let offer = |o: &encore_engine::Offer| json!(encore_engine::offer_record::write(o));
         if products.contains(&"998") {
             let mut o = scripted_offer("upsell", funnel);
-            o["changes"][0]["discount"]["value"] = json!("1e9");
-            return RunOutcome::Output(json!({"offer": o, "reasons": reasons(&[passed])}));
+            if let encore_engine::Change::AddVariant {
+                discount: Some(d), ..
+            } = &mut o.changes[0]
+            {
+                d.value = "1e9".into();
+            }
+            return RunOutcome::Output(json!({"offer": offer(&o), "reasons": reasons(&[passed])}));
+        }
+        if products.contains(&"995") {
+            // An offer cut short: not a record the engine reads.
+            let whole = encore_engine::offer_record::write(&scripted_offer("upsell", funnel));
+            let cut = &whole[..whole.len() / 2];
+            return RunOutcome::Output(json!({"offer": cut, "reasons": reasons(&[passed])}));
         }
         if products.contains(&"996") {
             // Reasons cut short: not a record the engine reads.
@@ -478,9 +522,8 @@ impl OfferRunner for ScriptedRunner {
                 );
             }
         };
-        RunOutcome::Output(
-            json!({"offer": scripted_offer(step, funnel), "reasons": reasons(&[passed])}),
-        )
+        let o = scripted_offer(step, funnel);
+        RunOutcome::Output(json!({"offer": offer(&o), "reasons": reasons(&[passed])}))
     }
     fn describe(&self) -> String {
         "scripted".into()

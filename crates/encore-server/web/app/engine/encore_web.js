@@ -69,17 +69,17 @@ export function price(offer, unit_price, compare_at_price, currency_code) {
 }
 
 /**
- * The reasons the Function wrote (see [`read_reasons_json`]), as JSON.
- * @param {string} records
+ * The Function's output read as the admin shows it (see [`read_output_json`]), as JSON.
+ * @param {string} output
  * @returns {string}
  */
-export function read_reasons(records) {
+export function read_output(output) {
     let deferred3_0;
     let deferred3_1;
     try {
-        const ptr0 = passStringToWasm0(records, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const ptr0 = passStringToWasm0(output, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.read_reasons(ptr0, len0);
+        const ret = wasm.read_output(ptr0, len0);
         var ptr2 = ret[0];
         var len2 = ret[1];
         if (ret[3]) {

@@ -3,7 +3,7 @@
 // this module gives them their shapes. The wasm loads once, on first use; `warmEngine` also
 // runs it once on a small purchase so that the merchant's first simulated decision does not
 // pay for V8 compiling the engine's functions (it compiles wasm lazily, on first call).
-import init, {decide as decideJson, price as priceJson, read_reasons as readReasons, validate as validateJson} from '../engine/encore_web.js';
+import init, {decide as decideJson, price as priceJson, read_output as readOutput, validate as validateJson} from '../engine/encore_web.js';
 
 /**
  * @typedef {{path: string, message: string}} Fault  A configuration fault, as the admin API's.
@@ -19,8 +19,8 @@ import init, {decide as decideJson, price as priceJson, read_reasons as readReas
  *   products: {productId: string, variantId: string, title: string, variantTitle?: string, imageUrl?: string,
  *     quantity: number, sellingPlanId?: string, shopPrices: OfferPrices, presentmentPrices: OfferPrices}[],
  *   changes: Change[], copy: {locale: string, headline: string, body: string, acceptLabel: string, declineLabel: string}}} Offer
- * @typedef {{offer?: Offer, reasons: string}} FunctionOutput  The offer Function's output, its reasons one record.
- * @typedef {{offer?: Offer, reasons: Reason[]}} Decision  The offer Function's output, its reasons read.
+ * @typedef {{offer?: string, reasons: string}} FunctionOutput  The offer Function's output: the offer and the reasons, one record each.
+ * @typedef {{offer?: Offer, reasons: Reason[]}} Decision  The offer Function's output, its records read.
  * @typedef {{prices?: {quantity: number, originalPrice: string, offerPrice: string, savings: string, compareAtPrice?: string, savingsPercent: number},
  *   faults?: Fault[], priceError?: string}} PricePreview
  */
@@ -93,13 +93,11 @@ export function warmEngine() {
 export const functionOutput = (input) => JSON.parse(decideJson(JSON.stringify(input)));
 
 /**
- * The offer Function's decision for `input`, its reasons read by the engine.
+ * The offer Function's decision for `input`, its records read by the engine as the server
+ * reads them.
  * @returns {Decision}
  */
-export const decide = (input) => {
-  const output = functionOutput(input);
-  return {...output, reasons: JSON.parse(readReasons(output.reasons))};
-};
+export const decide = (input) => JSON.parse(readOutput(decideJson(JSON.stringify(input))));
 
 /**
  * The engine's faults for a whole configuration, amounts in the shop currency: what saving

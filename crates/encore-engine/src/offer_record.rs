@@ -15,8 +15,9 @@
 //!    currency and in the buyer's: currency code, original price, offer price, savings,
 //!    compare-at price (optional), savings percent;
 //! 3. the changes: per change its kind (0 `add_variant`, 1 `add_subscription`, 2
-//!    `add_shipping_line`, 3 `set_metafield`), then its fields as [`Change`] lists them (a
-//!    discount: optional value, value type and title);
+//!    `add_shipping_line`, 3 `set_metafield`), then its fields in the order of Shopify's
+//!    change as the typed output wrote them (a discount: optional value, value type and
+//!    title), so the JSON read back keeps that order byte for byte;
 //! 4. the copy: locale, headline, body, accept label, decline label.
 
 use crate::decide::{Change, ExplicitDiscount, Offer};
@@ -29,28 +30,39 @@ const HEADER: &str = "EO1";
 /// The offer as one record, as the offer Function writes it (`FunctionRunResult.offer`).
 pub fn write(offer: &Offer) -> String {
     let mut w = Writer::with_capacity(HEADER, 512);
-    offer.campaign_id.write(&mut w);
-    offer.step_id.write(&mut w);
-    offer.experiment_id.write(&mut w);
-    offer.arm_id.write(&mut w);
-    offer.next_step_on_accept.write(&mut w);
-    offer.next_step_on_decline.write(&mut w);
-    w.uint(offer.products.len() as u64);
-    for p in &offer.products {
-        p.product_id.write(&mut w);
-        p.variant_id.write(&mut w);
-        p.title.write(&mut w);
-        p.variant_title.write(&mut w);
-        p.image_url.write(&mut w);
-        p.quantity.write(&mut w);
-        p.selling_plan_id.write(&mut w);
-        prices(&mut w, &p.shop_prices);
-        prices(&mut w, &p.presentment_prices);
-    }
+    head(&mut w, offer);
     w.uint(offer.changes.len() as u64);
     for c in &offer.changes {
         change(&mut w, c);
     }
+    copy(&mut w, offer);
+    w.finish()
+}
+
+/// The fields before the changes: ids, next steps, products.
+fn head(w: &mut Writer, offer: &Offer) {
+    offer.campaign_id.write(w);
+    offer.step_id.write(w);
+    offer.experiment_id.write(w);
+    offer.arm_id.write(w);
+    offer.next_step_on_accept.write(w);
+    offer.next_step_on_decline.write(w);
+    w.uint(offer.products.len() as u64);
+    for p in &offer.products {
+        p.product_id.write(w);
+        p.variant_id.write(w);
+        p.title.write(w);
+        p.variant_title.write(w);
+        p.image_url.write(w);
+        p.quantity.write(w);
+        p.selling_plan_id.write(w);
+        prices(w, &p.shop_prices);
+        prices(w, &p.presentment_prices);
+    }
+}
+
+/// The copy, after the changes.
+fn copy(w: &mut Writer, offer: &Offer) {
     let copy = &offer.copy;
     for text in [
         &copy.locale,
@@ -61,7 +73,6 @@ pub fn write(offer: &Offer) -> String {
     ] {
         w.str(text);
     }
-    w.finish()
 }
 
 fn prices(w: &mut Writer, p: &Prices) {
@@ -109,12 +120,12 @@ fn change(w: &mut Writer, c: &Change) {
         } => {
             w.uint(1);
             w.str(variant_id);
-            w.str(selling_plan_id);
             quantity.write(w);
+            w.str(selling_plan_id);
+            discount(w, d);
             w.str(initial_shipping_price);
             w.str(recurring_shipping_price);
             shipping_title.write(w);
-            discount(w, d);
         }
         Change::AddShippingLine { price, title } => {
             w.uint(2);
@@ -145,8 +156,8 @@ mod read {
     use crate::record::{Cursor, Record};
     use serde_json::{json, Map, Value};
 
-    /// An offer record as JSON, field for field as the Function's typed output had it and as
-    /// the server stores and signs it (`campaignId`, …, `products`, `changes` as Shopify's,
+    /// An offer record as JSON, field for field and in the order the Function's typed output
+    /// wrote it, as the server stores and signs it (`campaignId`, …, `products`, `changes` as Shopify's,
     /// `copy`; absent optional fields left out); `None` when `text` is not an offer record
     /// (cut, altered, or with bytes after its end).
     pub fn to_json(text: &str) -> Option<Value> {
@@ -238,8 +249,9 @@ mod read {
             1 => {
                 o.insert("type".into(), "add_subscription".into());
                 o.insert("variantId".into(), c.str()?.into());
-                o.insert("sellingPlanId".into(), c.str()?.into());
                 o.insert("quantity".into(), i64::read(c)?.into());
+                o.insert("sellingPlanId".into(), c.str()?.into());
+                discount(c, &mut o)?;
                 o.insert("initialShippingPrice".into(), c.str()?.into());
                 o.insert("recurringShippingPrice".into(), c.str()?.into());
                 // Shopify's shipping option has a title and a presentment title: the same text.
@@ -251,7 +263,6 @@ mod read {
                         None => json!({}),
                     },
                 );
-                discount(c, &mut o)?;
             }
             2 => {
                 o.insert("type".into(), "add_shipping_line".into());
@@ -375,5 +386,34 @@ mod tests {
         }
         assert_eq!(to_json(&format!("{text}`")), None);
         assert_eq!(to_json("{}"), None);
+    }
+
+    /// An offer whose one change is what `change` writes.
+    fn with_change(change: impl FnOnce(&mut Writer)) -> String {
+        let offer = offer();
+        let mut w = Writer::new(HEADER);
+        head(&mut w, &offer);
+        w.uint(1);
+        change(&mut w);
+        copy(&mut w, &offer);
+        w.finish()
+    }
+
+    #[test]
+    fn an_unknown_change_kind_or_discount_flag_is_no_offer() {
+        let fine = with_change(|w| {
+            w.uint(2);
+            w.str("4.99");
+            w.str("Post");
+        });
+        assert!(to_json(&fine).is_some());
+        assert_eq!(to_json(&with_change(|w| w.uint(4))), None);
+        let flag_two = with_change(|w| {
+            w.uint(0);
+            w.str("11");
+            1i64.write(w);
+            w.uint(2);
+        });
+        assert_eq!(to_json(&flag_two), None);
     }
 }

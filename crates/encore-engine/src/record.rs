@@ -1,7 +1,8 @@
 //! Records: engine values written field after field in a fixed order, with no keys, and read
 //! back in that order by a [`Cursor`]. What the server compiles for the offer Function (the
 //! configuration, each purchased line) so the Function reads every field it needs once and
-//! never asks for a key, present or absent.
+//! never asks for a key, present or absent; and what the Function answers with (its offer and
+//! its reasons), so it hands the provider one string instead of one per key and value.
 //!
 //! The text is ASCII framing around the values' own UTF-8 strings, so a record is a valid
 //! GraphQL `String` (and a metafield value). Numbers are the varint digits of [`crate::pack`]:
@@ -21,7 +22,7 @@
 //! A record is never trusted: reading one never panics, and a truncated one, or one whose
 //! framing was altered, reads as `None`. A record carries no checksum, so an altered digit
 //! reads as another value: records are written by Encore's server (which alone stores them)
-//! and by the offer Function (its reasons, read back by the server that ran it).
+//! and by the offer Function (its offer and reasons, read back by the server that ran it).
 
 /// Something written and read as a record.
 pub trait Record: Sized {

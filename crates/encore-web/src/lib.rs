@@ -4,8 +4,9 @@
 //! (the Function's code), exported with `wasm-bindgen`.
 //!
 //! Values cross as JSON text (the Function's records inside it as strings): the shapes are the
-//! Function's (schema.graphql) and the admin API's (`[{path, message}]`, `[{code, …, detail}]`),
-//! and `web/app/js/engine.js` gives them their JavaScript types.
+//! Function's (schema.graphql), its records read as the server reads them
+//! (`encore_engine::offer_record::to_json`, `[{code, …, detail}]`) and the admin API's
+//! (`[{path, message}]`), and `web/app/js/engine.js` gives them their JavaScript types.
 //! Bad input gives an error with its reason; nothing panics on it.
 
 mod input;

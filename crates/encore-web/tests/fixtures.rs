@@ -104,6 +104,30 @@ fn an_answer_reads_as_the_admin_shows_it_and_damaged_records_are_refused() {
 }
 
 #[test]
+fn an_offer_reads_back_byte_for_byte_as_the_typed_output_wrote_it() {
+    // The changes of every kind as the Function's typed output wrote them, key order included:
+    // what the server stores and exports.
+    let cases = [
+        (
+            "seed-dog-food-subscribe-and-save",
+            r#"[{"type":"add_subscription","variantId":"2004","quantity":1,"sellingPlanId":"9001","discount":{"value":"9.00","valueType":"fixed_amount","title":"Subscribe & save 15%"},"initialShippingPrice":"0.00","recurringShippingPrice":"0.00","shippingOption":{"title":"Free delivery","presentmentTitle":"Free delivery"}},{"type":"set_metafield","namespace":"encore","key":"offer-1","value":"{\"campaignId\":\"dog-subscribe\",\"stepId\":\"subscribe\",\"referenceId\":\"r-1001\",\"seq\":0}","valueType":"json_string"}]"#,
+        ),
+        (
+            "offer-charges-shipping",
+            r#"[{"type":"add_variant","variantId":"2201","quantity":1,"discount":{"value":"10","valueType":"percentage","title":"10% off"}},{"type":"add_shipping_line","price":"4.99","title":"Standard shipping","presentmentTitle":"Standard shipping"},{"type":"set_metafield","namespace":"encore","key":"offer-1","value":"{\"campaignId\":\"ship\",\"stepId\":\"s\",\"referenceId\":\"r-1001\",\"seq\":0}","valueType":"json_string"}]"#,
+        ),
+    ];
+    for (name, changes) in cases {
+        let output = std::fs::read_to_string(fixtures_dir().join(format!("{name}.output.json")))
+            .expect("recorded output");
+        let read: serde_json::Value =
+            serde_json::from_str(&encore_web::read_output_json(&output).expect("read"))
+                .expect("JSON");
+        assert_eq!(read["offer"]["changes"].to_string(), changes, "{name}");
+    }
+}
+
+#[test]
 fn validation_gives_the_engine_s_faults_with_their_paths() {
     let config = r#"{"version": 1, "campaigns": [{"id": "c", "name": "C", "status": "active",
         "steps": [{"id": "s", "offer": {"products": ["1"], "discount": {"percent": 150}}}]}]}"#;

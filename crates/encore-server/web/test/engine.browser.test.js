@@ -1,6 +1,6 @@
 // The offer engine in the browser (crates/encore-web's wasm, served by the real encore-server)
 // in headless Chromium: on every offer Function fixture its answer equals the Function's
-// recorded output (offer, prices, changes, reasons, field for field); and in the campaign
+// recorded output (the offer's and the reasons' records, byte for byte); and in the campaign
 // editor it validates as you type at the right field, prices the preview and simulates a
 // purchase before saving.
 //

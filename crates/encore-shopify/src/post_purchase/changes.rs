@@ -1,7 +1,7 @@
 //! Lossless conversion of the offer Function's `changes` (ids and decimals as strings) to Shopify's changeset JSON.
 //!
-//! The Function's `Change` (schema.graphql) is Shopify's post-purchase change field for field,
-//! except that ids and decimals are strings. Shopify wants ids as JSON integers and money as
+//! The Function's changes (its offer record, read by `encore_engine::offer_record::to_json`) are
+//! Shopify's post-purchase changes field for field, except that ids and decimals are strings. Shopify wants ids as JSON integers and money as
 //! JSON numbers. Going through `f64` could turn `"19.99"` into `19.989999…` or `"0.1"` into
 //! something else; here every number is written from its own decimal text, checked against
 //! JSON's number grammar, so the signed JSON says exactly what the Function decided. Nulls are

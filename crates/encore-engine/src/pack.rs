@@ -87,6 +87,12 @@ impl<'a> Packed<'a> {
     }
 
     fn long_varint(&self, mut at: usize) -> Option<(u64, usize)> {
+        // Two digits (most records' and keys' lengths over 15) without the loop.
+        if let Some(&[high, low]) = self.bytes.get(at..at.checked_add(2)?) {
+            if high & 0xF0 == 0x40 && low & 0xF0 == 0x60 {
+                return Some((u64::from(high & 0x0F) << 4 | u64::from(low & 0x0F), at + 2));
+            }
+        }
         let mut value: u64 = 0;
         for _ in 0..MAX_DIGITS {
             let c = *self.bytes.get(at)?;

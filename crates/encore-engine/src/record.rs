@@ -55,10 +55,15 @@ impl Writer {
 
     /// An unsigned number.
     pub fn uint(&mut self, v: u64) {
-        // One digit (most counts, lengths and flags) without the loop: the Function writes
-        // its reasons with this.
+        // One or two digits (counts, flags, and the lengths of ids, codes and words) without
+        // the loop: the Function writes its offer and reasons with this.
         if v < 0x10 {
             self.out.push(char::from(0x60 | v as u8));
+            return;
+        }
+        if v < 0x100 {
+            self.out.push(char::from(0x40 | (v >> 4) as u8));
+            self.out.push(char::from(0x60 | (v & 0x0F) as u8));
             return;
         }
         let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
@@ -123,6 +128,13 @@ impl<'a> Cursor<'a> {
     fn long_uint(&mut self) -> Option<u64> {
         // The position is moved once, at the end: not stored back on every digit.
         let digits = self.text.as_bytes().get(self.at..)?;
+        // Two digits (most lengths over 15, a campaign's sections) without the loop.
+        if let [high, low, ..] = digits {
+            if high & 0xF0 == 0x40 && low & 0xF0 == 0x60 {
+                self.at += 2;
+                return Some(u64::from(high & 0x0F) << 4 | u64::from(low & 0x0F));
+            }
+        }
         let mut value: u64 = 0;
         for (i, &c) in digits.iter().take(MAX_DIGITS).enumerate() {
             value = (value << 4) | u64::from(c & 0x0F);

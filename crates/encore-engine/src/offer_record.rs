@@ -12,8 +12,9 @@
 //!    decline (each optional);
 //! 2. the products: per product its product id, variant id, title, variant title (optional),
 //!    image URL (optional), quantity, selling plan id (optional), then its prices in the shop
-//!    currency and in the buyer's: currency code, original price, offer price, savings,
-//!    compare-at price (optional), savings percent;
+//!    currency (currency code, original price, offer price, savings, compare-at price
+//!    (optional), savings percent), then 0 when the buyer's prices are the same, or 1 and the
+//!    buyer's prices;
 //! 3. the changes: per change its kind (0 `add_variant`, 1 `add_subscription`, 2
 //!    `add_shipping_line`, 3 `set_metafield`), then its fields in the order of Shopify's
 //!    change as the typed output wrote them (a discount: optional value, value type and
@@ -57,7 +58,14 @@ fn head(w: &mut Writer, offer: &Offer) {
         p.quantity.write(w);
         p.selling_plan_id.write(w);
         prices(w, &p.shop_prices);
-        prices(w, &p.presentment_prices);
+        // The buyer's prices are the shop's whenever the buyer pays in the shop currency: then
+        // a 0 instead of a second set of formatted amounts.
+        if p.presentment_prices == p.shop_prices {
+            w.uint(0);
+        } else {
+            w.uint(1);
+            prices(w, &p.presentment_prices);
+        }
     }
 }
 
@@ -183,8 +191,14 @@ mod read {
             optional(&mut c, &mut p, "imageUrl")?;
             p.insert("quantity".into(), i64::read(&mut c)?.into());
             optional(&mut c, &mut p, "sellingPlanId")?;
-            p.insert("shopPrices".into(), prices(&mut c)?);
-            p.insert("presentmentPrices".into(), prices(&mut c)?);
+            let shop = prices(&mut c)?;
+            let presentment = match c.uint()? {
+                0 => shop.clone(),
+                1 => prices(&mut c)?,
+                _ => return None,
+            };
+            p.insert("shopPrices".into(), shop);
+            p.insert("presentmentPrices".into(), presentment);
             products.push(Value::Object(p));
         }
         offer.insert("products".into(), Value::Array(products));
@@ -317,7 +331,14 @@ mod tests {
                 quantity: 2,
                 selling_plan_id: Some("7".into()),
                 shop_prices: prices,
-                presentment_prices: prices,
+                presentment_prices: Prices {
+                    currency: Currency::from_code("KWD").unwrap(),
+                    original: 4004,
+                    offer: 3002,
+                    savings: 1002,
+                    compare_at: None,
+                    savings_percent: 25,
+                },
             }],
             changes: vec![
                 Change::AddSubscription {
@@ -363,7 +384,9 @@ mod tests {
                 "campaignId": "c", "stepId": "s", "armId": "b", "nextStepOnDecline": "down",
                 "products": [{"productId": "1", "variantId": "11", "title": "Thé \"vert\"",
                     "variantTitle": "100 g", "quantity": 2, "sellingPlanId": "7",
-                    "shopPrices": prices, "presentmentPrices": prices}],
+                    "shopPrices": prices, "presentmentPrices": {"currencyCode": "KWD",
+                    "originalPrice": "4.004", "offerPrice": "3.002", "savings": "1.002",
+                    "savingsPercent": 25}}],
                 "changes": [
                     {"type": "add_subscription", "variantId": "11", "sellingPlanId": "7",
                      "quantity": 2, "initialShippingPrice": "0", "recurringShippingPrice": "300",

@@ -31,6 +31,20 @@ fn list(values: &[String]) -> String {
     values.join(", ")
 }
 
+/// `prefix`, then `values` joined with ", ": a miss's words in one allocation.
+fn words(prefix: &str, values: &[String]) -> String {
+    let len = prefix.len() + values.iter().map(|v| v.len() + 2).sum::<usize>();
+    let mut text = String::with_capacity(len);
+    text.push_str(prefix);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(v);
+    }
+    text
+}
+
 /// Checks a campaign's triggers against the purchase and its merchandise `subtotal`; on a
 /// miss, the reason code and words a merchant can act on.
 pub fn check(
@@ -45,13 +59,13 @@ pub fn check(
     if !t.products.is_empty() && !lines.iter().any(|l| any_eq(&t.products, &l.product_id)) {
         return Err((
             ReasonCode::TriggerProductsNotMatched,
-            ["the purchase has none of the products ", &list(&t.products)].concat(),
+            words("the purchase has none of the products ", &t.products),
         ));
     }
     if !t.variants.is_empty() && !lines.iter().any(|l| any_eq(&t.variants, &l.variant_id)) {
         return Err((
             ReasonCode::TriggerVariantsNotMatched,
-            ["the purchase has none of the variants ", &list(&t.variants)].concat(),
+            words("the purchase has none of the variants ", &t.variants),
         ));
     }
     if !t.collections.is_empty()
@@ -61,11 +75,10 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerCollectionsNotMatched,
-            [
+            words(
                 "no purchased product is in the collections ",
-                &list(&t.collections),
-            ]
-            .concat(),
+                &t.collections,
+            ),
         ));
     }
     if !t.tags.is_empty()
@@ -75,7 +88,7 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerTagsNotMatched,
-            ["no purchased product has the tags ", &list(&t.tags)].concat(),
+            words("no purchased product has the tags ", &t.tags),
         ));
     }
     if !t.product_types.is_empty()
@@ -87,11 +100,7 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerProductTypesNotMatched,
-            [
-                "no purchased product is of the types ",
-                &list(&t.product_types),
-            ]
-            .concat(),
+            words("no purchased product is of the types ", &t.product_types),
         ));
     }
     if !t.vendors.is_empty()
@@ -103,11 +112,7 @@ pub fn check(
     {
         return Err((
             ReasonCode::TriggerVendorsNotMatched,
-            [
-                "no purchased product is from the vendors ",
-                &list(&t.vendors),
-            ]
-            .concat(),
+            words("no purchased product is from the vendors ", &t.vendors),
         ));
     }
     if let Some(min) = t.purchase_min.map(Amount::minor) {
@@ -209,13 +214,10 @@ fn check_customer(
             .iter()
             .any(|g| any_eq_ci(&t.customer_tags_include, g))
     {
-        return miss(
-            [
-                "the customer has none of the tags ",
-                &list(&t.customer_tags_include),
-            ]
-            .concat(),
-        );
+        return miss(words(
+            "the customer has none of the tags ",
+            &t.customer_tags_include,
+        ));
     }
     if let Some(tag) = c
         .tags

@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::experiment;
 use crate::facts::{CatalogVariant, Customer, FactNeeds, Facts, Funnel, InventoryPolicy, Purchase};
-use crate::money::{int_text, share_floor, Currency};
+use crate::money::{int_text, share_floor, Currency, QuotedAmount};
 use crate::pricing::{self, PriceError, Prices};
 use crate::reason::{Reason, ReasonCode, Reasons};
 use crate::triggers;
@@ -25,9 +25,10 @@ pub const METAFIELD_NAMESPACE: &str = "encore";
 pub struct Context<'a> {
     pub shop_currency: Currency,
     pub purchase: &'a Purchase,
-    /// `purchase.merchandise_subtotal()`, summed once: every campaign's triggers and
-    /// guardrails compare against it, and a large purchase has hundreds of lines.
-    pub merchandise_subtotal: i64,
+    /// `purchase.merchandise_subtotal()`, summed once (every campaign's triggers and
+    /// guardrails compare against it, and a large purchase has hundreds of lines) and written
+    /// as text once, for the reasons that quote it.
+    pub merchandise_subtotal: QuotedAmount,
     pub customer: Option<&'a Customer>,
     pub funnel: &'a Funnel,
     pub locale: &'a str,
@@ -453,9 +454,11 @@ impl Plan<'_> {
     ) -> Option<Offer> {
         if let Some(stat) = facts.offer_stat(&header.id, &step.id) {
             let paused = stat.accepts >= guardrails.refund_rate_min_accepts
-                && i128::from(stat.refunded_units) * 10_000
-                    > i128::from(stat.accepted_units.max(0))
-                        * i128::from(guardrails.refund_rate_pause);
+                && refund_rate_over(
+                    stat.refunded_units,
+                    stat.accepted_units.max(0),
+                    guardrails.refund_rate_pause,
+                );
             if paused {
                 reasons.push(reason(
                     ReasonCode::RefundRatePaused,
@@ -717,19 +720,28 @@ fn eligibility(
         ));
     }
     let currency = ctx.shop_currency;
-    let subtotal = ctx.merchandise_subtotal;
+    let subtotal = &ctx.merchandise_subtotal;
     let min = guardrails.min_purchase.minor();
-    if subtotal < min {
+    if subtotal.minor < min {
         return Err((
             ReasonCode::BelowMinPurchase,
             format!(
                 "the merchandise subtotal {} is below the minimum purchase {}",
-                currency.format(subtotal),
+                subtotal.text(),
                 currency.format(min)
             ),
         ));
     }
     triggers::check(h, ctx.purchase, subtotal, ctx.customer, currency)
+}
+
+/// Whether `refunded` of `accepted` units is over `pause` (basis points): in 64 bits where the
+/// products fit (no 128-bit multiply, a call in wasm), the same comparison in 128 otherwise.
+fn refund_rate_over(refunded: i64, accepted: i64, pause: i64) -> bool {
+    match (refunded.checked_mul(10_000), accepted.checked_mul(pause)) {
+        (Some(a), Some(b)) => a > b,
+        _ => i128::from(refunded) * 10_000 > i128::from(accepted) * i128::from(pause),
+    }
 }
 
 /// Checks and prices candidates against the guardrails.
@@ -928,7 +940,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        let subtotal = self.ctx.merchandise_subtotal;
+        let subtotal = self.ctx.merchandise_subtotal.minor;
         let share_cap =
             share_floor(subtotal, self.guardrails.max_share_of_purchase, 10_000).unwrap_or(0);
         if total > share_cap {
@@ -1045,7 +1057,19 @@ fn push_json_string(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_json_string;
+    use super::{push_json_string, refund_rate_over};
+
+    proptest::proptest! {
+        #[test]
+        fn the_refund_rate_compares_as_in_128_bits(
+            refunded in proptest::prop_oneof![0i64..1_000, proptest::num::i64::ANY],
+            accepted in proptest::prop_oneof![0i64..1_000, 0i64..i64::MAX],
+            pause in proptest::prop_oneof![0i64..10_000, proptest::num::i64::ANY],
+        ) {
+            let wide = i128::from(refunded) * 10_000 > i128::from(accepted) * i128::from(pause);
+            proptest::prop_assert_eq!(refund_rate_over(refunded, accepted, pause), wide);
+        }
+    }
 
     #[test]
     fn a_metafield_string_is_json_that_reads_back_as_itself() {

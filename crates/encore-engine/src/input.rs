@@ -6,7 +6,7 @@ use crate::context_record::{self, CustomerText, PurchaseContext, PurchaseIds, To
 use crate::decide::{self, Context, Decision};
 use crate::facts::{Customer, FactNeeds, Funnel, Purchase, PurchaseLine};
 use crate::line_record::{self, LineTotal};
-use crate::money::Currency;
+use crate::money::{Currency, QuotedAmount};
 use crate::packed_facts::PackedFacts;
 use crate::reason::{Reason, ReasonCode};
 
@@ -99,7 +99,7 @@ fn decide_input<'a, I: FunctionInput>(
     let ctx = Context {
         shop_currency,
         purchase: &purchase,
-        merchandise_subtotal: purchase.merchandise_subtotal(),
+        merchandise_subtotal: QuotedAmount::new(purchase.merchandise_subtotal(), shop_currency),
         customer: customer.as_ref(),
         funnel: &funnel,
         locale: input.locale(),

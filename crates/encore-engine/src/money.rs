@@ -182,7 +182,13 @@ impl Currency {
     /// Looks up an ISO 4217 alphabetic code (upper case, such as "USD").
     pub fn from_code(code: &str) -> Option<Currency> {
         let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
-        let index = CURRENCIES.binary_search_by(|(c, _)| c.cmp(&bytes)).ok()?;
+        // Codes compared as integers (the same order as their bytes): an array comparison is a
+        // call to `memcmp` per probe in wasm.
+        let key = |c: &[u8; 3]| u32::from_be_bytes([c[0], c[1], c[2], 0]);
+        let wanted = key(&bytes);
+        let index = CURRENCIES
+            .binary_search_by(|(c, _)| key(c).cmp(&wanted))
+            .ok()?;
         Some(Currency {
             code: bytes,
             exponent: CURRENCIES[index].1,
@@ -321,6 +327,10 @@ pub fn format_decimal(value: i64, exponent: u32) -> String {
     // shows, and `core::fmt` costs several times the digits. The text's length is known up
     // front, so it is made once, filled with zeros (the leading zeros a small amount needs),
     // and each digit is stored at its place from the end: no pushes, no reversing.
+    // A single digit (a count in a reason, a sequence number) is its character.
+    if exponent == 0 && (0..10).contains(&value) {
+        return char::from(b'0' + value as u8).to_string();
+    }
     let mut magnitude = value.unsigned_abs();
     let exponent = exponent as usize;
     let digits = (magnitude.checked_ilog10().unwrap_or(0) as usize + 1).max(exponent + 1);
@@ -346,6 +356,30 @@ pub fn format_decimal(value: i64, exponent: u32) -> String {
         text[0] = b'-';
     }
     String::from_utf8(text).unwrap_or_default()
+}
+
+/// An amount whose decimal text is written once, when first asked for: every campaign that a
+/// purchase misses by its value quotes the same merchandise subtotal.
+#[derive(Debug)]
+pub struct QuotedAmount {
+    pub minor: i64,
+    currency: Currency,
+    text: std::cell::OnceCell<String>,
+}
+
+impl QuotedAmount {
+    pub fn new(minor: i64, currency: Currency) -> QuotedAmount {
+        QuotedAmount {
+            minor,
+            currency,
+            text: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The amount as decimal text in its currency ([`Currency::format`]).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.currency.format(self.minor))
+    }
 }
 
 /// An integer as decimal text, without `core::fmt` (see [`format_decimal`]).

@@ -35,6 +35,15 @@ pub fn discount_value(original: i64, savings: i64) -> Option<DiscountValue> {
     if savings <= 0 || original <= 0 {
         return None;
     }
+    // Prices fit 64 bits ten thousand times over: there, no 128-bit division (a call into
+    // compiler_builtins in wasm). The same rule either way.
+    if let Some(scaled) = savings.checked_mul(10_000) {
+        return Some(if scaled % original == 0 {
+            DiscountValue::Percentage(scaled / original)
+        } else {
+            DiscountValue::FixedAmount(savings)
+        });
+    }
     let scaled = i128::from(savings) * 10_000;
     if scaled % i128::from(original) == 0 {
         Some(DiscountValue::Percentage(
@@ -65,6 +74,10 @@ impl DiscountValue {
 
 /// A percentage in basis points as text without needless decimals: "15", "12.5", "0.25".
 pub fn percent_text(bp: BasisPoints) -> String {
+    // A whole percentage (most discounts) without writing and trimming its decimals.
+    if bp % 100 == 0 {
+        return format_decimal(bp / 100, 0);
+    }
     let text = format_decimal(bp, 2);
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
@@ -192,6 +205,21 @@ mod tests {
 
     fn usd() -> Currency {
         Currency::from_code("USD").unwrap()
+    }
+
+    #[test]
+    fn a_percentage_is_written_with_no_trailing_zeros() {
+        for (bp, text) in [
+            (1500, "15"),
+            (1250, "12.5"),
+            (1, "0.01"),
+            (0, "0"),
+            (10_000, "100"),
+            (-100, "-1"),
+            (-150, "-1.5"),
+        ] {
+            assert_eq!(percent_text(bp), text, "{bp}");
+        }
     }
 
     #[test]

@@ -121,16 +121,10 @@ const RECORDS_HEADER: &str = "ER1";
 
 /// The reasons as one record, as the offer Function writes them (`FunctionRunResult.reasons`).
 pub fn write_records(reasons: &[Reason]) -> String {
-    // Sized up front: the Function's allocator never frees, so a grown buffer is paid twice.
-    let bytes = reasons
-        .iter()
-        .map(|r| {
-            let id = |s: &Option<String>| s.as_ref().map_or(0, String::len);
-            r.code.as_str().len() + id(&r.campaign_id) + id(&r.step_id) + id(&r.variant_id)
-        })
-        .sum::<usize>()
-        + reasons.iter().map(|r| r.detail.len() + 16).sum::<usize>();
-    let mut w = Writer::with_capacity(RECORDS_HEADER, bytes);
+    // Room for a typical reason each (code, campaign id, words): the Function's allocator never
+    // frees, so a buffer grown often is paid more than once, and measuring every reason first
+    // costs more than the odd growth.
+    let mut w = Writer::with_capacity(RECORDS_HEADER, 128 * reasons.len());
     w.uint(reasons.len() as u64);
     for r in reasons {
         r.write(&mut w);

@@ -53,14 +53,19 @@ impl Writer {
         Writer { out }
     }
 
-    /// An unsigned number.
+    /// An unsigned number. One digit (counts, flags, short lengths) is written inline.
+    #[inline(always)]
     pub fn uint(&mut self, v: u64) {
-        // One or two digits (counts, flags, and the lengths of ids, codes and words) without
-        // the loop: the Function writes its offer and reasons with this.
         if v < 0x10 {
             self.out.push(char::from(0x60 | v as u8));
-            return;
+        } else {
+            self.long_uint(v);
         }
+    }
+
+    fn long_uint(&mut self, v: u64) {
+        // Two digits (the lengths of ids, codes and words) without the loop: the Function
+        // writes its offer and reasons with this.
         if v < 0x100 {
             self.out.push(char::from(0x40 | (v >> 4) as u8));
             self.out.push(char::from(0x60 | (v & 0x0F) as u8));

@@ -6,7 +6,7 @@
 
 use crate::config::{Amount, CampaignHeader, CustomerOrders, Triggers};
 use crate::facts::{Customer, FactNeeds, Purchase};
-use crate::money::{int_text, Currency};
+use crate::money::{int_text, Currency, QuotedAmount};
 use crate::reason::ReasonCode;
 
 /// Which purchase facts these triggers test.
@@ -50,7 +50,7 @@ fn words(prefix: &str, values: &[String]) -> String {
 pub fn check(
     header: &CampaignHeader,
     purchase: &Purchase,
-    subtotal: i64,
+    subtotal: &QuotedAmount,
     customer: Option<&Customer>,
     currency: Currency,
 ) -> Result<(), (ReasonCode, String)> {
@@ -116,12 +116,12 @@ pub fn check(
         ));
     }
     if let Some(min) = t.purchase_min.map(Amount::minor) {
-        if subtotal < min {
+        if subtotal.minor < min {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
                 [
                     "the merchandise subtotal ",
-                    &currency.format(subtotal),
+                    subtotal.text(),
                     " is below the trigger minimum ",
                     &currency.format(min),
                 ]
@@ -130,12 +130,12 @@ pub fn check(
         }
     }
     if let Some(max) = t.purchase_max.map(Amount::minor) {
-        if subtotal > max {
+        if subtotal.minor > max {
             return Err((
                 ReasonCode::TriggerPurchaseValueOutOfRange,
                 [
                     "the merchandise subtotal ",
-                    &currency.format(subtotal),
+                    subtotal.text(),
                     " is above the trigger maximum ",
                     &currency.format(max),
                 ]

@@ -323,14 +323,14 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, MoneyError> {
 
 /// Formats an integer scaled by 10^`exponent` as a decimal string.
 pub fn format_decimal(value: i64, exponent: u32) -> String {
-    // Digits written by hand, not with `format!`: the offer Function formats every price it
-    // shows, and `core::fmt` costs several times the digits. The text's length is known up
-    // front, so it is made once, filled with zeros (the leading zeros a small amount needs),
-    // and each digit is stored at its place from the end: no pushes, no reversing.
     // A single digit (a count in a reason, a sequence number) is its character.
     if exponent == 0 && (0..10).contains(&value) {
         return char::from(b'0' + value as u8).to_string();
     }
+    // Digits written by hand, not with `format!`: the offer Function formats every price it
+    // shows, and `core::fmt` costs several times the digits. The text's length is known up
+    // front, so it is made once, filled with zeros (the leading zeros a small amount needs),
+    // and each digit is stored at its place from the end: no pushes, no reversing.
     let mut magnitude = value.unsigned_abs();
     let exponent = exponent as usize;
     let digits = (magnitude.checked_ilog10().unwrap_or(0) as usize + 1).max(exponent + 1);

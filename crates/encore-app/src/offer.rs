@@ -223,13 +223,7 @@ pub fn decision_from_output(
     seq: i64,
     output: &Value,
 ) -> Result<DecisionRow, String> {
-    let reasons = match output.get("reasons") {
-        Some(Value::String(text)) => encore_engine::reason::read_records(text)
-            .ok_or("the Function's reasons are not reason records (ER1)")?,
-        None | Some(Value::Null) => Vec::new(),
-        Some(_) => return Err("the Function's reasons are not a string".into()),
-    };
-    let reasons = encore_engine::reason::to_json(&reasons);
+    let read = encore_engine::function_output::read(output)?;
     let mut d = DecisionRow {
         id: uuid::Uuid::new_v4().to_string(),
         shop: shop.domain.clone(),
@@ -243,7 +237,7 @@ pub fn decision_from_output(
         next_on_accept: None,
         next_on_decline: None,
         offer: None,
-        reasons: reasons.to_string(),
+        reasons: read.reasons.to_string(),
         changes: None,
         offer_amount: None,
         currency_code: None,
@@ -254,13 +248,9 @@ pub fn decision_from_output(
         outcome: None,
         pair: None,
     };
-    let offer = match output.get("offer") {
-        None | Some(Value::Null) => return Ok(d),
-        Some(Value::String(text)) => encore_engine::offer_record::to_json(text)
-            .ok_or("the Function's offer is not an offer record (EO1)")?,
-        Some(_) => return Err("the Function's offer is not a string".into()),
+    let Some(offer) = &read.offer else {
+        return Ok(d);
     };
-    let offer = &offer;
     let changes = encore_shopify::post_purchase::changes::to_shopify(
         offer.get("changes").unwrap_or(&Value::Null),
     )

@@ -7,6 +7,8 @@ pub mod context_record;
 pub mod decide;
 pub mod experiment;
 pub mod facts;
+#[cfg(feature = "serde_json")]
+pub mod function_output;
 pub mod input;
 pub mod json;
 pub mod line_record;

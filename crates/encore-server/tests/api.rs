@@ -11,6 +11,21 @@ use serde_json::{json, Value};
 
 const PHONE: (&str, &str, &str) = ("1", "101", "500.00");
 
+/// A purchase of the scripted runner's `product` whose run the server refuses: answered 200
+/// with no offer, `code` the first reason and `detail` in its words.
+async fn refused(c: &Client, reference: &str, product: &str, code: &str, detail: &str) {
+    let variant = format!("{product}0");
+    let token = token_for(&input_data(reference, &[(product, &variant, "20.00")]));
+    let (s, b) = c.offer(&token, json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["render"], false, "{b}");
+    assert_eq!(b["reasons"][0]["code"], code, "{b}");
+    assert!(
+        b["reasons"][0]["detail"].as_str().unwrap().contains(detail),
+        "{b}"
+    );
+}
+
 async fn summary(c: &Client) -> Value {
     let (s, b) = c
         .admin_get(&format!("/api/analytics/summary?shop={SHOP}"))
@@ -608,57 +623,41 @@ async fn malformed_oversized_unknown_and_failing() {
         assert_eq!(b["reasons"][0]["code"], "FUNCTION_LIMIT_EXCEEDED");
     }
     // A runner that panics (the host never should): no offer, a reason, the server lives on.
-    let token = token_for(&input_data("ref-panic", &[("997", "9970", "20.00")]));
-    let (s, b) = c.offer(&token, json!({})).await;
-    assert_eq!(s, 200, "{b}");
-    assert_eq!(b["render"], false);
-    assert_eq!(b["reasons"][0]["code"], "FUNCTION_FAILED");
-    assert!(
-        b["reasons"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("panicked: scripted panic"),
-        "{b}"
-    );
+    refused(
+        &c,
+        "ref-panic",
+        "997",
+        "FUNCTION_FAILED",
+        "panicked: scripted panic",
+    )
+    .await;
     // A Function whose changes cannot be signed: no offer.
-    let token = token_for(&input_data("ref-invalid", &[("998", "9980", "20.00")]));
-    let (s, b) = c.offer(&token, json!({})).await;
-    assert_eq!(s, 200);
-    assert_eq!(b["render"], false);
-    assert_eq!(b["reasons"][0]["code"], "FUNCTION_OUTPUT_INVALID");
-    assert!(
-        b["reasons"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("discount.value"),
-        "{b}"
-    );
+    refused(
+        &c,
+        "ref-invalid",
+        "998",
+        "FUNCTION_OUTPUT_INVALID",
+        "discount.value",
+    )
+    .await;
     // A Function whose offer does not read: no offer, and nothing signed or stored.
-    let token = token_for(&input_data("ref-cut-offer", &[("995", "9950", "20.00")]));
-    let (s, b) = c.offer(&token, json!({})).await;
-    assert_eq!(s, 200);
-    assert_eq!(b["render"], false);
-    assert_eq!(b["reasons"][0]["code"], "FUNCTION_OUTPUT_INVALID");
-    assert!(
-        b["reasons"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not an offer record"),
-        "{b}"
-    );
+    refused(
+        &c,
+        "ref-cut-offer",
+        "995",
+        "FUNCTION_OUTPUT_INVALID",
+        "not an offer record",
+    )
+    .await;
     // A Function whose reasons do not read: no offer, and no decision stored without them.
-    let token = token_for(&input_data("ref-cut-reasons", &[("996", "9960", "20.00")]));
-    let (s, b) = c.offer(&token, json!({})).await;
-    assert_eq!(s, 200);
-    assert_eq!(b["render"], false);
-    assert_eq!(b["reasons"][0]["code"], "FUNCTION_OUTPUT_INVALID");
-    assert!(
-        b["reasons"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not reason records"),
-        "{b}"
-    );
+    refused(
+        &c,
+        "ref-cut-reasons",
+        "996",
+        "FUNCTION_OUTPUT_INVALID",
+        "not reason records",
+    )
+    .await;
     let sum = summary(&c).await;
     assert_eq!(
         sum["decisions"], 1,
